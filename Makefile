@@ -1,0 +1,37 @@
+# The two commands of the README: `make run` and `make test`. Each sets up what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test setup lint format bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## make run: write the demo (a week of predictions, drift in the last day) and evaluate it.
+run: setup
+	$(BIN)/drifthound demo --dir .
+	$(BIN)/drifthound check -c config.toml
+	$(BIN)/drifthound status -c config.toml
+
+## make test: the whole suite (unit, SQLite and PostgreSQL integration, end to end).
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) predictions.db drifthound.db drifthound.db-wal drifthound.db-shm reports .pytest_cache

@@ -1,0 +1,1 @@
+"""Alembic environment and versions for DriftHound's store (shipped in the package)."""

@@ -1,0 +1,112 @@
+"""The `drifthound` command line: argument parsing only; the work is in monitor.commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from monitor import __version__, redaction
+from monitor.errors import DriftHoundError
+
+TIME_HELP = "ISO 8601 with a timezone, e.g. 2026-11-22T06:00:00Z"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, as for configuration errors
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="drifthound", description="Watch ML models in production: drift, quality, alerts.")
+    parser.add_argument("--version", action="version", version=f"drifthound {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    def config_option(command: argparse.ArgumentParser) -> None:
+        command.add_argument(
+            "-c", "--config", metavar="FILE", help="config file (default: $DRIFTHOUND_CONFIG, else ./config.toml)"
+        )
+
+    demo = commands.add_parser("demo", help="write a demo SQLite prediction log (with drift injected) and its config")
+    demo.add_argument("--dir", default=".", help="where to write predictions.db and config.toml (default: .)")
+    demo.add_argument("--force", action="store_true", help="overwrite a config.toml that is not the demo's")
+
+    check = commands.add_parser("check", help="evaluate the latest complete window (or the one ending at --at) now")
+    config_option(check)
+    check.add_argument("-m", "--monitor", metavar="NAME", help="only this monitor (default: all)")
+    check.add_argument("--at", metavar="TIME", help=f"the window's end; {TIME_HELP}")
+    check.add_argument("--force", action="store_true", help="evaluate again a window that already has a result")
+    check.add_argument("-v", "--verbose", action="store_true", help="log each step")
+
+    backfill = commands.add_parser("backfill", help="evaluate every window in a range")
+    config_option(backfill)
+    backfill.add_argument("-m", "--monitor", metavar="NAME", required=True)
+    backfill.add_argument("--start", metavar="TIME", required=True, help=TIME_HELP)
+    backfill.add_argument("--end", metavar="TIME", required=True, help=TIME_HELP)
+    backfill.add_argument("--no-notify", action="store_true", help="store results without sending notifications")
+    backfill.add_argument("--force", action="store_true", help="evaluate again windows that already have a result")
+    backfill.add_argument("-v", "--verbose", action="store_true")
+
+    status = commands.add_parser("status", help="monitors, last runs, what drifted")
+    config_option(status)
+
+    metrics = commands.add_parser("metrics", help="print stored figures")
+    config_option(metrics)
+    metrics.add_argument("-m", "--monitor", metavar="NAME", required=True)
+    metrics.add_argument("--since", metavar="TIME", help=f"only windows ending after TIME; {TIME_HELP}")
+    metrics.add_argument("--metric", metavar="NAME", help="only this metric, e.g. drift.share")
+    metrics.add_argument("--column", metavar="NAME", help="only this column ('' for dataset figures)")
+    metrics.add_argument("--format", choices=("csv", "json"), default="csv")
+
+    db = commands.add_parser("db", help="the store's schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND", parser_class=_Parser)
+    upgrade = db_commands.add_parser("upgrade", help="migrate the store to the newest schema")
+    config_option(upgrade)
+
+    config = commands.add_parser("config", help="the configuration file")
+    config_commands = config.add_subparsers(
+        dest="config_command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
+    config_check = config_commands.add_parser("check", help="validate, resolve ${ENV}, test every connection")
+    config_option(config_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except DriftHoundError as error:
+        print(f"drifthound: error: {redaction.redact(str(error))}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("drifthound: interrupted", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from monitor.commands import admin, evaluate, metrics, status
+
+    if args.command == "demo":
+        return admin.demo(args.dir, force=args.force)
+    if args.command == "check":
+        return evaluate.check(args.config, args.monitor, args.at, force=args.force, verbose=args.verbose)
+    if args.command == "backfill":
+        return evaluate.backfill(
+            args.config, args.monitor, args.start, args.end, force=args.force, verbose=args.verbose
+        )
+    if args.command == "status":
+        return status.status(args.config)
+    if args.command == "metrics":
+        return metrics.metrics(
+            args.config, args.monitor, since=args.since, metric=args.metric, column=args.column, output=args.format
+        )
+    if args.command == "db":
+        return admin.db_upgrade(args.config)
+    if args.command == "config":
+        return admin.config_check(args.config)
+    raise AssertionError(args.command)
+
+
+def entry() -> None:
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The CLI's commands: thin functions over the library, callable from tests."""

@@ -1,0 +1,278 @@
+"""The configuration as frozen, typed objects (validated once, at load)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+
+from croniter import croniter
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from monitor import metric_names
+from monitor.times import parse_duration, parse_time
+
+
+def _duration(value: object) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    return parse_duration(value)  # type: ignore[arg-type]
+
+
+def _instant(value: object) -> datetime:
+    return parse_time(value)  # type: ignore[arg-type]
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+Instant = Annotated[datetime, BeforeValidator(_instant)]
+
+# Monitor names become folder names and URL parts: keep them plain.
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServiceConfig(Strict):
+    store_url: str = "sqlite:///drifthound.db"
+    reports_dir: Path = Path("reports")
+    report_retention: Duration = timedelta(days=30)
+    http_listen: str = "127.0.0.1:9308"
+    http_token: str | None = None
+    log_format: Literal["json", "console"] | None = None
+    public_url: str | None = None
+
+    @field_validator("http_listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f'{value!r} is not host:port; e.g. "127.0.0.1:9308"')
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} must start with http:// or https://")
+        return value.rstrip("/") if value else value
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.http_listen}"
+
+
+class SourceConfig(Strict):
+    url: str
+
+
+class ReferenceConfig(Strict):
+    """One of three forms: {last, offset}, {start, end} or {table}."""
+
+    last: Duration | None = None
+    offset: Duration | None = None
+    start: Instant | None = None
+    end: Instant | None = None
+    table: str | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> ReferenceConfig:
+        forms = [self.last is not None, self.start is not None or self.end is not None, self.table is not None]
+        if sum(forms) != 1:
+            raise ValueError(
+                'use exactly one form: { last = "7d", offset = "1d" }, '
+                '{ start = TIME, end = TIME } or { table = "reference" }'
+            )
+        if self.offset is not None and self.last is None:
+            raise ValueError('offset goes with last, e.g. { last = "7d", offset = "1d" }')
+        if (self.start is None) != (self.end is None):
+            raise ValueError("a fixed reference needs both start and end")
+        if self.start is not None and self.end is not None and self.start >= self.end:
+            raise ValueError("the reference's start must be before its end")
+        return self
+
+    @property
+    def kind(self) -> str:
+        if self.last is not None:
+            return "last"
+        return "fixed" if self.start is not None else "table"
+
+
+class RuleConfig(Strict):
+    name: str
+    metric: str
+    column: str | None = None
+    above: float | None = None
+    below: float | None = None
+    outside_reference: float | None = Field(default=None, gt=0)
+    for_runs: int = Field(default=1, ge=1, le=1000)
+    resolve_after: int = Field(default=1, ge=1, le=1000)
+    severity: Literal["critical", "warning", "info"] = "warning"
+    channels: tuple[str, ...] = ()
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, value: str) -> str:
+        if not metric_names.is_known(value):
+            known = ", ".join(sorted(metric_names.ALL_METRICS))
+            raise ValueError(f"unknown metric {value!r}; known metrics: {known}")
+        return value
+
+    @model_validator(mode="after")
+    def _threshold(self) -> RuleConfig:
+        if self.outside_reference is not None and (self.above is not None or self.below is not None):
+            raise ValueError("use above/below or outside_reference, not both")
+        if self.outside_reference is None and self.above is None and self.below is None:
+            raise ValueError("a rule needs a threshold: above = ..., below = ... or outside_reference = 3.0")
+        if self.above is not None and self.below is not None and self.below >= self.above:
+            raise ValueError("with both, below must be less than above (it fires outside [below, above])")
+        per_column = self.metric in metric_names.COLUMN_METRICS
+        dataset = self.metric in metric_names.DATASET_METRICS or self.metric in (
+            *metric_names.CLASSIFICATION_METRICS,
+            *metric_names.REGRESSION_METRICS,
+        )
+        if self.column is None and per_column and not dataset:
+            raise ValueError(f'{self.metric} is a per-column metric; add column = "name" (or "*" for each column)')
+        if self.column is not None and not per_column:
+            raise ValueError(f"{self.metric} is a dataset metric; remove column")
+        return self
+
+
+class MonitorConfig(Strict):
+    name: str
+    source: str
+    table: str | None = None
+    query: str | None = None
+    timestamp_column: str
+    numerical_features: tuple[str, ...] | None = None
+    categorical_features: tuple[str, ...] | None = None
+    prediction_column: str | None = None
+    target_column: str | None = None
+    task: Literal["binary_classification", "regression"] | None = None
+    schedule: str | None = None
+    every: Duration | None = None
+    window: Duration
+    reference: ReferenceConfig
+    max_rows: int = Field(default=200_000, ge=100)
+    min_rows: int = Field(default=200, ge=1)
+    rules: tuple[RuleConfig, ...] = ()
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        if not _NAME.match(value):
+            raise ValueError(
+                f"{value!r} is not a usable monitor name; use letters, digits, '.', '_' and '-' "
+                "(it names folders and URLs)"
+            )
+        return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is not None and (len(value.split()) != 5 or not croniter.is_valid(value)):
+            raise ValueError(f'{value!r} is not a cron expression of five fields (UTC), e.g. "*/15 * * * *"')
+        return value
+
+    @field_validator("query")
+    @classmethod
+    def _select_only(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        text = value.strip().rstrip(";").strip()
+        if not re.match(r"^(select|with)\b", text, re.IGNORECASE):
+            raise ValueError("query must be a SELECT (or WITH ... SELECT) statement")
+        if ";" in text:
+            raise ValueError("query must be a single statement (no ';' inside)")
+        return text
+
+    @model_validator(mode="after")
+    def _coherent(self) -> MonitorConfig:
+        if (self.table is None) == (self.query is None):
+            raise ValueError('set exactly one of table = "..." or query = "SELECT ..."')
+        if (self.schedule is None) == (self.every is None):
+            raise ValueError('set exactly one of schedule = "*/15 * * * *" or every = "15m"')
+        if self.target_column is not None and self.task is None:
+            raise ValueError('target_column needs task = "binary_classification" or "regression"')
+        if self.task is not None and self.target_column is None:
+            raise ValueError("task needs target_column (the ground truth to compare predictions with)")
+        if self.task is not None and self.prediction_column is None:
+            raise ValueError("task needs prediction_column")
+        if self.min_rows > self.max_rows:
+            raise ValueError(f"min_rows ({self.min_rows}) is larger than max_rows ({self.max_rows})")
+        numerical = self.numerical_features or ()
+        categorical = self.categorical_features or ()
+        for name, listed in (("numerical_features", numerical), ("categorical_features", categorical)):
+            duplicates = sorted({c for c in listed if listed.count(c) > 1})
+            if duplicates:
+                raise ValueError(f"{name} lists {duplicates[0]!r} twice")
+        both = sorted(set(numerical) & set(categorical))
+        if both:
+            raise ValueError(f"{both[0]!r} is listed as both numerical and categorical; keep one")
+        special = {
+            self.timestamp_column: "timestamp_column",
+            self.prediction_column: "prediction_column",
+            self.target_column: "target_column",
+        }
+        for column in (*numerical, *categorical):
+            if column in special:
+                raise ValueError(f"{column!r} is the {special[column]}; it cannot also be a feature")
+        names = [rule.name for rule in self.rules]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"two rules are named {repeated[0]!r}; rule names must be unique per monitor")
+        return self
+
+    @property
+    def features_listed(self) -> bool:
+        return self.numerical_features is not None or self.categorical_features is not None
+
+
+class SlackChannel(Strict):
+    type: Literal["slack"]
+    webhook_url: str
+    timeout: Duration = timedelta(seconds=10)
+
+
+class WebhookChannel(Strict):
+    type: Literal["webhook"]
+    url: str
+    secret: str | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    timeout: Duration = timedelta(seconds=10)
+
+
+class LogChannel(Strict):
+    type: Literal["log"]
+
+
+class AlertmanagerChannel(Strict):
+    type: Literal["alertmanager"]
+    url: str
+    timeout: Duration = timedelta(seconds=10)
+
+
+Channel = Annotated[SlackChannel | WebhookChannel | LogChannel | AlertmanagerChannel, Field(discriminator="type")]
+CHANNEL_TYPES = ("slack", "webhook", "log", "alertmanager")
+
+
+class AlertingConfig(Strict):
+    repeat_interval: Duration = timedelta(hours=4)
+    give_up_after: Duration = timedelta(hours=24)
+
+
+class Config(Strict):
+    service: ServiceConfig = ServiceConfig()
+    sources: dict[str, SourceConfig] = Field(default_factory=dict)
+    monitors: tuple[MonitorConfig, ...] = ()
+    channels: dict[str, Channel] = Field(default_factory=dict)
+    alerting: AlertingConfig = AlertingConfig()
+
+    def monitor(self, name: str) -> MonitorConfig:
+        for monitor in self.monitors:
+            if monitor.name == name:
+                return monitor
+        known = ", ".join(m.name for m in self.monitors) or "none"
+        raise KeyError(f"no monitor named {name!r} (configured: {known})")

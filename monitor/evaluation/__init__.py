@@ -1,0 +1,1 @@
+"""Evaluation: prepared frames -> Evidently reports -> flat metric rows."""

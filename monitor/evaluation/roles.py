@@ -1,0 +1,89 @@
+"""Which column plays which part: features (numerical, categorical), prediction, target."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+from pandas.api import types as ptypes
+
+from monitor.config import MonitorConfig
+
+
+@dataclass(frozen=True)
+class ColumnRoles:
+    numerical: tuple[str, ...]
+    categorical: tuple[str, ...]
+    prediction: str | None = None
+    target: str | None = None
+    task: str | None = None
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        return self.numerical + self.categorical
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every column a run reads (never the timestamp: the window filter runs in SQL)."""
+        extra = tuple(c for c in (self.prediction, self.target) if c is not None)
+        return self.features + extra
+
+    def role_of(self, column: str) -> str:
+        if column == self.prediction:
+            return "prediction_column"
+        if column == self.target:
+            return "target_column"
+        return "numerical_features" if column in self.numerical else "categorical_features"
+
+
+def configured_roles(monitor: MonitorConfig) -> ColumnRoles:
+    return ColumnRoles(
+        numerical=tuple(monitor.numerical_features or ()),
+        categorical=tuple(monitor.categorical_features or ()),
+        prediction=monitor.prediction_column,
+        target=monitor.target_column,
+        task=monitor.task,
+    )
+
+
+def infer_roles(monitor: MonitorConfig, sample: pd.DataFrame, exclude: Iterable[str] = ()) -> ColumnRoles:
+    """Features from the table itself, when the config lists none.
+
+    Numbers are numerical; text and booleans categorical; dates and the special
+    columns (timestamp, prediction, target, the primary key) are not features.
+    """
+    skip = {monitor.timestamp_column, monitor.prediction_column, monitor.target_column, *exclude}
+    numerical: list[str] = []
+    categorical: list[str] = []
+    for column in sample.columns:
+        if column in skip:
+            continue
+        series = sample[column]
+        if ptypes.is_bool_dtype(series) or _looks_boolean(series):
+            categorical.append(column)
+        elif ptypes.is_numeric_dtype(series):
+            numerical.append(column)
+        elif ptypes.is_datetime64_any_dtype(series) or _looks_temporal(series):
+            continue
+        elif ptypes.is_object_dtype(series) or ptypes.is_string_dtype(series):
+            numbers = pd.to_numeric(series.dropna(), errors="coerce")
+            if len(numbers) and numbers.notna().all():
+                numerical.append(column)
+            else:
+                categorical.append(column)
+    return ColumnRoles(
+        tuple(numerical), tuple(categorical), monitor.prediction_column, monitor.target_column, monitor.task
+    )
+
+
+def _looks_boolean(series: pd.Series) -> bool:
+    values = series.dropna()
+    return len(values) > 0 and all(isinstance(v, bool) for v in values.head(100))
+
+
+def _looks_temporal(series: pd.Series) -> bool:
+    import datetime as dt
+
+    values = series.dropna().head(100)
+    return len(values) > 0 and all(isinstance(v, dt.date | dt.datetime) for v in values)

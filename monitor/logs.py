@@ -1,0 +1,57 @@
+"""Structured logs (structlog): JSON lines for machines, console for people; secrets masked."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import structlog
+
+from monitor import redaction
+
+
+def _redact(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    for key, value in event.items():
+        if isinstance(value, str):
+            event[key] = redaction.redact(value)
+        elif isinstance(value, Exception):
+            event[key] = redaction.redact(str(value))
+    return event
+
+
+def configure(log_format: str | None = None, level: str = "INFO", stream: Any = None) -> None:
+    """`log_format` None means console on a terminal, JSON otherwise."""
+    stream = stream or sys.stderr
+    if log_format is None:
+        log_format = "console" if getattr(stream, "isatty", lambda: False)() else "json"
+    renderer: Any = (
+        structlog.processors.JSONRenderer() if log_format == "json" else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            _redact,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
+        logger_factory=structlog.PrintLoggerFactory(file=stream),
+        cache_logger_on_first_use=False,
+    )
+    # Libraries that log through `logging` (alembic, apscheduler) go to the same stream, masked too.
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(_RedactFilter())
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+
+
+class _RedactFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redaction.redact(record.getMessage())
+        record.args = ()
+        return True

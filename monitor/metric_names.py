@@ -1,0 +1,45 @@
+"""The metric names of DESIGN.md: what is stored per run and what rules may name.
+
+Plain names only, so `alerts` can validate rules without importing pandas or Evidently.
+"""
+
+from __future__ import annotations
+
+DATASET_METRICS = frozenset(
+    {
+        "rows",
+        "reference_rows",
+        "drift.share",
+        "drift.count",
+        "prediction.drift.score",
+        "prediction.drift.detected",
+        "target.drift.score",
+        "missing.share",
+        "labels.coverage",
+        "monitor.failed_runs",
+    }
+)
+
+COLUMN_METRICS = frozenset(
+    {
+        "drift.score",
+        "drift.threshold",
+        "drift.detected",
+        "missing.share",
+        "new_categories.count",
+        "out_of_range.share",
+    }
+)
+
+CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss")
+REGRESSION_METRICS = ("mae", "rmse", "mape", "r2")
+
+ALL_METRICS = DATASET_METRICS | COLUMN_METRICS | frozenset(CLASSIFICATION_METRICS) | frozenset(REGRESSION_METRICS)
+
+
+def is_known(metric: str) -> bool:
+    return metric in ALL_METRICS
+
+
+def is_per_column(metric: str) -> bool:
+    return metric in COLUMN_METRICS

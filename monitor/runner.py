@@ -1,0 +1,254 @@
+"""One run of one monitor on one window: claim -> read -> evaluate -> report -> store.
+
+Whatever goes wrong inside a run ends that run as "failed" with a reason naming the
+monitor, the window and what to do; it never escapes to stop other monitors.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import structlog
+
+from monitor import redaction
+from monitor.config import Config, MonitorConfig
+from monitor.errors import DriftHoundError
+from monitor.evaluation.categories import new_category_counts
+from monitor.evaluation.prepare import prepare
+from monitor.reports import write_report
+from monitor.sources.inputs import MonitorInputs
+from monitor.store import Store
+from monitor.store.runs import (
+    HEARTBEAT_EVERY,
+    ClaimLost,
+    MetricRow,
+    RunOutcome,
+    claim_window,
+    consecutive_failures_before,
+    finish_run,
+    heartbeat,
+)
+from monitor.times import iso, utc_now
+from monitor.windows import Window
+
+log = structlog.get_logger("drifthound.run")
+
+
+def new_owner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class RunResult:
+    monitor: str
+    window: Window
+    status: str  # ok | skipped | failed | done-before | busy
+    reason: str | None = None
+    run_id: int | None = None
+    report_path: str | None = None
+    duration_seconds: float = 0.0
+    metrics: list[MetricRow] = field(default_factory=list)
+
+    def describe(self) -> str:
+        where = f"{self.monitor} [{iso(self.window.start)} .. {iso(self.window.end)})"
+        return f"{where}: {self.status}" + (f" ({self.reason})" if self.reason else "")
+
+
+class Runner:
+    """Runs windows of the configured monitors against one store."""
+
+    def __init__(
+        self, config: Config, store: Store, *, owner: str | None = None, clock: Callable[[], datetime] = utc_now
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.owner = owner or new_owner_id()
+        self.clock = clock
+        self._inputs: dict[str, MonitorInputs] = {}
+        self._inputs_lock = threading.Lock()
+
+    def inputs(self, monitor: MonitorConfig) -> MonitorInputs:
+        with self._inputs_lock:
+            inputs = self._inputs.get(monitor.name)
+            if inputs is None or inputs.monitor != monitor:
+                inputs = MonitorInputs(monitor, self.config.sources[monitor.source].url)
+                self._inputs[monitor.name] = inputs
+            return inputs
+
+    def forget_inputs(self, monitor: str) -> None:
+        """After a failure the source may have changed (schema, types): look again next time."""
+        with self._inputs_lock:
+            self._inputs.pop(monitor, None)
+
+    def run(self, monitor: MonitorConfig, window: Window, *, force: bool = False) -> RunResult:
+        started = time.monotonic()
+        with self.store.session() as session:
+            claim = claim_window(
+                session, monitor=monitor.name, window=window, owner=self.owner, now=self.clock(), force=force
+            )
+        if not claim.held:
+            status = "busy" if claim.existing_status == "running" else "done-before"
+            reason = (
+                f"being evaluated by {claim.owner}"
+                if status == "busy"
+                else f"already evaluated ({claim.existing_status}); use --force to evaluate it again"
+            )
+            return RunResult(monitor.name, window, status, reason)
+        assert claim.run_id is not None
+        if claim.replaced:
+            log.info("run.retaken", monitor=monitor.name, window_end=iso(window.end), previous=claim.existing_status)
+        with _Heartbeat(self.store, claim.run_id, self.owner, self.clock):
+            result = self._evaluate(monitor, window, claim.run_id, started)
+        log.info(
+            "run.finished",
+            monitor=monitor.name,
+            window_start=iso(window.start),
+            window_end=iso(window.end),
+            status=result.status,
+            rows=_metric(result.metrics, "rows"),
+            duration_s=round(result.duration_seconds, 3),
+            reason=result.reason,
+            report=result.report_path,
+        )
+        return result
+
+    def _evaluate(self, monitor: MonitorConfig, window: Window, run_id: int, started: float) -> RunResult:
+        try:
+            outcome, metrics = self._compute(monitor, window, started)
+        except DriftHoundError as error:
+            self.forget_inputs(monitor.name)
+            outcome, metrics = RunOutcome("failed", redaction.redact(str(error))), []
+        except Exception as error:  # a bug or an unforeseen input: record it, keep the process
+            self.forget_inputs(monitor.name)
+            log.error(
+                "run.crashed",
+                monitor=monitor.name,
+                window_end=iso(window.end),
+                traceback=redaction.redact(traceback.format_exc()),
+            )
+            outcome = RunOutcome("failed", redaction.redact(f"internal error: {error.__class__.__name__}: {error}"))
+            metrics = []
+        outcome = _with_duration(outcome, time.monotonic() - started)
+        try:
+            with self.store.transaction() as session:
+                metrics = [*metrics, *self._failure_count(session, monitor, window, outcome)]
+                finish_run(session, run_id=run_id, owner=self.owner, outcome=outcome, metrics=metrics, now=self.clock())
+        except ClaimLost as error:
+            return RunResult(monitor.name, window, "busy", str(error), run_id)
+        return RunResult(
+            monitor.name,
+            window,
+            outcome.status,
+            outcome.reason,
+            run_id,
+            outcome.report_path,
+            outcome.duration_seconds or 0.0,
+            metrics,
+        )
+
+    def _failure_count(self, session, monitor: MonitorConfig, window: Window, outcome: RunOutcome) -> list[MetricRow]:
+        if outcome.status == "skipped":
+            return []
+        if outcome.status == "ok":
+            return [MetricRow("monitor.failed_runs", "", 0.0)]
+        before = consecutive_failures_before(session, monitor=monitor.name, window_end=window.end)
+        return [MetricRow("monitor.failed_runs", "", float(before + 1))]
+
+    def _compute(self, monitor: MonitorConfig, window: Window, started: float) -> tuple[RunOutcome, list[MetricRow]]:
+        inputs = self.inputs(monitor)
+        roles = inputs.roles()
+        current = inputs.read_current(window)
+        rows = len(current.frame)
+        base = {"rows": rows, "rows_total": current.rows_total, "sample_seed": current.seed}
+        if rows < monitor.min_rows:
+            reason = f"{rows} rows in the window, fewer than min_rows = {monitor.min_rows}"
+            return RunOutcome("skipped", reason, **base), []
+        reference = inputs.read_reference(window)
+        ref_rows = len(reference.result.frame)
+        base |= {"reference_rows": ref_rows, "reference_rows_total": reference.result.rows_total}
+        if ref_rows < monitor.min_rows:
+            reason = (
+                f"{ref_rows} rows in the reference ({reference.describe(monitor.reference.table)}), "
+                f"fewer than min_rows = {monitor.min_rows}"
+            )
+            return RunOutcome("skipped", reason, **base), []
+        prepared_current = prepare(current.frame, roles)
+        prepared_reference = prepare(reference.result.frame, roles)
+
+        from monitor.evaluation.report import ReportContext, evaluate
+
+        context = ReportContext(
+            monitor=monitor.name,
+            window=f"{iso(window.start)} .. {iso(window.end)}",
+            reference=reference.describe(monitor.reference.table),
+            rows=rows,
+            rows_total=current.rows_total,
+            reference_rows=ref_rows,
+            reference_rows_total=reference.result.rows_total,
+            sample_seed=current.seed,
+        )
+        evaluation = evaluate(prepared_current, prepared_reference, roles, context, min_labelled_rows=1)
+        metrics = [
+            MetricRow("rows", "", float(rows)),
+            MetricRow("reference_rows", "", float(ref_rows)),
+            *evaluation.metrics,
+            *new_category_counts(prepared_current.frame, prepared_reference.frame, roles.categorical),
+        ]
+        report_path = report_error = None
+        try:
+            report_path = write_report(
+                self.config.service.reports_dir, monitor.name, window.end, evaluation.html, evaluation.snapshot
+            )
+        except OSError as error:
+            report_error = redaction.redact(
+                f"cannot write the report under {self.config.service.reports_dir}: "
+                f"{error.strerror or error}; check that the folder exists and is "
+                "writable by DriftHound"
+            )
+            log.error("report.failed", monitor=monitor.name, window_end=iso(window.end), error=report_error)
+        reason = "; ".join(evaluation.notes) or None
+        return RunOutcome("ok", reason, report_path=report_path, report_error=report_error, **base), metrics
+
+
+def _with_duration(outcome: RunOutcome, seconds: float) -> RunOutcome:
+    from dataclasses import replace
+
+    return replace(outcome, duration_seconds=seconds)
+
+
+def _metric(metrics: list[MetricRow], name: str) -> float | None:
+    return next((row.value for row in metrics if row.metric == name and not row.column), None)
+
+
+class _Heartbeat:
+    """Keeps our claim alive from a thread while the run works (reads and reports can take minutes)."""
+
+    def __init__(self, store: Store, run_id: int, owner: str, clock: Callable[[], datetime]) -> None:
+        self.store, self.run_id, self.owner, self.clock = store, run_id, owner, clock
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{run_id}", daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(HEARTBEAT_EVERY.total_seconds()):
+            try:
+                with self.store.session() as session:
+                    if not heartbeat(session, run_id=self.run_id, owner=self.owner, now=self.clock()):
+                        return
+            except Exception as error:  # the store may be briefly away; the claim just ages
+                log.warning("heartbeat.failed", run_id=self.run_id, error=redaction.redact(str(error)))

@@ -1,0 +1,1 @@
+"""Sources: reading prediction logs (and references) from SQL databases."""

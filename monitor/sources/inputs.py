@@ -1,0 +1,108 @@
+"""The two inputs of a run: the current window and its reference, for one monitor.
+
+Column roles are resolved here (configured, or inferred from the table) and every
+configured column is checked before reading. The reference is kept in memory until
+its definition or bounds change, so a fixed reference is read once.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from monitor.config import MonitorConfig
+from monitor.errors import DataError
+from monitor.evaluation.roles import ColumnRoles, configured_roles, infer_roles
+from monitor.sources import sampling
+from monitor.sources.reader import ReadResult, Source
+from monitor.times import iso
+from monitor.windows import Window, reference_window
+
+
+@dataclass(frozen=True)
+class ReferenceRead:
+    bounds: Window | None
+    result: ReadResult
+
+    def describe(self, table: str | None) -> str:
+        if self.bounds is None:
+            return f'table "{table}"'
+        return f"{iso(self.bounds.start)} .. {iso(self.bounds.end)}"
+
+
+class MonitorInputs:
+    def __init__(self, monitor: MonitorConfig, source_url: str) -> None:
+        self.monitor = monitor
+        self.source = Source(
+            source_url, table=monitor.table, query=monitor.query, timestamp_column=monitor.timestamp_column
+        )
+        reference_table = monitor.reference.table
+        self.reference_source = (
+            Source(source_url, table=reference_table) if reference_table is not None else self.source
+        )
+        self._roles: ColumnRoles | None = None
+        self._reference_key: tuple[object, ...] | None = None
+        self._reference: ReferenceRead | None = None
+        self._lock = threading.Lock()
+
+    def roles(self) -> ColumnRoles:
+        if self._roles is None:
+            available = self.source.columns()
+            if self.monitor.features_listed:
+                roles = configured_roles(self.monitor)
+            else:
+                sample = self.source.sample()
+                roles = infer_roles(self.monitor, sample, exclude=self.source.primary_key())
+                if not roles.features:
+                    raise DataError(
+                        f"no feature columns could be inferred from {self.source.label} "
+                        f"(columns: {', '.join(available)}); list numerical_features and "
+                        "categorical_features"
+                    )
+            _check_columns(roles, self.monitor, available, self.source.label, include_timestamp=True)
+            if self.reference_source is not self.source:
+                _check_columns(
+                    roles,
+                    self.monitor,
+                    self.reference_source.columns(),
+                    self.reference_source.label,
+                    include_timestamp=False,
+                )
+            self._roles = roles
+        return self._roles
+
+    def read_current(self, window: Window) -> ReadResult:
+        seed = sampling.seed_for(self.monitor.name, window.start, window.end)
+        return self.source.read(self.roles().columns, window, max_rows=self.monitor.max_rows, seed=seed)
+
+    def read_reference(self, window: Window) -> ReferenceRead:
+        reference = self.monitor.reference
+        bounds = reference_window(
+            last=reference.last, offset=reference.offset, start=reference.start, end=reference.end, current=window
+        )
+        key = (bounds, self.roles().columns, self.monitor.max_rows, reference.table)
+        with self._lock:
+            if self._reference is not None and self._reference_key == key:
+                return self._reference
+        seed = sampling.seed_for(self.monitor.name, bounds.start if bounds else None, bounds.end if bounds else None)
+        result = self.reference_source.read(self.roles().columns, bounds, max_rows=self.monitor.max_rows, seed=seed)
+        read = ReferenceRead(bounds, result)
+        with self._lock:
+            self._reference_key, self._reference = key, read
+        return read
+
+
+def _check_columns(
+    roles: ColumnRoles, monitor: MonitorConfig, available: list[str], label: str, *, include_timestamp: bool
+) -> None:
+    present = set(available)
+    wanted = [(column, roles.role_of(column)) for column in roles.columns]
+    if include_timestamp:
+        wanted.insert(0, (monitor.timestamp_column, "timestamp_column"))
+    for column, role in wanted:
+        if column not in present:
+            shown = ", ".join(available[:30]) + (" ..." if len(available) > 30 else "")
+            raise DataError(
+                f'column "{column}" ({role}) is not in {label} (it has: {shown}); '
+                "fix the monitor's config or the table"
+            )

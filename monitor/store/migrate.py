@@ -1,0 +1,72 @@
+"""The store's schema, through Alembic only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect
+
+import migrations
+from monitor.errors import DriftHoundError
+
+
+class StoreSchemaError(DriftHoundError):
+    exit_code = 2
+
+
+def alembic_config(engine: Engine) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    config.attributes["engine"] = engine
+    return config
+
+
+def head_revision() -> str:
+    script = ScriptDirectory.from_config(alembic_config(None))  # type: ignore[arg-type]
+    head = script.get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
+    """Migrates the store; returns (revision before, revision after)."""
+    before = current_revision(engine)
+    command.upgrade(alembic_config(engine), revision)
+    return before, current_revision(engine) or ""
+
+
+def ensure_schema(engine: Engine) -> None:
+    """A new, empty store is created on first use; an old schema needs `drifthound db upgrade`.
+
+    Upgrading an existing store is left to the operator, who should back it up first.
+    """
+    current = current_revision(engine)
+    head = head_revision()
+    if current == head:
+        return
+    if current is None and not inspect(engine).get_table_names():
+        upgrade(engine)
+        return
+    if current is None:
+        raise StoreSchemaError(
+            "the store has tables but no DriftHound schema version; point store_url "
+            "at an empty database, or run `drifthound db upgrade` if it is DriftHound's"
+        )
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    if script.get_revision(current) is None:
+        raise StoreSchemaError(
+            f"the store's schema ({current}) is newer than this DriftHound knows ({head}); upgrade DriftHound"
+        )
+    raise StoreSchemaError(
+        f"the store's schema is at {current}, this version needs {head}; back up the store, "
+        "then run `drifthound db upgrade`"
+    )

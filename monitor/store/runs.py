@@ -1,0 +1,214 @@
+"""Claiming a window, heart-beating, and recording how the run ended.
+
+A run row is unique on (monitor, window_end), so the row itself is the claim: a
+second process (or a restarted one) that tries the same window finds it. A claim
+whose owner stopped heart-beating is taken over with a conditional UPDATE, which
+only one contender can win.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from monitor.store.models import MetricValue, Run
+from monitor.windows import Window
+
+# A claim not heart-beaten for this long belongs to a process that died.
+STALE_CLAIM_AFTER = timedelta(minutes=3)
+HEARTBEAT_EVERY = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The outcome of trying to claim a window: `run_id` is set only when we hold it."""
+
+    run_id: int | None
+    existing_status: str | None = None
+    replaced: bool = False
+    owner: str | None = None
+
+    @property
+    def held(self) -> bool:
+        return self.run_id is not None
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    metric: str
+    column: str
+    value: float | None
+    method: str | None = None
+
+
+def claim_window(
+    session: Session,
+    *,
+    monitor: str,
+    window: Window,
+    owner: str,
+    now: datetime,
+    retry_failed: bool = True,
+    force: bool = False,
+    stale_after: timedelta = STALE_CLAIM_AFTER,
+) -> Claim:
+    """Claims (monitor, window); commits at once so other processes see the claim."""
+    run = Run(
+        monitor=monitor,
+        window_start=window.start,
+        window_end=window.end,
+        status="running",
+        owner=owner,
+        heartbeat_at=now,
+        attempts=1,
+        started_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(run)
+        session.commit()
+        return Claim(run.id)
+    except IntegrityError:
+        session.rollback()
+    existing = session.scalars(select(Run).where(Run.monitor == monitor, Run.window_end == window.end)).one()
+    if not may_take_over(
+        existing.status, existing.heartbeat_at, now=now, force=force, retry_failed=retry_failed, stale_after=stale_after
+    ):
+        session.rollback()
+        return Claim(None, existing.status, owner=existing.owner if existing.status == "running" else None)
+    taken = session.execute(
+        update(Run)
+        .where(Run.id == existing.id, Run.attempts == existing.attempts, Run.status == existing.status)
+        .values(
+            status="running",
+            owner=owner,
+            heartbeat_at=now,
+            started_at=now,
+            finished_at=None,
+            attempts=existing.attempts + 1,
+            reason=None,
+            window_start=window.start,
+        )
+    )
+    if taken.rowcount != 1:
+        session.rollback()
+        return Claim(None, "running")
+    session.commit()
+    return Claim(existing.id, existing.status, replaced=True)
+
+
+def may_take_over(
+    status: str,
+    heartbeat_at: datetime | None,
+    *,
+    now: datetime,
+    force: bool,
+    retry_failed: bool,
+    stale_after: timedelta,
+) -> bool:
+    """Whether an existing run row may be claimed again.
+
+    A live claim is never taken (even with force: two evaluations of one window would race);
+    a finished run only with force; a failed one when retrying failures.
+    """
+    if status == "running":
+        return heartbeat_at is None or heartbeat_at <= now - stale_after
+    if status == "failed":
+        return retry_failed or force
+    return force
+
+
+def heartbeat(session: Session, *, run_id: int, owner: str, now: datetime) -> bool:
+    """Extends our claim; False when it was taken over (we should stop)."""
+    result = session.execute(
+        update(Run).where(Run.id == run_id, Run.owner == owner, Run.status == "running").values(heartbeat_at=now)
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+class ClaimLost(Exception):
+    """Another process took over the window while we worked on it."""
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    status: str  # ok | skipped | failed
+    reason: str | None = None
+    rows: int | None = None
+    rows_total: int | None = None
+    reference_rows: int | None = None
+    reference_rows_total: int | None = None
+    sample_seed: int | None = None
+    duration_seconds: float | None = None
+    report_path: str | None = None
+    report_error: str | None = None
+
+
+def finish_run(
+    session: Session, *, run_id: int, owner: str, outcome: RunOutcome, metrics: Iterable[MetricRow], now: datetime
+) -> Run:
+    """Records the outcome and replaces the run's metrics, in the caller's transaction.
+
+    Raises ClaimLost when our claim is no longer ours; the caller rolls back.
+    """
+    run = session.scalars(select(Run).where(Run.id == run_id).with_for_update()).one()
+    if run.owner != owner or run.status != "running":
+        raise ClaimLost(f"run {run_id} of {run.monitor} is now held by {run.owner} ({run.status})")
+    run.status = outcome.status
+    run.reason = outcome.reason
+    run.rows = outcome.rows
+    run.rows_total = outcome.rows_total
+    run.reference_rows = outcome.reference_rows
+    run.reference_rows_total = outcome.reference_rows_total
+    run.sample_seed = outcome.sample_seed
+    run.duration_seconds = outcome.duration_seconds
+    run.report_path = outcome.report_path
+    run.report_error = outcome.report_error
+    run.finished_at = now
+    run.heartbeat_at = now
+    session.execute(delete(MetricValue).where(MetricValue.run_id == run_id))
+    session.add_all(
+        MetricValue(
+            run_id=run_id,
+            monitor=run.monitor,
+            window_end=run.window_end,
+            metric=row.metric,
+            column_name=row.column,
+            value=_finite(row.value),
+            method=row.method,
+        )
+        for row in metrics
+    )
+    session.flush()
+    return run
+
+
+def _finite(value: float | None) -> float | None:
+    """NaN and infinities are stored as NULL: "undefined for this window"."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def consecutive_failures_before(session: Session, *, monitor: str, window_end: datetime) -> int:
+    """How many failed runs directly precede `window_end` (skipped runs neither count nor reset)."""
+    rows = session.execute(
+        select(Run.status)
+        .where(Run.monitor == monitor, Run.window_end < window_end, Run.status.in_(("ok", "failed")))
+        .order_by(Run.window_end.desc())
+        .limit(1000)
+    ).scalars()
+    count = 0
+    for status in rows:
+        if status != "failed":
+            break
+        count += 1
+    return count

@@ -1,0 +1,100 @@
+"""Which window to evaluate: pure functions of (schedule, window, now).
+
+A window is the half-open interval [end - window, end). Its end is a tick of the
+monitor's schedule: a cron tick (UTC) or, for `every`, a multiple of the period
+counted from the Unix epoch (so "every 15m" ends windows at :00, :15, :30, :45).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from croniter import croniter
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, order=True)
+class Window:
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("window bounds must be timezone-aware")
+        if self.start >= self.end:
+            raise ValueError(f"empty window [{self.start}, {self.end})")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A cron expression or a fixed period; exactly one is set."""
+
+    cron: str | None = None
+    every: timedelta | None = None
+
+    def __post_init__(self) -> None:
+        if (self.cron is None) == (self.every is None):
+            raise ValueError("a schedule is a cron expression or a period, exactly one")
+
+    def last_tick(self, now: datetime) -> datetime:
+        """The latest tick at or before `now`."""
+        now = now.astimezone(UTC)
+        if self.every is not None:
+            period = self.every.total_seconds()
+            count = (now - EPOCH).total_seconds() // period
+            return EPOCH + timedelta(seconds=count * period)
+        # croniter's get_prev is strictly before its start; step just past `now`.
+        start = now.replace(microsecond=0) + timedelta(seconds=1)
+        return croniter(self.cron, start).get_prev(datetime).astimezone(UTC)
+
+    def next_tick(self, after: datetime) -> datetime:
+        """The first tick strictly after `after`."""
+        after = after.astimezone(UTC)
+        if self.every is not None:
+            return self.last_tick(after) + self.every
+        return croniter(self.cron, after).get_next(datetime).astimezone(UTC)
+
+    def ticks(self, after: datetime, until: datetime) -> Iterator[datetime]:
+        """Ticks in (after, until], oldest first."""
+        tick = self.next_tick(after)
+        while tick <= until:
+            yield tick
+            tick = self.next_tick(tick)
+
+
+def window_ending(end: datetime, size: timedelta) -> Window:
+    return Window(end - size, end)
+
+
+def latest_complete_window(schedule: Schedule, size: timedelta, now: datetime) -> Window:
+    return window_ending(schedule.last_tick(now), size)
+
+
+def backfill_windows(start: datetime, end: datetime, size: timedelta) -> list[Window]:
+    """The consecutive windows [start + i*size, start + (i+1)*size) that fit in [start, end)."""
+    if start >= end:
+        raise ValueError("the range's start must be before its end")
+    windows = []
+    cursor = start
+    while cursor + size <= end:
+        windows.append(Window(cursor, cursor + size))
+        cursor += size
+    return windows
+
+
+def reference_window(
+    *, last: timedelta | None, offset: timedelta | None, start: datetime | None, end: datetime | None, current: Window
+) -> Window | None:
+    """The reference's time bounds for `current`; None when the reference is a whole table.
+
+    `{last, offset}` is the `last` long span ending `offset` before the current window starts.
+    """
+    if last is not None:
+        ref_end = current.start - (offset or timedelta(0))
+        return Window(ref_end - last, ref_end)
+    if start is not None and end is not None:
+        return Window(start, end)
+    return None
