@@ -138,10 +138,7 @@ def predictions(*, start: datetime, end: datetime, drift_start: datetime, per_ho
     )
     score = 1 / (1 + np.exp(-z))
     z_after = (
-        -0.2
-        + 0.4 * (credit_score - 660) / 75
-        + 0.6 * (debt_ratio - 0.46) / 0.16
-        - 0.6 * (tenure_months - 36) / 25
+        -0.2 + 0.4 * (credit_score - 660) / 75 + 0.6 * (debt_ratio - 0.46) / 0.16 - 0.6 * (tenure_months - 36) / 25
     )
     label = (rng.random(count) < 1 / (1 + np.exp(-np.where(drifted, z_after, z)))).astype(int)
 

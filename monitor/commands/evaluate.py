@@ -8,7 +8,7 @@ from typing import TextIO
 from monitor.commands.context import monitor_argument, open_context, time_argument
 from monitor.commands.summary import summary_lines
 from monitor.errors import UsageError
-from monitor.runner import RunResult, Runner
+from monitor.runner import Runner, RunResult
 from monitor.times import utc_now
 from monitor.windows import Schedule, backfill_windows, latest_complete_window, window_ending
 

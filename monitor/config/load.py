@@ -48,7 +48,7 @@ def parse_config(
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(where, f"not valid TOML: {error}") from None
-    _check_keys(raw, Config, (), where)
+    _check_keys(raw, Config, (), where, raw)
     data = interpolate(raw, environ, where)
     try:
         config = Config.model_validate(data)
@@ -59,7 +59,7 @@ def parse_config(
     return _resolve_paths(config, base_dir or Path.cwd())
 
 
-def _check_keys(data: Any, model: type[BaseModel], path: tuple[str | int, ...], where: str) -> None:
+def _check_keys(data: Any, model: type[BaseModel], path: tuple[str | int, ...], where: str, root: Any) -> None:
     """Unknown keys are errors, named with a suggestion (pydantic would only say "extra")."""
     if not isinstance(data, dict):
         return
@@ -68,50 +68,52 @@ def _check_keys(data: Any, model: type[BaseModel], path: tuple[str | int, ...], 
         if key not in fields:
             close = difflib.get_close_matches(str(key), list(fields), n=1)
             hint = f'; did you mean "{close[0]}"?' if close else f"; allowed here: {', '.join(fields)}"
-            raise ConfigError(f"{where}: {_describe((*path, key), data=None)}", f'unknown key "{key}"{hint}')
+            raise ConfigError(f"{where}: {_describe((*path, key), root)}", f'unknown key "{key}"{hint}')
     for name, field in fields.items():
         if name in data:
-            _check_value(data[name], field.annotation, (*path, name), where)
+            _check_value(data[name], field.annotation, (*path, name), where, root)
 
 
-def _check_value(value: Any, annotation: Any, path: tuple[str | int, ...], where: str) -> None:
+def _check_value(value: Any, annotation: Any, path: tuple[str | int, ...], where: str, root: Any) -> None:
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if origin is typing.Annotated:
-        _check_value(value, args[0], path, where)
+        _check_value(value, args[0], path, where, root)
     elif origin in (typing.Union, types.UnionType):
         models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
         if len(models) == 1:
-            _check_value(value, models[0], path, where)
+            _check_value(value, models[0], path, where, root)
         elif models and isinstance(value, dict):
             for model in models:
                 literal = typing.get_args(model.model_fields["type"].annotation)
                 if value.get("type") in literal:
-                    _check_keys(value, model, path, where)
+                    _check_keys(value, model, path, where, root)
         else:
             for arg in args:
                 if typing.get_origin(arg) is not None:
-                    _check_value(value, arg, path, where)
+                    _check_value(value, arg, path, where, root)
     elif origin is dict and isinstance(value, dict):
         for key, item in value.items():
-            _check_value(item, args[1], (*path, key), where)
+            _check_value(item, args[1], (*path, key), where, root)
     elif origin in (tuple, list) and isinstance(value, list):
         for index, item in enumerate(value):
-            _check_value(item, args[0], (*path, index), where)
+            _check_value(item, args[0], (*path, index), where, root)
     elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        _check_keys(value, annotation, path, where)
+        _check_keys(value, annotation, path, where, root)
 
 
 def _describe(loc: tuple[Any, ...], data: Any) -> str:
-    text = key_path(tuple(part for part in loc))
+    """monitors[0] (monitor "credit-scoring").window: the index, and the name a person knows it by."""
     if data is not None and len(loc) >= 2 and loc[0] == "monitors" and isinstance(loc[1], int):
         try:
             name = data["monitors"][loc[1]].get("name")
         except (KeyError, IndexError, TypeError, AttributeError):
             name = None
-        if name:
-            text += f' (monitor "{name}")'
-    return text
+        if isinstance(name, str):
+            head = f'monitors[{loc[1]}] (monitor "{name}")'
+            rest = key_path(tuple(loc[2:]))
+            return f"{head}.{rest}" if rest else head
+    return key_path(tuple(loc))
 
 
 def _first_problem(error: ValidationError, data: Any) -> str:

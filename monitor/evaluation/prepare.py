@@ -95,7 +95,7 @@ def _prediction_kind(values: pd.Series, roles: ColumnRoles) -> str:
     if present.isin([0.0, 1.0]).all():
         return "label"
     if ((present < 0) | (present > 1)).any():
-        example = present[(present < 0) | (present > 1)].iloc[0]
+        example = present[(present < 0) | (present > 1)].iloc[0].item()
         raise DataError(
             f'prediction_column "{roles.prediction}" holds {example!r}; for binary_classification '
             "it must be a probability in [0, 1] or a 0/1 label"
@@ -108,7 +108,7 @@ def _target(series: pd.Series, roles: ColumnRoles) -> pd.Series:
     if roles.task == "binary_classification":
         present = values.dropna()
         if not present.isin([0.0, 1.0]).all():
-            example = present[~present.isin([0.0, 1.0])].iloc[0]
+            example = present[~present.isin([0.0, 1.0])].iloc[0].item()
             raise DataError(
                 f'target_column "{roles.target}" holds {example!r}; for binary_classification '
                 "labels must be 0/1 or true/false"

@@ -172,7 +172,12 @@ def _quality_metrics(roles: ColumnRoles, prediction_kind: str | None, labelled: 
         if prediction_kind == "probability" and both_classes:
             metrics += [RocAuc(tests=[]), LogLoss(tests=[])]
     else:
-        metrics += [MAE(tests=[]), RMSE(tests=[]), MAPE(tests=[]), R2Score(tests=[])]
+        metrics += [
+            MAE(mean_tests=[], std_tests=[]),
+            RMSE(tests=[]),
+            MAPE(mean_tests=[], std_tests=[]),
+            R2Score(tests=[]),
+        ]
     return metrics
 
 

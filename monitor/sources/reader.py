@@ -129,7 +129,8 @@ class Source:
             return ReadResult(self._fetch(columns, window), total, None)
         fraction = sampling.oversampled_fraction(max_rows, total)
         frame = self._sampled_in_sql(columns, window, fraction, seed)
-        if frame is None:
+        # A sample far below the expected size means the database did not sample as asked.
+        if frame is None or len(frame) < 0.9 * min(max_rows, fraction * total):
             frame = self._sampled_while_streaming(columns, window, fraction, seed)
         return ReadResult(sampling.trim(frame, max_rows, seed), total, seed)
 
@@ -170,12 +171,20 @@ class Source:
                     self._from(), sa.func.bernoulli(fraction * 100), name="drifthound_sample", seed=sa.literal(seed)
                 )
                 return self._fetch(columns, window, source=sampled)
-            if self.dialect == "sqlite":
+            if self.dialect == "sqlite" and self._is_sqlite_table():
                 condition = sa.text(sampling.sqlite_rowid_condition(fraction, seed))
                 return self._fetch(columns, window, extra=[condition])  # type: ignore[list-item]
         except SourceError:
             return None
         return None
+
+    def _is_sqlite_table(self) -> bool:
+        """Views have no usable rowid; only real tables are sampled by rowid."""
+        schema, _, name = (self.table or "").rpartition(".")
+        master = f'"{schema}".sqlite_master' if schema else "sqlite_master"
+        statement = sa.text(f"SELECT type FROM {master} WHERE name = :name")  # noqa: S608
+        with self._connect() as connection:
+            return self._execute(connection, statement.bindparams(name=name)).scalar() == "table"
 
     def _sampled_while_streaming(
         self, columns: Sequence[str], window: Window | None, fraction: float, seed: int

@@ -37,8 +37,13 @@ def oversampled_fraction(wanted: int, total: int) -> float:
 
 
 def sqlite_rowid_condition(fraction: float, seed: int) -> str:
+    """Keeps a row when its rowid's point of the sequence (rowid * a + offset) mod M falls below fraction * M.
+
+    The seed is spread over [0, M) first: nearby seeds would otherwise pick nearly the same rows.
+    """
     threshold = int(fraction * _MODULUS)
-    return f"((((rowid % {_MODULUS}) * {_MULTIPLIER}) + {seed % _MODULUS}) % {_MODULUS}) < {threshold}"
+    offset = (seed * 2_654_435_761) % _MODULUS
+    return f"((((rowid % {_MODULUS}) * {_MULTIPLIER}) + {offset}) % {_MODULUS}) < {threshold}"
 
 
 def bernoulli_chunk(frame: pd.DataFrame, fraction: float, rng: np.random.Generator) -> pd.DataFrame:

@@ -8,10 +8,12 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Engine, inspect
 
 import migrations
 from monitor.errors import DriftHoundError
+from monitor.store.models import Base
 
 
 class StoreSchemaError(DriftHoundError):
@@ -44,25 +46,35 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     return before, current_revision(engine) or ""
 
 
-def ensure_schema(engine: Engine) -> None:
-    """A new, empty store is created on first use; an old schema needs `drifthound db upgrade`.
+def _known_revision(revision: str) -> bool:
+    script = ScriptDirectory.from_config(alembic_config(None))  # type: ignore[arg-type]
+    try:
+        return script.get_revision(revision) is not None
+    except CommandError:
+        return False
 
-    Upgrading an existing store is left to the operator, who should back it up first.
+
+def ensure_schema(engine: Engine) -> None:
+    """A new store is created on first use; an old schema needs `drifthound db upgrade`.
+
+    The store may share a database with other tables (a prediction log, say); only
+    DriftHound's own tables without a version are suspicious. Upgrading an existing
+    store is left to the operator, who should back it up first.
     """
     current = current_revision(engine)
     head = head_revision()
     if current == head:
         return
-    if current is None and not inspect(engine).get_table_names():
+    if current is None:
+        ours = set(Base.metadata.tables) & set(inspect(engine).get_table_names())
+        if ours:
+            raise StoreSchemaError(
+                f"the store has DriftHound's tables ({', '.join(sorted(ours))}) but no schema version; "
+                "restore it from a backup, or point store_url at another database"
+            )
         upgrade(engine)
         return
-    if current is None:
-        raise StoreSchemaError(
-            "the store has tables but no DriftHound schema version; point store_url "
-            "at an empty database, or run `drifthound db upgrade` if it is DriftHound's"
-        )
-    script = ScriptDirectory.from_config(alembic_config(engine))
-    if script.get_revision(current) is None:
+    if not _known_revision(current):
         raise StoreSchemaError(
             f"the store's schema ({current}) is newer than this DriftHound knows ({head}); upgrade DriftHound"
         )

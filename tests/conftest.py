@@ -1,0 +1,66 @@
+"""Shared fixtures: real SQLite files and real PostgreSQL databases (one fresh database per test)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from monitor import redaction
+from monitor.sources.connect import dispose_all
+
+PG_ADMIN_URL = os.environ.get("DRIFTHOUND_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _unavailable(what: str, why: str) -> None:
+    """Skips on a newcomer's bare laptop; under CI=true a missing service fails the suite."""
+    message = f"{what} is not available ({why})"
+    if IN_CI:
+        pytest.fail(f"{message}; CI must run these tests", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> Iterator[sa.Engine]:
+    engine = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as error:
+        engine.dispose()
+        _unavailable(f"PostgreSQL at {PG_ADMIN_URL}", str(error.orig).strip().splitlines()[0])
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_url(pg_admin: sa.Engine) -> Iterator[str]:
+    """A new, empty PostgreSQL database for this test, dropped afterwards."""
+    name = f"drifthound_test_{uuid.uuid4().hex[:12]}"
+    with pg_admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    yield url
+    dispose_all()
+    with pg_admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same test on a SQLite file and on a PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'data.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(autouse=True)
+def _forget_secrets_and_engines() -> Iterator[None]:
+    yield
+    redaction.clear()
+    dispose_all()

@@ -1,0 +1,228 @@
+"""The installed `drifthound` command, in a subprocess, as a newcomer and an operator use it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+BIN = Path(sys.executable).parent / "drifthound"
+
+
+def drifthound(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN), *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    """The demo written and its latest window checked once, as `make run` does."""
+    directory = tmp_path_factory.mktemp("demo")
+    written = drifthound("demo", "--dir", str(directory))
+    assert written.returncode == 0, written.stderr
+    checked = drifthound("check", "-c", str(directory / "config.toml"))
+    assert checked.returncode == 0, checked.stderr + checked.stdout
+    return directory
+
+
+def test_the_demo_shows_its_injected_drift(demo):
+    assert (demo / "predictions.db").stat().st_size > 10_000_000
+    metrics = drifthound(
+        "metrics", "-m", "credit-scoring", "--metric", "drift.detected", "-c", str(demo / "config.toml")
+    )
+    assert metrics.returncode == 0
+    rows = list(csv.DictReader(io.StringIO(metrics.stdout)))
+    assert rows and set(rows[0]) == {"window_start", "window_end", "metric", "column", "value"}
+    detected = {row["column"] for row in rows if float(row["value"]) == 1.0}
+    assert detected == {"income", "debt_ratio", "channel"}
+    reports = list((demo / "reports" / "credit-scoring").glob("*.html"))
+    assert len(reports) == 1 and reports[0].with_suffix(".json").exists()
+    assert "income" in reports[0].read_text()
+
+
+def test_status_tells_what_drifted(demo):
+    result = drifthound("status", "-c", str(demo / "config.toml"))
+    assert result.returncode == 0, result.stderr
+    assert "credit-scoring" in result.stdout and ": ok" in result.stdout
+    assert "drift: 3 of 9 columns" in result.stdout
+    assert "income" in result.stdout and "report: " in result.stdout
+
+
+def test_quality_falls_in_the_drifted_day_and_a_stable_day_raises_nothing(demo):
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    stable_end = now - timedelta(days=2)
+    result = drifthound("check", "-c", str(demo / "config.toml"), "--at", stable_end.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    assert result.returncode == 0, result.stderr
+    assert "drift: 0 of 9 columns" in result.stdout
+    out = drifthound(
+        "metrics", "-m", "credit-scoring", "--metric", "accuracy", "--format", "json", "-c", str(demo / "config.toml")
+    )
+    values = {row["window_end"]: row["value"] for row in json.loads(out.stdout)}
+    stable_accuracy = values[stable_end.strftime("%Y-%m-%dT%H:%M:%SZ")]
+    drifted_accuracy = max(value for end, value in values.items() if end != stable_end.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    assert stable_accuracy > 0.7 and drifted_accuracy < stable_accuracy - 0.15
+
+
+def test_checking_the_same_window_again_changes_nothing(demo):
+    before = drifthound("metrics", "-m", "credit-scoring", "-c", str(demo / "config.toml")).stdout
+    again = drifthound("check", "-c", str(demo / "config.toml"))
+    assert again.returncode == 0 and "already evaluated (ok)" in again.stdout
+    assert drifthound("metrics", "-m", "credit-scoring", "-c", str(demo / "config.toml")).stdout == before
+
+
+def test_backfill_prints_plain_lines_when_not_on_a_terminal(demo, tmp_path):
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    start, end = now - timedelta(days=3, hours=3), now - timedelta(days=3)
+    result = drifthound(
+        "backfill",
+        "-c",
+        str(demo / "config.toml"),
+        "-m",
+        "credit-scoring",
+        "--start",
+        start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "--end",
+        end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 4 and all(": ok" in line for line in lines[:3])
+    assert lines[-1] == "credit-scoring: 3 windows: 3 ok"
+    assert "\r" not in result.stdout + result.stderr
+
+
+def test_config_check_tests_every_connection(demo, tmp_path):
+    ok = drifthound("config", "check", "-c", str(demo / "config.toml"))
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "valid; 1 monitors, 1 sources, 1 channels" in ok.stdout
+    assert 'ok    monitor "credit-scoring"' in ok.stdout and "6 numerical and 3 categorical features" in ok.stdout
+    broken = tmp_path / "config.toml"
+    broken.write_text(
+        (demo / "config.toml")
+        .read_text()
+        .replace('"income", ', '"salary", ')
+        .replace("sqlite:///drifthound.db", f"sqlite:///{demo / 'drifthound.db'}")
+        .replace("sqlite:///predictions.db", f"sqlite:///{demo / 'predictions.db'}")
+    )
+    failed = drifthound("config", "check", "-c", str(broken))
+    assert failed.returncode == 1
+    assert 'FAIL  monitor "credit-scoring"' in failed.stdout and 'column "salary"' in failed.stdout
+
+
+def test_db_upgrade_reports_the_schema(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('[service]\nstore_url = "sqlite:///store.db"\n')
+    first = drifthound("db", "upgrade", "-c", str(config))
+    second = drifthound("db", "upgrade", "-c", str(config))
+    assert first.returncode == 0 and "upgraded from empty to 0001" in first.stdout
+    assert second.returncode == 0 and "already at the newest schema (0001)" in second.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "expected"),
+    [
+        ('[service]\nstore_url = "${NOPE}"\n', {}, "service.store_url: environment variable NOPE is not set"),
+        ("[service]\nstorage = 1\n", {}, 'unknown key "storage"'),
+        ("[[monitors]]\nname = 1\n", {}, "monitors[0]"),
+        ("this is not toml", {}, "not valid TOML"),
+    ],
+)
+def test_bad_configuration_is_one_line_and_exit_2(tmp_path, text, env, expected):
+    config = tmp_path / "config.toml"
+    config.write_text(text)
+    for command in (["config", "check"], ["check"], ["status"]):
+        result = drifthound(*command, "-c", str(config), env=env)
+        assert result.returncode == 2, (command, result.stderr)
+        assert result.stdout == ""
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and expected in lines[0] and "Traceback" not in result.stderr
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert drifthound("check", "--at", "yesterday", "-c", str(tmp_path / "none.toml")).returncode == 2
+    unknown = drifthound("frobnicate")
+    assert unknown.returncode == 2 and "invalid choice" in unknown.stderr
+    assert drifthound("metrics").returncode == 2
+
+
+def test_a_secret_never_appears_in_output(tmp_path):
+    secret = "hunter2-very-secret"
+    config = tmp_path / "config.toml"
+    config.write_text("""
+[service]
+store_url = "sqlite:///store.db"
+[sources.main]
+url = "postgresql+psycopg://app:${PGPW}@127.0.0.1:1/nowhere"
+[[monitors]]
+name = "m"
+source = "main"
+table = "predictions"
+timestamp_column = "ts"
+every = "1h"
+window = "1h"
+reference = { last = "1d" }
+""")
+    for command in (["config", "check"], ["check"], ["status"]):
+        result = drifthound(*command, "-c", str(config), env={"PGPW": secret})
+        assert secret not in result.stdout + result.stderr, command
+    failed = drifthound("check", "-c", str(config), "-v", env={"PGPW": secret})
+    assert failed.returncode == 1 and "cannot connect to the source database" in failed.stdout
+    assert "app:***@" in drifthound("config", "check", "-c", str(config), env={"PGPW": secret}).stdout
+
+
+def test_help_and_config_check_do_not_import_evidently(tmp_path):
+    probe = (
+        "import sys\nfrom monitor.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "print('EVIDENTLY' if 'evidently' in sys.modules else 'LEAN')"
+    )
+    config = tmp_path / "config.toml"
+    config.write_text('[service]\nstore_url = "sqlite:///store.db"\n')
+    for args in (["--help"], ["config", "check", "-c", str(config)], ["status", "-c", str(config)]):
+        result = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, check=False)
+        assert result.stdout.strip().endswith("LEAN"), (args, result.stdout[-300:], result.stderr[-300:])
+
+
+def test_demo_refuses_to_overwrite_a_foreign_config(tmp_path):
+    (tmp_path / "config.toml").write_text("# mine\n")
+    result = drifthound("demo", "--dir", str(tmp_path))
+    assert result.returncode == 2 and "is not the demo's config" in result.stderr
+    assert (tmp_path / "config.toml").read_text() == "# mine\n"
+
+
+def test_one_failing_monitor_does_not_stop_the_others(demo, tmp_path):
+    config = tmp_path / "config.toml"
+    text = (demo / "config.toml").read_text()
+    text = text.replace("sqlite:///drifthound.db", f"sqlite:///{tmp_path / 'store.db'}").replace(
+        "sqlite:///predictions.db", f"sqlite:///{demo / 'predictions.db'}"
+    )
+    broken = (
+        text[text.index("[[monitors]]") : text.index("[[monitors.rules]]")]
+        .replace('name = "credit-scoring"', 'name = "broken"')
+        .replace('table = "predictions"', 'table = "gone"')
+    )
+    config.write_text(broken + text)
+    result = drifthound("check", "-c", str(config))
+    assert result.returncode == 1
+    assert "broken [" in result.stdout and 'failed (reading table "gone" failed' in result.stdout
+    assert "credit-scoring [" in result.stdout and "): ok" in result.stdout
+    shutil.rmtree(tmp_path / "reports", ignore_errors=True)

@@ -1,0 +1,156 @@
+"""The store on SQLite and PostgreSQL: schema only through Alembic, claims, outcomes, UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from monitor.store import Store
+from monitor.store.migrate import StoreSchemaError, current_revision, head_revision, upgrade
+from monitor.store.models import Base, MetricValue, Run
+from monitor.store.runs import ClaimLost, MetricRow, RunOutcome, claim_window, finish_run, heartbeat
+from monitor.windows import Window
+
+NOW = datetime(2026, 11, 22, 6, tzinfo=UTC)
+WINDOW = Window(NOW - timedelta(hours=1), NOW)
+
+
+@pytest.fixture
+def store(database_url):
+    store = Store(database_url)
+    store.ensure_schema()
+    yield store
+    store.dispose()
+
+
+def test_migrations_create_exactly_the_models(store):
+    assert current_revision(store.engine) == head_revision()
+    with store.engine.connect() as connection:
+        differences = compare_metadata(
+            MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata
+        )
+    assert differences == []
+
+
+def test_upgrade_is_idempotent_and_an_old_schema_is_refused(database_url):
+    store = Store(database_url)
+    assert upgrade(store.engine) == (None, head_revision())
+    assert upgrade(store.engine) == (head_revision(), head_revision())
+    with store.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = 'ffff'"))
+    with pytest.raises(StoreSchemaError, match="newer than this DriftHound knows"):
+        store.ensure_schema()
+    store.dispose()
+
+
+def test_the_store_may_share_a_database_but_unversioned_drifthound_tables_are_refused(database_url):
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("CREATE TABLE someone_elses (x INTEGER)"))
+    store = Store(database_url)
+    store.ensure_schema()
+    assert current_revision(store.engine) == head_revision()
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP TABLE alembic_version"))
+    engine.dispose()
+    with pytest.raises(StoreSchemaError, match=r"has DriftHound.s tables .* but no schema version"):
+        store.ensure_schema()
+    store.dispose()
+
+
+def test_a_window_is_claimed_once(store):
+    with store.session() as session:
+        first = claim_window(session, monitor="m", window=WINDOW, owner="a", now=NOW)
+    with store.session() as session:
+        second = claim_window(session, monitor="m", window=WINDOW, owner="b", now=NOW + timedelta(seconds=5))
+    assert first.held and not second.held
+    assert second.existing_status == "running" and second.owner == "a"
+
+
+def test_a_claim_whose_owner_stopped_heart_beating_is_taken_over(store):
+    with store.session() as session:
+        first = claim_window(session, monitor="m", window=WINDOW, owner="a", now=NOW)
+    later = NOW + timedelta(minutes=10)
+    with store.session() as session:
+        taken = claim_window(session, monitor="m", window=WINDOW, owner="b", now=later)
+    assert taken.held and taken.replaced and taken.run_id == first.run_id
+    with store.session() as session:
+        assert not heartbeat(session, run_id=first.run_id, owner="a", now=later)
+    with pytest.raises(ClaimLost), store.transaction() as session:
+        finish_run(session, run_id=first.run_id, owner="a", outcome=RunOutcome("ok"), metrics=[], now=later)
+    with store.transaction() as session:
+        finish_run(session, run_id=taken.run_id, owner="b", outcome=RunOutcome("ok"), metrics=[], now=later)
+    with store.session() as session:
+        run = session.get(Run, first.run_id)
+        assert (run.status, run.owner, run.attempts) == ("ok", "b", 2)
+
+
+def test_a_finished_window_is_not_evaluated_again_unless_forced(store):
+    with store.session() as session:
+        claim = claim_window(session, monitor="m", window=WINDOW, owner="a", now=NOW)
+    with store.transaction() as session:
+        finish_run(
+            session,
+            run_id=claim.run_id,
+            owner="a",
+            outcome=RunOutcome("ok", rows=10),
+            metrics=[MetricRow("rows", "", 10.0), MetricRow("drift.score", "age", 0.5, "ks")],
+            now=NOW,
+        )
+    with store.session() as session:
+        again = claim_window(session, monitor="m", window=WINDOW, owner="b", now=NOW)
+    assert not again.held and again.existing_status == "ok"
+    with store.session() as session:
+        forced = claim_window(session, monitor="m", window=WINDOW, owner="b", now=NOW, force=True)
+    assert forced.held and forced.replaced
+    with store.transaction() as session:
+        finish_run(
+            session,
+            run_id=forced.run_id,
+            owner="b",
+            outcome=RunOutcome("ok", rows=12),
+            metrics=[MetricRow("rows", "", 12.0)],
+            now=NOW,
+        )
+    with store.session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Run)) == 1
+        values = session.execute(sa.select(MetricValue.metric, MetricValue.value)).all()
+    assert values == [("rows", 12.0)], "the forced run replaced the old figures, it did not add to them"
+
+
+def test_times_come_back_aware_utc_and_non_finite_values_as_null(store):
+    with store.session() as session:
+        claim = claim_window(session, monitor="m", window=WINDOW, owner="a", now=NOW)
+    with store.transaction() as session:
+        finish_run(
+            session,
+            run_id=claim.run_id,
+            owner="a",
+            outcome=RunOutcome("ok"),
+            metrics=[MetricRow("r2", "", float("nan")), MetricRow("mape", "", float("inf"))],
+            now=NOW,
+        )
+    with store.session() as session:
+        run = session.get(Run, claim.run_id)
+        assert run.window_end == NOW and run.window_end.tzinfo == UTC
+        values = dict(session.execute(sa.select(MetricValue.metric, MetricValue.value)).all())
+    assert values == {"r2": None, "mape": None}
+
+
+def test_naive_times_are_refused(store):
+    with pytest.raises(Exception, match="naive datetime"), store.session() as session:
+        session.add(
+            Run(
+                monitor="m",
+                window_start=datetime(2026, 1, 1),  # noqa: DTZ001
+                window_end=datetime(2026, 1, 2),  # noqa: DTZ001
+                status="ok",
+                attempts=1,
+                started_at=NOW,
+            )
+        )
+        session.flush()

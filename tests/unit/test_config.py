@@ -1,0 +1,233 @@
+"""config.toml: what is accepted, and the one-line error for each kind of mistake."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor import redaction
+from monitor.config import load_config, parse_config
+from monitor.errors import ConfigError
+
+VALID = """
+[service]
+store_url = "sqlite:///drifthound.db"
+reports_dir = "reports"
+http_listen = "127.0.0.1:9308"
+
+[sources.main]
+url = "sqlite:///demo.db"
+
+[[monitors]]
+name = "credit-scoring"
+source = "main"
+table = "predictions"
+timestamp_column = "ts"
+numerical_features = ["age", "income"]
+categorical_features = ["region"]
+prediction_column = "score"
+target_column = "label"
+task = "binary_classification"
+schedule = "*/15 * * * *"
+window = "1h"
+reference = { last = "7d", offset = "1d" }
+
+[[monitors.rules]]
+name = "dataset drift"
+metric = "drift.share"
+above = 0.3
+for_runs = 2
+severity = "critical"
+channels = ["oncall"]
+
+[channels.oncall]
+type = "slack"
+webhook_url = "${SLACK_WEBHOOK_URL}"
+
+[alerting]
+repeat_interval = "4h"
+"""
+ENV = {"SLACK_WEBHOOK_URL": "https://hooks.slack.example/T000/B000/very-secret-token"}
+
+
+def parse(text: str, env: dict[str, str] | None = None, base: Path = Path("/srv/drifthound")):
+    return parse_config(text, where="config.toml", base_dir=base, environ=ENV if env is None else env)
+
+
+def error_of(text: str, env: dict[str, str] | None = None) -> str:
+    with pytest.raises(ConfigError) as caught:
+        parse(text, env)
+    message = str(caught.value)
+    assert "\n" not in message, "errors are one line"
+    return message
+
+
+def test_the_design_example_is_valid_and_typed():
+    config = parse(VALID)
+    monitor = config.monitors[0]
+    assert monitor.window == timedelta(hours=1)
+    assert monitor.reference.last == timedelta(days=7) and monitor.reference.offset == timedelta(days=1)
+    assert monitor.rules[0].for_runs == 2 and monitor.rules[0].channels == ("oncall",)
+    assert config.channels["oncall"].webhook_url == ENV["SLACK_WEBHOOK_URL"]
+    assert config.alerting.repeat_interval == timedelta(hours=4)
+    assert config.alerting.give_up_after == timedelta(hours=24)  # default
+
+
+def test_relative_sqlite_paths_and_reports_dir_are_relative_to_the_config_file(tmp_path):
+    file = tmp_path / "conf" / "config.toml"
+    file.parent.mkdir()
+    file.write_text(VALID)
+    config = load_config(file, environ=ENV)
+    assert config.service.store_url == f"sqlite:///{tmp_path / 'conf' / 'drifthound.db'}"
+    assert config.sources["main"].url == f"sqlite:///{tmp_path / 'conf' / 'demo.db'}"
+    assert config.service.reports_dir == tmp_path / "conf" / "reports"
+
+
+def test_configs_are_frozen():
+    config = parse(VALID)
+    with pytest.raises(Exception):  # noqa: B017 - pydantic's frozen error
+        config.monitors[0].window = timedelta(hours=2)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            ('window = "1h"', 'windw = "1h"'),
+            'monitors[0] (monitor "credit-scoring").windw: unknown key "windw"; did you mean "window"?',
+        ),
+        (("[service]", "[service]\nverbose = true"), 'service.verbose: unknown key "verbose"'),
+        (('offset = "1d"', 'ofset = "1d"'), 'monitors[0] (monitor "credit-scoring").reference.ofset: unknown key'),
+        (('type = "slack"', 'type = "slack"\nchanel = "#x"'), 'channels.oncall.chanel: unknown key "chanel"'),
+        (("[alerting]", "[alerts]"), 'alerts: unknown key "alerts"; did you mean "alerting"?'),
+    ],
+)
+def test_unknown_keys_are_named_with_a_suggestion(change, expected):
+    message = error_of(VALID.replace(*change, 1))
+    assert message.startswith("config.toml: ")
+    assert expected in message
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            ('window = "1h"', 'window = "1x"'),
+            "monitors[0] (monitor \"credit-scoring\").window: '1x' is not a duration; "
+            'use a number and a unit: "90s", "15m", "1h", "7d"',
+        ),
+        (('window = "1h"', "window = 3600"), "is not a duration"),
+        (('window = "1h"', 'window = "0s"'), "must be longer than zero"),
+        (('schedule = "*/15 * * * *"', 'schedule = "61 * * * *"'), "is not a cron expression"),
+        (('schedule = "*/15 * * * *"', 'every = "15m"\nschedule = "*/15 * * * *"'), "exactly one of schedule"),
+        (('table = "predictions"', 'table = "predictions"\nquery = "SELECT 1"'), "exactly one of table"),
+        (
+            ('source = "main"', 'source = "other"'),
+            'monitors[0] (monitor "credit-scoring").source: no source named '
+            '"other" (defined: main); add [sources.other] with a url',
+        ),
+        (('channels = ["oncall"]', 'channels = ["pager"]'), 'rules[0].channels: no channel named "pager"'),
+        (('metric = "drift.share"', 'metric = "drift.shares"'), "unknown metric 'drift.shares'"),
+        (("above = 0.3", "threshold = 0.3"), 'unknown key "threshold"'),
+        (('metric = "drift.share"', 'metric = "drift.score"'), "drift.score is a per-column metric; add column"),
+        (('task = "binary_classification"', 'task = "multiclass"'), "task"),
+        (('target_column = "label"', ""), "task needs target_column"),
+        (('reference = { last = "7d", offset = "1d" }', 'reference = { offset = "1d" }'), "use exactly one form"),
+        (
+            (
+                'reference = { last = "7d", offset = "1d" }',
+                'reference = { start = "2026-11-01T00:00:00" , end = "2026-11-02T00:00:00Z" }',
+            ),
+            "has no timezone",
+        ),
+        (('name = "credit-scoring"', 'name = "../etc"'), "is not a usable monitor name"),
+        (('type = "slack"', 'type = "pagerduty"'), "needs type = one of slack, webhook, log, alertmanager"),
+        (('http_listen = "127.0.0.1:9308"', 'http_listen = "9308"'), "is not host:port"),
+        (
+            ('numerical_features = ["age", "income"]', 'numerical_features = ["age", "region"]'),
+            "'region' is listed as both numerical and categorical",
+        ),
+        (
+            ('numerical_features = ["age", "income"]', 'numerical_features = ["age", "score"]'),
+            "'score' is the prediction_column",
+        ),
+    ],
+)
+def test_each_mistake_gets_one_clear_error(change, expected):
+    message = error_of(VALID.replace(*change, 1))
+    assert expected in message
+
+
+def test_two_monitors_with_one_name_are_refused():
+    text = VALID + VALID[VALID.index("[[monitors]]") : VALID.index("[channels.oncall]")].replace(
+        "[[monitors.rules]]", "[[monitors.rules]]"
+    )
+    assert 'two monitors are named "credit-scoring"' in error_of(text)
+
+
+def test_a_missing_environment_variable_is_named_with_its_key():
+    message = error_of(VALID, env={})
+    assert message == (
+        "config.toml: channels.oncall.webhook_url: environment variable SLACK_WEBHOOK_URL is not set; "
+        "export it, or add it to the service's environment file (deploy/drifthound.env)"
+    )
+
+
+def test_an_empty_environment_variable_is_an_error():
+    assert "environment variable SLACK_WEBHOOK_URL is empty" in error_of(VALID, env={"SLACK_WEBHOOK_URL": ""})
+
+
+def test_variables_inside_strings_and_escapes():
+    text = VALID.replace('url = "sqlite:///demo.db"', 'url = "postgresql://app:${PGPASSWORD}@db/x"').replace(
+        'name = "dataset drift"', 'name = "costs $${USD}"'
+    )
+    config = parse(text, env={**ENV, "PGPASSWORD": "s3cr3t-pw"})
+    assert config.sources["main"].url == "postgresql://app:s3cr3t-pw@db/x"
+    assert config.monitors[0].rules[0].name == "costs ${USD}"
+
+
+def test_values_from_the_environment_become_secrets_that_are_masked():
+    parse(VALID)
+    text = f"posting to {ENV['SLACK_WEBHOOK_URL']} failed"
+    assert redaction.redact(text) == "posting to *** failed"
+
+
+def test_passwords_written_in_urls_are_masked_too():
+    parse(VALID.replace('url = "sqlite:///demo.db"', 'url = "postgresql://app:literal-pw@db/x"'))
+    assert "literal-pw" not in redaction.redact("connect postgresql://app:literal-pw@db/x")
+    assert redaction.safe_url("postgresql://app:literal-pw@db/x") == "postgresql://app:***@db/x"
+
+
+def test_a_fixed_reference_takes_toml_datetimes_and_text():
+    text = VALID.replace(
+        'reference = { last = "7d", offset = "1d" }',
+        'reference = { start = 2026-11-01T00:00:00Z, end = "2026-11-08T00:00:00+01:00" }',
+    )
+    reference = parse(text).monitors[0].reference
+    assert reference.start == datetime(2026, 11, 1, tzinfo=UTC)
+    assert reference.end == datetime(2026, 11, 7, 23, tzinfo=UTC)
+    assert reference.kind == "fixed"
+
+
+def test_file_errors(tmp_path):
+    with pytest.raises(ConfigError, match="no such file; pass -c FILE"):
+        load_config(tmp_path / "missing.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[service\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(bad)
+
+
+def test_more_than_one_problem_is_counted_in_the_one_line():
+    text = VALID.replace('window = "1h"', 'window = "1x"').replace("above = 0.3", 'above = "high"')
+    assert "more problem" in error_of(text)
+
+
+def test_the_committed_demo_config_is_what_demo_writes():
+    from monitor.demo import CONFIG_TEMPLATE
+
+    committed = Path(__file__).resolve().parents[2] / "config.toml"
+    assert committed.read_text() == CONFIG_TEMPLATE
+    parse(CONFIG_TEMPLATE, env={})

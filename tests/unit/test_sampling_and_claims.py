@@ -1,0 +1,79 @@
+"""Seeded sampling, and when an existing run may be claimed again."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from monitor.sources import sampling
+from monitor.store.runs import may_take_over
+
+NOW = datetime(2026, 11, 22, 6, tzinfo=UTC)
+
+
+def test_seeds_are_stable_and_differ_by_window():
+    a = sampling.seed_for("m", NOW, NOW + timedelta(hours=1))
+    assert a == sampling.seed_for("m", NOW, NOW + timedelta(hours=1))
+    assert a != sampling.seed_for("m", NOW + timedelta(hours=1), NOW + timedelta(hours=2))
+    assert a != sampling.seed_for("other", NOW, NOW + timedelta(hours=1))
+
+
+def test_the_oversampled_fraction_nearly_always_yields_enough_rows():
+    fraction = sampling.oversampled_fraction(200_000, 10_000_000)
+    rng = np.random.default_rng(0)
+    draws = rng.binomial(10_000_000, fraction, size=10_000)
+    assert (draws >= 200_000).mean() >= 0.999
+    assert fraction < 0.0205
+    assert sampling.oversampled_fraction(10, 5) == 1.0
+
+
+def test_trim_keeps_exactly_the_limit_in_order_and_is_reproducible():
+    frame = pd.DataFrame({"x": range(1000)})
+    a = sampling.trim(frame, 100, seed=7)
+    assert len(a) == 100 and a["x"].is_monotonic_increasing
+    assert a["x"].tolist() == sampling.trim(frame, 100, seed=7)["x"].tolist()
+    assert a["x"].tolist() != sampling.trim(frame, 100, seed=8)["x"].tolist()
+
+
+def test_the_sqlite_rowid_sampler_is_uniform_across_the_table():
+    """Every tenth of the rowids keeps about the same share: no clusters, no gaps."""
+    import sqlite3
+
+    connection = sqlite3.connect(":memory:")
+    connection.execute("CREATE TABLE t (v)")
+    connection.executemany("INSERT INTO t VALUES (?)", ((i,) for i in range(100_000)))
+    condition = sampling.sqlite_rowid_condition(0.05, seed=12345)
+    kept = [row[0] for row in connection.execute(f"SELECT rowid FROM t WHERE {condition}")]
+    assert 4500 < len(kept) < 5500
+    counts = np.histogram(kept, bins=10, range=(1, 100_001))[0]
+    assert counts.min() > 400 and counts.max() < 600
+    other = {
+        row[0]
+        for row in connection.execute(f"SELECT rowid FROM t WHERE {sampling.sqlite_rowid_condition(0.05, seed=54321)}")
+    }
+    assert len(set(kept) & other) < 0.2 * len(kept)
+
+
+@pytest.mark.parametrize(
+    ("status", "heartbeat", "force", "retry", "expected"),
+    [
+        ("running", NOW - timedelta(seconds=10), False, True, False),  # alive: never
+        ("running", NOW - timedelta(seconds=10), True, True, False),  # not even forced
+        ("running", NOW - timedelta(minutes=10), False, True, True),  # its owner died
+        ("running", None, False, True, True),
+        ("ok", NOW, False, True, False),
+        ("ok", NOW, True, True, True),
+        ("skipped", NOW, False, True, False),
+        ("failed", NOW, False, True, True),
+        ("failed", NOW, False, False, False),
+        ("failed", NOW, True, False, True),
+    ],
+)
+def test_who_may_take_an_existing_run(status, heartbeat, force, retry, expected):
+    assert (
+        may_take_over(status, heartbeat, now=NOW, force=force, retry_failed=retry, stale_after=timedelta(minutes=3))
+        is expected
+    )
