@@ -226,3 +226,43 @@ def test_one_failing_monitor_does_not_stop_the_others(demo, tmp_path):
     assert "broken [" in result.stdout and 'failed (reading table "gone" failed' in result.stdout
     assert "credit-scoring [" in result.stdout and "): ok" in result.stdout
     shutil.rmtree(tmp_path / "reports", ignore_errors=True)
+
+
+def test_backfill_draws_a_progress_bar_on_a_terminal(demo):
+    """On a terminal the windows are one redrawn line; the summary is printed at the end."""
+    import pty
+
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    start, end = now - timedelta(days=4, hours=2), now - timedelta(days=4)
+    primary, secondary = pty.openpty()
+    process = subprocess.Popen(
+        [
+            str(BIN),
+            "backfill",
+            "-c",
+            str(demo / "config.toml"),
+            "-m",
+            "credit-scoring",
+            "--start",
+            start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "--end",
+            end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        ],
+        stdout=secondary,
+        stderr=secondary,
+    )
+    os.close(secondary)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(primary, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    assert process.wait(timeout=300) == 0
+    text = output.decode()
+    assert "\r[###############...............] 1/2 windows" in text
+    assert "\r[##############################] 2/2 windows" in text
+    assert "credit-scoring: 2 windows: 2 ok" in text

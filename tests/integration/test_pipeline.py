@@ -239,3 +239,25 @@ def test_the_evidently_report_renders_with_pandas_2():
         Dataset.from_pandas(frame, data_definition=definition), Dataset.from_pandas(frame, data_definition=definition)
     )
     assert snapshot.dict()["metrics"][0]["value"]["count"] == 0
+
+
+def test_a_fixed_reference_and_a_reference_table(tmp_path, database_url):
+    frame = predictions(300, hours=48, shift_from=SHIFT)
+    write_table(database_url, "predictions", frame, timestamps="naive")
+    early = frame[frame["ts"] < T0 + timedelta(hours=20)]
+    write_table(database_url, "reference", early.drop(columns=["ts"]).assign(ts=early["ts"]), timestamps="naive")
+    fixed = monitor_config(
+        tmp_path,
+        database_url,
+        store_url=database_url,
+        reference='{ start = "2026-11-20T00:00:00Z", end = "2026-11-20T20:00:00Z" }',
+    )
+    result = make_runner(fixed).run(fixed.monitors[0], DRIFTED)
+    assert result.status == "ok" and values_of(result)[("reference_rows", "")] == len(early)
+    assert values_of(result)[("drift.detected", "income")] == 1.0
+    table = monitor_config(
+        tmp_path, database_url, store_url=database_url, reference='{ table = "reference" }', name="credit-by-table"
+    )
+    result = make_runner(table).run(table.monitors[0], DRIFTED)
+    assert result.status == "ok" and values_of(result)[("reference_rows", "")] == len(early)
+    assert values_of(result)[("drift.detected", "income")] == 1.0
