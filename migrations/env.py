@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from monitor.store.models import Base
+from monitor.store.schema import metadata
 
 config = context.config
 engine = config.attributes.get("engine")
@@ -14,7 +14,7 @@ if engine is None:
 with engine.connect() as connection:
     context.configure(
         connection=connection,
-        target_metadata=Base.metadata,
+        target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

@@ -69,6 +69,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     config_check = config_commands.add_parser("check", help="validate, resolve ${ENV}, test every connection")
     config_option(config_check)
+    alerts = commands.add_parser("alerts", help="notifications: test a channel, silence a monitor")
+    alert_commands = alerts.add_subparsers(
+        dest="alerts_command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
+    test = alert_commands.add_parser("test", help="send a test notification through one channel")
+    config_option(test)
+    test.add_argument("--channel", metavar="NAME", required=True)
+    silence = alert_commands.add_parser("silence", help="stop notifications of a monitor (or one rule) for a while")
+    config_option(silence)
+    silence.add_argument("-m", "--monitor", metavar="NAME", required=True)
+    silence.add_argument("--rule", metavar="NAME", help="only this rule (default: every rule of the monitor)")
+    silence.add_argument("--for", dest="duration", metavar="DURATION", required=True, help='e.g. "2h"')
+    silence.add_argument("--reason", required=True, help="why; shown in status")
+    unsilence = alert_commands.add_parser("unsilence", help="end a monitor's silences (or one rule's)")
+    config_option(unsilence)
+    unsilence.add_argument("-m", "--monitor", metavar="NAME", required=True)
+    unsilence.add_argument("--rule", metavar="NAME")
     return parser
 
 
@@ -93,7 +110,13 @@ def _dispatch(args: argparse.Namespace) -> int:
         return evaluate.check(args.config, args.monitor, args.at, force=args.force, verbose=args.verbose)
     if args.command == "backfill":
         return evaluate.backfill(
-            args.config, args.monitor, args.start, args.end, force=args.force, verbose=args.verbose
+            args.config,
+            args.monitor,
+            args.start,
+            args.end,
+            force=args.force,
+            notify=not args.no_notify,
+            verbose=args.verbose,
         )
     if args.command == "status":
         return status.status(args.config)
@@ -105,6 +128,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         return admin.db_upgrade(args.config)
     if args.command == "config":
         return admin.config_check(args.config)
+    if args.command == "alerts":
+        from monitor.commands import alerting
+
+        if args.alerts_command == "test":
+            return alerting.test_channel(args.config, args.channel)
+        if args.alerts_command == "silence":
+            return alerting.silence(args.config, args.monitor, args.rule, args.duration, args.reason)
+        return alerting.unsilence(args.config, args.monitor, args.rule)
     raise AssertionError(args.command)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from typing import Any
@@ -38,7 +39,7 @@ def configure(log_format: str | None = None, level: str = "INFO", stream: Any = 
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(file=stream),
+        logger_factory=structlog.PrintLoggerFactory(file=_Unbreakable(stream)),
         cache_logger_on_first_use=False,
     )
     # Libraries that log through `logging` (alembic, apscheduler) go to the same stream, masked too.
@@ -48,6 +49,23 @@ def configure(log_format: str | None = None, level: str = "INFO", stream: Any = 
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
+
+
+class _Unbreakable:
+    """A log stream whose failures (a closed pipe, journald restarting) never fail the caller's work."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except (OSError, ValueError):
+            return 0
+
+    def flush(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self._stream.flush()
 
 
 class _RedactFilter(logging.Filter):

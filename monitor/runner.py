@@ -18,18 +18,20 @@ from datetime import datetime
 
 import structlog
 
+from alerts.notices import TopColumn
+from alerts.pipeline import RunFacts, process_run, rules_for
 from monitor import redaction
 from monitor.config import Config, MonitorConfig
 from monitor.errors import DriftHoundError
 from monitor.evaluation.categories import new_category_counts
 from monitor.evaluation.prepare import prepare
+from monitor.figures import MetricRow, as_mapping, drifted_columns
 from monitor.reports import write_report
 from monitor.sources.inputs import MonitorInputs
 from monitor.store import Store
 from monitor.store.runs import (
     HEARTBEAT_EVERY,
     ClaimLost,
-    MetricRow,
     RunOutcome,
     claim_window,
     consecutive_failures_before,
@@ -56,6 +58,7 @@ class RunResult:
     report_path: str | None = None
     duration_seconds: float = 0.0
     metrics: list[MetricRow] = field(default_factory=list)
+    notifications: int = 0  # outbox rows this run queued or folded into
 
     def describe(self) -> str:
         where = f"{self.monitor} [{iso(self.window.start)} .. {iso(self.window.end)})"
@@ -88,7 +91,7 @@ class Runner:
         with self._inputs_lock:
             self._inputs.pop(monitor, None)
 
-    def run(self, monitor: MonitorConfig, window: Window, *, force: bool = False) -> RunResult:
+    def run(self, monitor: MonitorConfig, window: Window, *, force: bool = False, notify: bool = True) -> RunResult:
         started = time.monotonic()
         with self.store.session() as session:
             claim = claim_window(
@@ -106,7 +109,7 @@ class Runner:
         if claim.replaced:
             log.info("run.retaken", monitor=monitor.name, window_end=iso(window.end), previous=claim.existing_status)
         with _Heartbeat(self.store, claim.run_id, self.owner, self.clock):
-            result = self._evaluate(monitor, window, claim.run_id, started)
+            result = self._evaluate(monitor, window, claim.run_id, started, notify)
         log.info(
             "run.finished",
             monitor=monitor.name,
@@ -120,7 +123,7 @@ class Runner:
         )
         return result
 
-    def _evaluate(self, monitor: MonitorConfig, window: Window, run_id: int, started: float) -> RunResult:
+    def _evaluate(self, monitor: MonitorConfig, window: Window, run_id: int, started: float, notify: bool) -> RunResult:
         try:
             outcome, metrics = self._compute(monitor, window, started)
         except DriftHoundError as error:
@@ -140,7 +143,18 @@ class Runner:
         try:
             with self.store.transaction() as session:
                 metrics = [*metrics, *self._failure_count(session, monitor, window, outcome)]
-                finish_run(session, run_id=run_id, owner=self.owner, outcome=outcome, metrics=metrics, now=self.clock())
+                now = self.clock()
+                finish_run(session, run_id=run_id, owner=self.owner, outcome=outcome, metrics=metrics, now=now)
+                queued = []
+                if outcome.status != "skipped":  # too little data neither fires nor resolves
+                    queued = process_run(
+                        session,
+                        rules=self.rules(monitor),
+                        run=self._facts(monitor, window, outcome, metrics),
+                        alerting=self.config.alerting,
+                        now=now,
+                        notify=notify,
+                    )
         except ClaimLost as error:
             return RunResult(monitor.name, window, "busy", str(error), run_id)
         return RunResult(
@@ -152,7 +166,16 @@ class Runner:
             outcome.report_path,
             outcome.duration_seconds or 0.0,
             metrics,
+            len(queued),
         )
+
+    def rules(self, monitor: MonitorConfig):
+        return rules_for(monitor, self.config.alerting, self.config.channels)
+
+    def _facts(self, monitor: MonitorConfig, window: Window, outcome: RunOutcome, metrics: list[MetricRow]) -> RunFacts:
+        report_url = f"{self.config.service.base_url}/reports/{outcome.report_path}" if outcome.report_path else None
+        top = tuple(TopColumn(column, score, method) for column, score, method in drifted_columns(metrics))
+        return RunFacts(monitor.name, window.start, window.end, as_mapping(metrics), top, report_url)
 
     def _failure_count(self, session, monitor: MonitorConfig, window: Window, outcome: RunOutcome) -> list[MetricRow]:
         if outcome.status == "skipped":

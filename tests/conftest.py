@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import structlog
 
 from monitor import redaction
 from monitor.sources.connect import dispose_all
@@ -60,7 +62,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _forget_secrets_and_engines() -> Iterator[None]:
+def _forget_secrets_engines_and_logging() -> Iterator[None]:
     yield
     redaction.clear()
     dispose_all()
+    # A test that configured logging onto its captured stderr must not leave later tests writing to it.
+    structlog.reset_defaults()
+    logging.getLogger().handlers[:] = []

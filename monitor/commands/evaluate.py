@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from monitor.commands.context import monitor_argument, open_context, time_argument
+from monitor.commands.context import Context, monitor_argument, open_context, time_argument
 from monitor.commands.summary import summary_lines
 from monitor.errors import UsageError
 from monitor.runner import Runner, RunResult
@@ -37,7 +37,33 @@ def check(
         result = runner.run(item, window, force=force)
         results.append(result)
         print_result(result, context.config.service.reports_dir, out)
+    deliver_queued(context, runner.owner, out)
     return 1 if any(result.status == "failed" for result in results) else 0
+
+
+# How long `check` waits for its notifications; what is left the daemon delivers.
+DELIVERY_WAIT_SECONDS = 30.0
+
+
+def deliver_queued(context: Context, owner: str, out: TextIO, wait: float = DELIVERY_WAIT_SECONDS) -> None:
+    from alerts.channels import build_channels
+    from alerts.delivery import Deliverer
+
+    deliverer = Deliverer(context.store, build_channels(context.config.channels), owner=owner)
+    try:
+        if deliverer.pending() == 0:
+            return
+        remaining = deliverer.drain(wait)
+    finally:
+        deliverer.close()
+    if remaining:
+        print(
+            f"notifications: {remaining} still queued (retrying with backoff; `drifthound run` delivers them, "
+            "`drifthound status` shows them)",
+            file=out,
+        )
+    else:
+        print("notifications: all delivered", file=out)
 
 
 def backfill(
@@ -47,6 +73,7 @@ def backfill(
     end: str,
     *,
     force: bool = False,
+    notify: bool = True,
     verbose: bool = False,
     out: TextIO = sys.stdout,
     progress: TextIO = sys.stderr,
@@ -64,7 +91,7 @@ def backfill(
     bar = _Progress(len(windows), progress)
     counts: dict[str, int] = {}
     for window in windows:
-        result = runner.run(item, window, force=force)
+        result = runner.run(item, window, force=force, notify=notify)
         counts[result.status] = counts.get(result.status, 0) + 1
         if bar.interactive:
             bar.advance(result)
@@ -73,6 +100,8 @@ def backfill(
     bar.close()
     summary = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
     print(f"{item.name}: {len(windows)} windows: {summary}", file=out)
+    if notify:
+        deliver_queued(context, runner.owner, out)
     return 1 if counts.get("failed") else 0
 
 

@@ -40,7 +40,61 @@ def status(config_file: str | None, *, out: TextIO = sys.stdout) -> int:
                 if ok.report_path:
                     print(f"  report: {reports_dir / ok.report_path}", file=out)
             print(f"  runs in the last 24h: {shown}", file=out)
+        for monitor in context.config.monitors:
+            _alert_lines(session, monitor.name, now, out)
+        _delivery_lines(session, now, out)
     return 0
+
+
+def _alert_lines(session, monitor: str, now, out: TextIO) -> None:
+    from sqlalchemy import select
+
+    from alerts import silences
+    from alerts.models import Alert
+
+    alerts = session.scalars(
+        select(Alert)
+        .where(Alert.monitor == monitor, Alert.state.in_(("firing", "pending")))
+        .order_by(Alert.state, Alert.rule, Alert.column_name)
+    ).all()
+    active = silences.active(session, now=now, monitor=monitor)
+    if not alerts and not active:
+        return
+    print(f"{monitor}: alerts", file=out)
+    for alert in alerts:
+        column = f" [{alert.column_name}]" if alert.column_name else ""
+        since = f" since {iso(alert.since)}" if alert.since else ""
+        print(
+            f"  {alert.state.upper():8} {alert.rule}{column} ({alert.severity}): {alert.metric} = "
+            f"{_number(alert.value)} ({alert.op} {_number(alert.threshold)}){since}",
+            file=out,
+        )
+    for item in active:
+        target = f'rule "{item.rule}"' if item.rule else "every rule"
+        print(f"  SILENCED {target} until {iso(item.ends_at)}: {item.reason}", file=out)
+
+
+def _delivery_lines(session, now, out: TextIO) -> None:
+    from alerts import health, outbox
+
+    backlog = outbox.backlog(session)
+    broken = health.broken_channels(session)
+    if not (backlog.queued or backlog.dead or broken or backlog.delivered):
+        return
+    oldest = f", oldest queued {_ago(now - backlog.oldest_queued)}" if backlog.oldest_queued else ""
+    print(
+        f"notifications: {backlog.queued} queued{oldest}, {backlog.delivered} delivered, {backlog.dead} dead", file=out
+    )
+    for message in outbox.recent_dead(session):
+        print(
+            f"  DEAD     {message.channel} ({message.monitor}, {message.delivery_id}): {message.last_error}", file=out
+        )
+    for channel in broken:
+        print(f"  BROKEN   channel {channel.channel} since {iso(channel.broken_since)}: {channel.reason}", file=out)
+
+
+def _number(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4g}"
 
 
 def _period(monitor) -> str:

@@ -4,21 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from monitor.store.runs import MetricRow
+from monitor.figures import MetricRow, drifted_columns
 
 QUALITY = ("accuracy", "f1", "roc_auc", "mae", "rmse", "r2")
-
-
-def drifted_columns(metrics: Iterable[MetricRow]) -> list[tuple[str, float, str | None]]:
-    """(column, score, method) of each column whose drift was detected, most drifted first."""
-    rows = list(metrics)
-    detected = {row.column for row in rows if row.metric == "drift.detected" and row.value == 1.0}
-    scores = [
-        (row.column, row.value or 0.0, row.method)
-        for row in rows
-        if row.metric == "drift.score" and row.column in detected
-    ]
-    return sorted(scores, key=lambda item: -item[1])
 
 
 def summary_lines(metrics: Iterable[MetricRow]) -> list[str]:

@@ -55,6 +55,7 @@ def parse_config(
     except ValidationError as error:
         raise ConfigError(where, _first_problem(error, data)) from None
     _check_references(config, where)
+    _check_failed_runs_channels(config, where)
     _register_secrets(config)
     return _resolve_paths(config, base_dir or Path.cwd())
 
@@ -153,6 +154,11 @@ def _check_references(config: Config, where: str) -> None:
                 f'no source named "{monitor.source}" (defined: {known}); add [sources.{monitor.source}] with a url',
             )
         for rule_index, rule in enumerate(monitor.rules):
+            if rule.outside_reference is not None:
+                raise ConfigError(
+                    f"{at}.rules[{rule_index}].outside_reference",
+                    "rules relative to the reference are not supported yet; use above or below",
+                )
             for channel in rule.channels:
                 if channel not in config.channels:
                     known = ", ".join(config.channels) or "none"
@@ -160,6 +166,16 @@ def _check_references(config: Config, where: str) -> None:
                         f"{at}.rules[{rule_index}].channels",
                         f'no channel named "{channel}" (defined: {known}); add [channels.{channel}] with a type',
                     )
+
+
+def _check_failed_runs_channels(config: Config, where: str) -> None:
+    for channel in config.alerting.failed_runs_channels or ():
+        if channel not in config.channels:
+            known = ", ".join(config.channels) or "none"
+            raise ConfigError(
+                f"{where}: alerting.failed_runs_channels",
+                f'no channel named "{channel}" (defined: {known}); add [channels.{channel}] with a type',
+            )
 
 
 def _register_secrets(config: Config) -> None:

@@ -112,6 +112,16 @@ class RuleConfig(Strict):
     severity: Literal["critical", "warning", "info"] = "warning"
     channels: tuple[str, ...] = ()
 
+    @field_validator("name")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value == "monitor failing":
+            raise ValueError(
+                '"monitor failing" is the built-in rule on monitor.failed_runs; name yours differently '
+                "(tune the built-in one in [alerting] with failed_runs_after)"
+            )
+        return value
+
     @field_validator("metric")
     @classmethod
     def _known_metric(cls, value: str) -> str:
@@ -261,6 +271,11 @@ CHANNEL_TYPES = ("slack", "webhook", "log", "alertmanager")
 class AlertingConfig(Strict):
     repeat_interval: Duration = timedelta(hours=4)
     give_up_after: Duration = timedelta(hours=24)
+    # The built-in "monitor failing" rule: fires after this many consecutive failed runs (0: off).
+    failed_runs_after: int = Field(default=2, ge=0, le=1000)
+    failed_runs_severity: Literal["critical", "warning", "info"] = "critical"
+    # Default: the channels of the monitor's own rules, or every channel when it has none.
+    failed_runs_channels: tuple[str, ...] | None = None
 
 
 class Config(Strict):

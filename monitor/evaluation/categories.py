@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from monitor.store.runs import MetricRow
+from monitor.figures import MetricRow
 
 
 def new_category_counts(current: pd.DataFrame, reference: pd.DataFrame, columns: Iterable[str]) -> list[MetricRow]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from monitor.evaluation.roles import ColumnRoles
-from monitor.store.runs import MetricRow
+from monitor.figures import MetricRow
 
 _SCALAR = {
     "Accuracy": "accuracy",

@@ -16,7 +16,7 @@ import pandas as pd
 from monitor.evaluation.flatten import flatten
 from monitor.evaluation.prepare import Prepared
 from monitor.evaluation.roles import ColumnRoles
-from monitor.store.runs import MetricRow
+from monitor.figures import MetricRow
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from monitor.figures import MetricRow
 from monitor.store.models import MetricValue, Run
-from monitor.store.runs import MetricRow
 
 
 @dataclass(frozen=True)

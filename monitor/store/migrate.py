@@ -13,7 +13,7 @@ from sqlalchemy import Engine, inspect
 
 import migrations
 from monitor.errors import DriftHoundError
-from monitor.store.models import Base
+from monitor.store.schema import metadata
 
 
 class StoreSchemaError(DriftHoundError):
@@ -66,7 +66,7 @@ def ensure_schema(engine: Engine) -> None:
     if current == head:
         return
     if current is None:
-        ours = set(Base.metadata.tables) & set(inspect(engine).get_table_names())
+        ours = set(metadata.tables) & set(inspect(engine).get_table_names())
         if ours:
             raise StoreSchemaError(
                 f"the store has DriftHound's tables ({', '.join(sorted(ours))}) but no schema version; "

@@ -17,6 +17,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from monitor.figures import MetricRow
 from monitor.store.models import MetricValue, Run
 from monitor.windows import Window
 
@@ -37,14 +38,6 @@ class Claim:
     @property
     def held(self) -> bool:
         return self.run_id is not None
-
-
-@dataclass(frozen=True)
-class MetricRow:
-    metric: str
-    column: str
-    value: float | None
-    method: str | None = None
 
 
 def claim_window(

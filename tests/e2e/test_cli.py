@@ -14,31 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.cli import BIN, drifthound
+
 pytestmark = pytest.mark.e2e
-
-BIN = Path(sys.executable).parent / "drifthound"
-
-
-def drifthound(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 300
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN), *args],
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    """The demo written and its latest window checked once, as `make run` does."""
-    directory = tmp_path_factory.mktemp("demo")
-    written = drifthound("demo", "--dir", str(directory))
-    assert written.returncode == 0, written.stderr
+def demo(demo_data) -> Path:
+    """The demo's latest window checked once, as `make run` does."""
+    directory = demo_data
     checked = drifthound("check", "-c", str(directory / "config.toml"))
     assert checked.returncode == 0, checked.stderr + checked.stdout
     return directory
@@ -133,8 +117,8 @@ def test_db_upgrade_reports_the_schema(tmp_path):
     config.write_text('[service]\nstore_url = "sqlite:///store.db"\n')
     first = drifthound("db", "upgrade", "-c", str(config))
     second = drifthound("db", "upgrade", "-c", str(config))
-    assert first.returncode == 0 and "upgraded from empty to 0001" in first.stdout
-    assert second.returncode == 0 and "already at the newest schema (0001)" in second.stdout
+    assert first.returncode == 0 and "upgraded from empty to 0002" in first.stdout
+    assert second.returncode == 0 and "already at the newest schema (0002)" in second.stdout
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,12 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from monitor.figures import MetricRow
 from monitor.store import Store
 from monitor.store.migrate import StoreSchemaError, current_revision, head_revision, upgrade
-from monitor.store.models import Base, MetricValue, Run
-from monitor.store.runs import ClaimLost, MetricRow, RunOutcome, claim_window, finish_run, heartbeat
+from monitor.store.models import MetricValue, Run
+from monitor.store.runs import ClaimLost, RunOutcome, claim_window, finish_run, heartbeat
+from monitor.store.schema import metadata
 from monitor.windows import Window
 
 NOW = datetime(2026, 11, 22, 6, tzinfo=UTC)
@@ -30,9 +32,7 @@ def store(database_url):
 def test_migrations_create_exactly_the_models(store):
     assert current_revision(store.engine) == head_revision()
     with store.engine.connect() as connection:
-        differences = compare_metadata(
-            MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata
-        )
+        differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), metadata)
     assert differences == []
 
 

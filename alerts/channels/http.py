@@ -1,0 +1,109 @@
+"""Channels that POST over HTTP: Slack incoming webhooks, generic webhooks, Alertmanager."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+from alerts.notices import Notification
+from alerts.payload import webhook_body
+from alerts.retry import Answer, classify_error, classify_http
+from alerts.signing import signature_header
+from alerts.slack import slack_message
+from monitor import __version__
+
+USER_AGENT = f"drifthound/{__version__}"
+
+
+class _HttpChannel:
+    type = "http"
+
+    def __init__(self, name: str, url: str, *, timeout: float) -> None:
+        self.name = name
+        self.url = url
+        self.timeout = timeout
+        self._client = httpx.Client(timeout=timeout, follow_redirects=False, headers={"User-Agent": USER_AGENT})
+
+    def _post(self, body: bytes, headers: dict[str, str], *, now: datetime, url: str | None = None) -> Answer:
+        try:
+            response = self._client.post(
+                url or self.url, content=body, headers={"Content-Type": "application/json", **headers}
+            )
+        except httpx.HTTPError as error:
+            return classify_error(error)
+        return classify_http(response.status_code, response.text, response.headers.get("Retry-After"), now=now)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class SlackChannel(_HttpChannel):
+    type = "slack"
+
+    def send(self, notification: Notification, delivery_id: str, *, now: datetime) -> Answer:
+        body = json.dumps(slack_message(notification)).encode()
+        return self._post(body, {}, now=now)
+
+
+class WebhookChannel(_HttpChannel):
+    type = "webhook"
+
+    def __init__(self, name: str, url: str, *, secret: str | None, headers: dict[str, str], timeout: float) -> None:
+        super().__init__(name, url, timeout=timeout)
+        self.secret = secret
+        self.headers = dict(headers)
+
+    def send(self, notification: Notification, delivery_id: str, *, now: datetime) -> Answer:
+        body = json.dumps(webhook_body(notification, delivery_id), separators=(",", ":")).encode()
+        headers = {**self.headers, "X-DriftHound-Delivery": delivery_id}
+        if self.secret:
+            headers["X-DriftHound-Signature"] = signature_header(self.secret, body, int(time.time()))
+        return self._post(body, headers, now=now)
+
+
+class AlertmanagerChannel(_HttpChannel):
+    """Pushes alerts to Alertmanager's API; its own grouping, silences and routing then apply."""
+
+    type = "alertmanager"
+    # Alertmanager resolves an alert by itself when endsAt passes; firing alerts are re-posted before that.
+    FIRING_VALIDITY = timedelta(hours=12)
+
+    def send(self, notification: Notification, delivery_id: str, *, now: datetime) -> Answer:
+        body = json.dumps(alertmanager_alerts(notification, now=now, validity=self.FIRING_VALIDITY)).encode()
+        return self._post(body, {}, now=now, url=self.url.rstrip("/") + "/api/v2/alerts")
+
+
+def alertmanager_alerts(notification: Notification, *, now: datetime, validity: timedelta) -> list[dict[str, Any]]:
+    alerts = []
+    for alert in notification.alerts:
+        labels = {
+            "alertname": alert.rule,
+            "monitor": notification.monitor,
+            "rule": alert.rule,
+            "severity": alert.severity,
+        }
+        if alert.column:
+            labels["column"] = alert.column
+        ends = now + validity if alert.status == "firing" else now
+        top = ", ".join(f"{c.column} {c.score:.3g}" for c in alert.top_columns[:5] if c.score is not None)
+        alerts.append(
+            {
+                "labels": labels,
+                "annotations": {
+                    "summary": f"{alert.metric}{f' [{alert.column}]' if alert.column else ''} = {alert.value} "
+                    f"({alert.op} {alert.threshold})",
+                    "value": "" if alert.value is None else f"{alert.value:g}",
+                    "threshold": "" if alert.threshold is None else f"{alert.threshold:g}",
+                    "window": f"{notification.window_start} .. {notification.window_end}",
+                    "top_columns": top,
+                },
+                "startsAt": alert.since or notification.window_start,
+                "endsAt": ends.isoformat().replace("+00:00", "Z"),
+                "generatorURL": notification.report_url or "",
+            }
+        )
+    return alerts

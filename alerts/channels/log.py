@@ -1,0 +1,39 @@
+"""The log channel: one structured log event per notification (the demo's channel: no account needed)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import structlog
+
+from alerts.notices import Notification
+from alerts.payload import webhook_body
+from alerts.retry import Answer
+
+log = structlog.get_logger("drifthound.alert")
+
+
+class LogChannel:
+    type = "log"
+    timeout = 1.0
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def send(self, notification: Notification, delivery_id: str, *, now: datetime) -> Answer:
+        body = webhook_body(notification, delivery_id)
+        log.warning(
+            "alert.notification",
+            channel=self.name,
+            delivery_id=delivery_id,
+            status=body["status"],
+            monitor=body["monitor"],
+            window=body["window"],
+            alerts=body["alerts"],
+            report_url=body["report_url"],
+            test=notification.test,
+        )
+        return Answer("delivered", "logged")
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,36 @@
+"""The generic webhook body of DESIGN.md (version "1")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alerts.notices import Notification
+
+
+def webhook_body(notification: Notification, delivery_id: str) -> dict[str, Any]:
+    return {
+        "version": "1",
+        "delivery_id": delivery_id,
+        "status": notification.status,
+        "monitor": notification.monitor,
+        "window": {"start": notification.window_start, "end": notification.window_end},
+        "alerts": [
+            {
+                "rule": a.rule,
+                "severity": a.severity,
+                "metric": a.metric,
+                "column": a.column,
+                "value": a.value,
+                "threshold": a.threshold,
+                "op": a.op,
+                "status": a.status,
+                "reason": a.reason,
+                "since": a.since,
+                "window_end": a.window_end,
+                "top_columns": [{"column": c.column, "score": c.score, "method": c.method} for c in a.top_columns],
+            }
+            for a in notification.alerts
+        ],
+        "report_url": notification.report_url,
+        "test": notification.test,
+    }

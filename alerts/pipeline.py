@@ -1,0 +1,217 @@
+"""A run's figures -> alert states -> notifications in the outbox, inside the run's own transaction.
+
+Either the run's results, the alert states and the queued notifications are all
+committed, or none of them: a crash can neither lose a transition nor send one twice.
+States are derived from the stored history in window order (see lifecycle.replay),
+and a notification goes out when the state differs from what receivers were told.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alerts import outbox, silences
+from alerts.lifecycle import AlertStatus, State, replay
+from alerts.models import Alert, AlertEvent, OutboxMessage
+from alerts.notices import AlertNotice, Notification, TopColumn, ordered
+from alerts.notify import Reason, notify_reason
+from alerts.rules import FAILED_RUNS_RULE, Figures, Rule
+from monitor.config.schema import AlertingConfig, MonitorConfig
+from monitor.store.models import MetricValue, Run
+from monitor.times import iso
+
+# How many past runs a state is replayed over: far more than any for_runs or resolve_after.
+HISTORY_RUNS = 200
+
+
+def rules_for(monitor: MonitorConfig, alerting: AlertingConfig, channels: Iterable[str]) -> list[Rule]:
+    rules = [
+        Rule(
+            name=r.name,
+            metric=r.metric,
+            column=r.column,
+            above=r.above,
+            below=r.below,
+            for_runs=r.for_runs,
+            resolve_after=r.resolve_after,
+            severity=r.severity,
+            channels=r.channels,
+        )
+        for r in monitor.rules
+    ]
+    if alerting.failed_runs_after > 0:
+        targets = alerting.failed_runs_channels
+        if targets is None:
+            targets = tuple(dict.fromkeys(c for r in monitor.rules for c in r.channels)) or tuple(channels)
+        rules.append(
+            Rule(
+                name=FAILED_RUNS_RULE,
+                metric="monitor.failed_runs",
+                above=alerting.failed_runs_after - 0.5,
+                severity=alerting.failed_runs_severity,
+                channels=tuple(targets),
+            )
+        )
+    return rules
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What the pipeline needs to know about the run, as plain values."""
+
+    monitor: str
+    window_start: datetime
+    window_end: datetime
+    figures: Figures
+    top_columns: tuple[TopColumn, ...] = ()
+    report_url: str | None = None
+
+
+def process_run(
+    session: Session,
+    *,
+    rules: Sequence[Rule],
+    run: RunFacts,
+    alerting: AlertingConfig,
+    now: datetime,
+    notify: bool = True,
+) -> list[OutboxMessage]:
+    """Re-derives the states this run's figures can change; queues one message per channel. Needs the run's
+    figures already flushed to the session."""
+    existing = {
+        (a.rule, a.column_name): a
+        for a in session.scalars(select(Alert).where(Alert.monitor == run.monitor).with_for_update())
+    }
+    active_silences = silences.active(session, now=now, monitor=run.monitor)
+    notices: dict[str, list[AlertNotice]] = defaultdict(list)
+    for rule in rules:
+        columns = _columns_with_data(rule, run.figures)
+        if not columns:
+            continue
+        histories = _histories(session, run.monitor, rule.metric, columns)
+        for column in columns:
+            history = histories.get(column, [])
+            if not history:
+                continue
+            row = existing.get((rule.name, column))
+            if row is None:
+                row = _new_alert(session, run.monitor, rule, column, now)
+                existing[(rule.name, column)] = row
+            status = replay(rule, [(start, value) for start, _, value in history])
+            _store_state(session, row, rule, status, history[-1][1], now)
+            silenced = not notify or silences.is_silenced(active_silences, monitor=run.monitor, rule=rule.name, now=now)
+            reason = notify_reason(
+                state=status.state,
+                notified_firing=row.notified_firing,
+                last_notified_at=row.last_notified_at,
+                repeat_interval=alerting.repeat_interval,
+                silenced=silenced,
+                now=now,
+            )
+            if reason == Reason.NONE:
+                continue
+            row.last_notified_at = now
+            row.notified_firing = status.state == State.FIRING
+            notice = AlertNotice(
+                rule=rule.name,
+                severity=rule.severity,
+                metric=rule.metric,
+                column=column or None,
+                value=status.value,
+                threshold=rule.threshold,
+                op=rule.op,
+                status="firing" if status.state == State.FIRING else "resolved",
+                reason=reason.value,
+                since=iso(status.since) if status.since else None,
+                window_end=iso(history[-1][1]),
+                top_columns=run.top_columns,
+            )
+            for channel in rule.channels:
+                notices[channel].append(notice)
+    queued = []
+    for channel, items in notices.items():
+        notification = Notification(
+            monitor=run.monitor,
+            window_start=iso(run.window_start),
+            window_end=iso(run.window_end),
+            alerts=ordered(items),
+            report_url=run.report_url,
+        )
+        queued.append(
+            outbox.enqueue(
+                session, channel=channel, notification=notification, now=now, give_up_after=alerting.give_up_after
+            )
+        )
+    return queued
+
+
+def _columns_with_data(rule: Rule, figures: Figures) -> list[str]:
+    """The alert keys this run has a figure for (the others cannot change)."""
+    if rule.column == "*":
+        return sorted(c for (m, c), v in figures.items() if m == rule.metric and c and v is not None)
+    column = rule.column or ""
+    return [column] if figures.get((rule.metric, column)) is not None else []
+
+
+def _histories(
+    session: Session, monitor: str, metric: str, columns: list[str]
+) -> dict[str, list[tuple[datetime, datetime, float | None]]]:
+    """(window_start, window_end, value) per column over the last HISTORY_RUNS runs, oldest first."""
+    rows = session.execute(
+        select(MetricValue.column_name, Run.window_start, MetricValue.window_end, MetricValue.value)
+        .join(Run, Run.id == MetricValue.run_id)
+        .where(MetricValue.monitor == monitor, MetricValue.metric == metric, MetricValue.column_name.in_(columns))
+        .order_by(MetricValue.window_end.desc())
+        .limit(HISTORY_RUNS * len(columns))
+    ).all()
+    histories: dict[str, list[tuple[datetime, datetime, float | None]]] = defaultdict(list)
+    for column, start, end, value in reversed(rows):
+        histories[column].append((start, end, value))
+    return histories
+
+
+def _new_alert(session: Session, monitor: str, rule: Rule, column: str, now: datetime) -> Alert:
+    row = Alert(
+        monitor=monitor,
+        rule=rule.name,
+        column_name=column,
+        state=State.INACTIVE.value,
+        severity=rule.severity,
+        metric=rule.metric,
+        op=rule.op,
+        threshold=rule.threshold,
+        breaches=0,
+        clears=0,
+        notified_firing=False,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _store_state(
+    session: Session, row: Alert, rule: Rule, status: AlertStatus, newest_window: datetime, now: datetime
+) -> None:
+    if row.state != status.state.value:
+        session.add(
+            AlertEvent(
+                alert_id=row.id,
+                at=now,
+                window_end=newest_window,
+                from_state=row.state,
+                to_state=status.state.value,
+                value=status.value,
+            )
+        )
+        if status.state == State.RESOLVED:
+            row.resolved_at = now
+    row.state, row.breaches, row.clears = status.state.value, status.breaches, status.clears
+    row.since, row.value, row.last_window_end, row.updated_at = status.since, status.value, newest_window, now
+    row.severity, row.metric, row.op, row.threshold = rule.severity, rule.metric, rule.op, rule.threshold

@@ -1,0 +1,93 @@
+"""Slack Block Kit for a notification, within Slack's limits.
+
+At most 50 blocks, 150 characters of header text and 3,000 characters of section
+text; longer lists are cut with "and N more". `text` is the plain fallback shown in
+notifications and by clients that cannot render blocks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alerts.notices import AlertNotice, Notification
+
+MAX_BLOCKS = 50
+MAX_HEADER = 150
+MAX_SECTION = 3000
+MAX_TEXT = 3000
+_ICONS = {"critical": ":red_circle:", "warning": ":large_orange_circle:", "info": ":large_blue_circle:"}
+
+
+def escape(text: str) -> str:
+    """Slack's mrkdwn control characters: data (column names) must not become links or mentions."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _number(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4g}"
+
+
+def _condition(alert: AlertNotice) -> str:
+    subject = alert.metric + (f" [{alert.column}]" if alert.column else "")
+    return f"{subject} = {_number(alert.value)} ({alert.op} {_number(alert.threshold)})"
+
+
+def _alert_section(alert: AlertNotice) -> str:
+    icon = ":white_check_mark:" if alert.status == "resolved" else _ICONS.get(alert.severity, "")
+    state = "resolved" if alert.status == "resolved" else alert.severity
+    lines = [f"{icon} *{escape(alert.rule)}* ({state}): {escape(_condition(alert))}"]
+    if alert.since:
+        lines.append(f"since {alert.since}")
+    if alert.top_columns:
+        shown = [f"`{escape(c.column)}` {_number(c.score)}" for c in alert.top_columns[:5]]
+        more = len(alert.top_columns) - len(shown)
+        lines.append("top columns: " + ", ".join(shown) + (f", and {more} more" if more > 0 else ""))
+    return _cut("\n".join(lines), MAX_SECTION)
+
+
+def headline(notification: Notification) -> str:
+    firing = sum(1 for a in notification.alerts if a.status == "firing")
+    resolved = len(notification.alerts) - firing
+    parts = [f"{firing} firing"] if firing else []
+    parts += [f"{resolved} resolved"] if resolved else []
+    prefix = "[TEST] " if notification.test else ""
+    return f"{prefix}{notification.status.upper()}: {notification.monitor} ({', '.join(parts) or 'no alerts'})"
+
+
+def slack_message(notification: Notification) -> dict[str, Any]:
+    context = f"window {notification.window_start} .. {notification.window_end}"
+    if notification.report_url:
+        context += f" · <{notification.report_url}|report>"
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": _cut(headline(notification), MAX_HEADER)}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(context, MAX_SECTION)}]},
+    ]
+    room = MAX_BLOCKS - len(blocks)
+    alerts = list(notification.alerts)
+    shown = alerts if len(alerts) <= room else alerts[: room - 1]
+    blocks += [{"type": "section", "text": {"type": "mrkdwn", "text": _alert_section(a)}} for a in shown]
+    if len(shown) < len(alerts):
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"and {len(alerts) - len(shown)} more"}})
+    return {"text": fallback_text(notification), "blocks": blocks}
+
+
+def fallback_text(notification: Notification) -> str:
+    lines = [headline(notification)]
+    for alert in notification.alerts:
+        lines.append(f"- {alert.rule} ({alert.status}, {alert.severity}): {_condition(alert)}")
+    if notification.report_url:
+        lines.append(f"report: {notification.report_url}")
+    text = "\n".join(lines)
+    if len(text) <= MAX_TEXT:
+        return text
+    kept: list[str] = []
+    for index, line in enumerate(lines):
+        tail = f"and {len(lines) - index} more"
+        if len("\n".join([*kept, line, tail])) > MAX_TEXT:
+            return "\n".join([*kept, tail])
+        kept.append(line)
+    return "\n".join(kept)

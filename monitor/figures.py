@@ -1,0 +1,30 @@
+"""A run's figures as plain rows, and the views of them that others need."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    metric: str
+    column: str
+    value: float | None
+    method: str | None = None
+
+
+def as_mapping(rows: Iterable[MetricRow]) -> dict[tuple[str, str], float | None]:
+    return {(row.metric, row.column): row.value for row in rows}
+
+
+def drifted_columns(rows: Iterable[MetricRow]) -> list[tuple[str, float, str | None]]:
+    """(column, score, method) of each column whose drift was detected, most drifted first."""
+    rows = list(rows)
+    detected = {row.column for row in rows if row.metric == "drift.detected" and row.value == 1.0}
+    scores = [
+        (row.column, row.value or 0.0, row.method)
+        for row in rows
+        if row.metric == "drift.score" and row.column in detected
+    ]
+    return sorted(scores, key=lambda item: -item[1])

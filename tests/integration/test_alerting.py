@@ -1,0 +1,417 @@
+"""Rules, alert states, grouping, the outbox and delivery, on real stores and real HTTP receivers."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from alerts import outbox, silences
+from alerts.channels import build_channels
+from alerts.delivery import Deliverer
+from alerts.models import Alert, AlertEvent, ChannelHealth, OutboxMessage
+from alerts.pipeline import RunFacts, process_run, rules_for
+from monitor.config import parse_config
+from monitor.figures import MetricRow
+from monitor.store import Store
+from monitor.store.runs import RunOutcome, claim_window, finish_run
+from monitor.windows import Window
+from tests.receivers import SLACK_ANSWERS, Receiver
+
+T0 = datetime(2026, 11, 22, 0, tzinfo=UTC)
+SECRET = "whsec-0123456789"
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+def config_for(
+    store_url: str,
+    *,
+    hook: str = "http://127.0.0.1:9/none",
+    slack: str = "http://127.0.0.1:9/slack",
+    extra_rules: str = "",
+    alerting: str = "",
+) -> object:
+    return parse_config(
+        f"""
+[service]
+store_url = "{store_url}"
+public_url = "http://drifthound.test:9308"
+[sources.main]
+url = "sqlite://"
+[[monitors]]
+name = "credit"
+source = "main"
+table = "predictions"
+timestamp_column = "ts"
+every = "1h"
+window = "1h"
+reference = {{ last = "1d" }}
+[[monitors.rules]]
+name = "dataset drift"
+metric = "drift.share"
+above = 0.3
+for_runs = 2
+severity = "critical"
+channels = ["hook", "slack"]
+[[monitors.rules]]
+name = "accuracy low"
+metric = "accuracy"
+below = 0.7
+severity = "warning"
+channels = ["hook"]
+{extra_rules}
+[channels.hook]
+type = "webhook"
+url = "{hook}"
+secret = "${{HOOK_SECRET}}"
+headers = {{ "X-Team" = "ml-platform" }}
+timeout = "2s"
+[channels.slack]
+type = "slack"
+webhook_url = "{slack}"
+timeout = "2s"
+[alerting]
+repeat_interval = "4h"
+give_up_after = "1h"
+{alerting}
+""",
+        environ={"HOOK_SECRET": SECRET},
+    )
+
+
+class World:
+    """A store, a config and a clock; runs are recorded as the runner records them (figures given)."""
+
+    def __init__(self, store_url: str, config) -> None:
+        self.store = Store(store_url)
+        self.store.ensure_schema()
+        self.config = config
+        self.monitor = config.monitors[0]
+        self.clock = Clock(T0 + timedelta(hours=1, minutes=1))
+
+    def run(self, hour: int, notify: bool = True, **figures: float | None) -> list[OutboxMessage]:
+        window = Window(T0 + timedelta(hours=hour), T0 + timedelta(hours=hour + 1))
+        names = {
+            "share": ("drift.share", ""),
+            "accuracy": ("accuracy", ""),
+            "failed": ("monitor.failed_runs", ""),
+            "income": ("drift.score", "income"),
+            "age": ("drift.score", "age"),
+        }
+        rows = [MetricRow(*names[k], v) for k, v in figures.items()]
+        now = self.clock()
+        with self.store.session() as session:
+            claim = claim_window(session, monitor="credit", window=window, owner="t", now=now)
+        with self.store.transaction() as session:
+            finish_run(
+                session,
+                run_id=claim.run_id,
+                owner="t",
+                outcome=RunOutcome("ok", report_path="credit/x.html"),
+                metrics=rows,
+                now=now,
+            )
+            facts = RunFacts(
+                "credit",
+                window.start,
+                window.end,
+                {(r.metric, r.column): r.value for r in rows},
+                report_url="http://drifthound.test:9308/reports/credit/x.html",
+            )
+            return process_run(
+                session,
+                rules=rules_for(self.monitor, self.config.alerting, self.config.channels),
+                run=facts,
+                alerting=self.config.alerting,
+                now=now,
+                notify=notify,
+            )
+
+    def deliverer(self, rng_seed: int = 1) -> Deliverer:
+        return Deliverer(
+            self.store,
+            build_channels(self.config.channels),
+            owner="worker",
+            clock=self.clock,
+            rng=random.Random(rng_seed),
+        )
+
+    def queued(self) -> list[OutboxMessage]:
+        with self.store.session() as session:
+            return list(session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)))
+
+    def alert(self, rule: str, column: str = "") -> Alert:
+        with self.store.session() as session:
+            return session.scalars(sa.select(Alert).where(Alert.rule == rule, Alert.column_name == column)).one()
+
+
+@pytest.fixture
+def receivers(httpserver):
+    return Receiver(httpserver, "/hook", secret=SECRET), Receiver(httpserver, "/slack")
+
+
+@pytest.fixture
+def world(database_url, receivers):
+    hook, slack = receivers
+    return World(database_url, config_for(database_url, hook=hook.url, slack=slack.url))
+
+
+def test_the_lifecycle_over_a_sequence_of_runs(world, receivers):
+    hook, slack = receivers
+    deliverer = world.deliverer()
+    assert world.run(1, share=0.5, accuracy=0.9) == []  # pending: for_runs = 2
+    assert world.alert("dataset drift").state == "pending"
+    world.clock.advance(hours=1)
+    assert len(world.run(2, share=0.6, accuracy=0.9)) == 2  # firing: hook and slack
+    assert deliverer.drain(5) == 0
+    world.clock.advance(hours=1)
+    assert world.run(3, share=0.6, accuracy=0.9) == []  # still firing, repeat not due
+    world.clock.advance(hours=1)
+    assert len(world.run(4, share=0.1, accuracy=0.9)) == 2  # resolved
+    assert deliverer.drain(5) == 0
+    world.clock.advance(hours=1)
+    assert world.run(5, share=0.1, accuracy=0.9) == []
+    statuses = [(b["status"], b["alerts"][0]["status"], b["alerts"][0]["reason"]) for b in hook.bodies]
+    assert statuses == [("firing", "firing", "first_notification"), ("resolved", "resolved", "resolved")]
+    first = hook.bodies[0]["alerts"][0]
+    assert first["since"] == "2026-11-22T01:00:00Z" and first["value"] == 0.6 and first["threshold"] == 0.3
+    assert hook.bodies[0]["report_url"] == "http://drifthound.test:9308/reports/credit/x.html"
+    assert len(slack.requests) == 2 and slack.bodies[0]["text"].startswith("FIRING: credit")
+    assert hook.bad_signatures == 0 and all(r["headers"]["X-Team"] == "ml-platform" for r in hook.requests)
+    assert len(set(hook.delivery_ids)) == 2
+    with world.store.session() as session:
+        events = session.execute(sa.select(AlertEvent.from_state, AlertEvent.to_state).order_by(AlertEvent.id)).all()
+    assert [tuple(e) for e in events] == [("inactive", "pending"), ("pending", "firing"), ("firing", "resolved")]
+
+
+def test_one_message_per_channel_most_severe_first(world, receivers):
+    hook, _ = receivers
+    world.run(1, share=0.5, accuracy=0.5)
+    world.clock.advance(hours=1)
+    world.run(2, share=0.5, accuracy=0.5)
+    assert world.deliverer().drain(5) == 0
+    # accuracy fired alone in run 1 (for_runs 1); run 2 fired drift and folded into the unsent message.
+    assert len(hook.requests) == 1
+    assert [a["rule"] for a in hook.bodies[0]["alerts"]] == ["dataset drift", "accuracy low"]
+    assert [a["reason"] for a in hook.bodies[0]["alerts"]] == ["first_notification", "first_notification"]
+
+
+def test_repeat_while_firing(world, receivers):
+    hook, _ = receivers
+    deliverer = world.deliverer()
+    world.run(1, accuracy=0.5)
+    deliverer.drain(5)
+    for hour in range(2, 7):
+        world.clock.advance(hours=1)
+        world.run(hour, accuracy=0.5)
+        deliverer.drain(5)
+    assert [b["alerts"][0]["reason"] for b in hook.bodies] == ["first_notification", "repeat_interval_elapsed"]
+
+
+def test_older_windows_arriving_later_give_the_same_state(world):
+    """The daemon evaluates the latest window first, then catches up: alert states follow window order."""
+    world.run(5, share=0.5)
+    assert world.alert("dataset drift").state == "pending"
+    world.run(4, share=0.5)
+    assert world.alert("dataset drift").state == "firing"
+    assert world.alert("dataset drift").since == T0 + timedelta(hours=4)
+
+
+def test_a_run_without_the_figure_neither_fires_nor_resolves(world):
+    world.run(1, accuracy=0.5)
+    world.run(2, failed=1.0)  # a failed run: only its failure count
+    world.run(3, accuracy=None)
+    assert world.alert("accuracy low").state == "firing"
+
+
+def test_per_column_rules_give_one_alert_each(database_url, receivers):
+    hook, slack = receivers
+    rule = (
+        '[[monitors.rules]]\nname = "column drift"\nmetric = "drift.score"\ncolumn = "*"\nabove = 0.2\n'
+        'channels = ["hook"]\n'
+    )
+    world = World(database_url, config_for(database_url, hook=hook.url, slack=slack.url, extra_rules=rule))
+    world.run(1, income=0.5, age=0.1)
+    assert world.alert("column drift", "income").state == "firing"
+    assert world.alert("column drift", "age").state == "inactive"
+    world.deliverer().drain(5)
+    assert [(a["rule"], a["column"]) for a in hook.bodies[0]["alerts"]] == [("column drift", "income")]
+
+
+def test_silenced_alerts_keep_their_state_and_notify_once_the_silence_ends(world, receivers):
+    hook, _ = receivers
+    with world.store.transaction() as session:
+        silences.silence(
+            session,
+            monitor="credit",
+            rule="accuracy low",
+            until=world.clock() + timedelta(hours=2),
+            reason="retraining",
+            now=world.clock(),
+        )
+    assert world.run(1, accuracy=0.5) == []
+    assert world.alert("accuracy low").state == "firing"
+    world.clock.advance(hours=3)
+    assert len(world.run(2, accuracy=0.5)) == 1
+    world.deliverer().drain(5)
+    assert hook.bodies[0]["alerts"][0]["reason"] == "first_notification"
+
+
+def test_no_notify_moves_states_only(world):
+    assert world.run(1, accuracy=0.5, notify=False) == []
+    assert world.alert("accuracy low").state == "firing"
+    world.clock.advance(hours=1)
+    assert len(world.run(2, accuracy=0.5)) == 1, "a live run then tells what it was never told"
+
+
+def test_the_built_in_rule_alerts_when_the_monitor_keeps_failing(world, receivers):
+    hook, slack = receivers
+    world.run(1, failed=1.0)
+    assert world.alert("monitor failing").state == "inactive"
+    world.run(2, failed=2.0)
+    assert world.alert("monitor failing").state == "firing"
+    world.deliverer().drain(5)
+    alert = hook.bodies[0]["alerts"][0]
+    assert (alert["rule"], alert["severity"], alert["metric"]) == ("monitor failing", "critical", "monitor.failed_runs")
+    assert len(slack.requests) == 1, "by default the channels of the monitor's own rules"
+    world.run(3, failed=0.0)
+    assert world.alert("monitor failing").state == "resolved"
+
+
+@pytest.mark.parametrize(
+    "answer", ["invalid_payload", "action_prohibited", "channel_not_found", "no_service", "channel_is_archived"]
+)
+def test_slack_refusals_are_not_retried_and_mark_the_channel_broken(world, receivers, answer):
+    _, slack = receivers
+    slack.answer(SLACK_ANSWERS[answer])
+    world.run(1, share=0.5)
+    world.clock.advance(hours=1)
+    world.run(2, share=0.5)
+    world.deliverer().drain(3)
+    assert len(slack.requests) == 1
+    dead = next(m for m in world.queued() if m.channel == "slack")
+    assert dead.status == "dead" and answer in dead.last_error and "not retried" in dead.last_error
+    with world.store.session() as session:
+        health = session.get(ChannelHealth, "slack")
+    assert health.broken and answer in health.reason
+    # A later success heals the channel.
+    world.clock.advance(hours=5)
+    world.run(3, share=0.5)
+    world.deliverer().drain(3)
+    with world.store.session() as session:
+        assert not session.get(ChannelHealth, "slack").broken
+
+
+@pytest.mark.parametrize(("answer", "retry_after"), [("rate_limited", "30"), ("rollup_error", None)])
+def test_slack_rate_limits_and_errors_are_retried(world, receivers, answer, retry_after):
+    _, slack = receivers
+    status, body = SLACK_ANSWERS[answer]
+    slack.answer((status, body, {"Retry-After": retry_after} if retry_after else {}))
+    world.run(1, share=0.5)
+    world.run(2, share=0.5)
+    deliverer = world.deliverer()
+    deliverer.run_once()
+    message = next(m for m in world.queued() if m.channel == "slack")
+    assert message.status == "queued" and message.attempts == 1 and answer in message.last_error
+    wait = (message.next_attempt_at - world.clock()).total_seconds()
+    assert (wait >= 30) if retry_after else (2.5 <= wait <= 5)
+    world.clock.advance(seconds=wait)
+    deliverer.run_once()
+    assert next(m for m in world.queued() if m.channel == "slack").status == "delivered"
+    assert len(slack.requests) == 2
+
+
+def test_a_receiver_down_for_many_attempts_then_back(world, receivers):
+    """Every notification arrives, once per delivery id, in order."""
+    hook, _ = receivers
+    hook.answer(*[(503, "down")] * 8)
+    deliverer = world.deliverer()
+    world.run(1, accuracy=0.5)
+    deliverer.run_once()
+    world.clock.advance(minutes=2)
+    world.run(2, accuracy=0.9)  # resolved while the firing one waits: a second, later message
+    for _ in range(30):
+        world.clock.advance(minutes=5)
+        deliverer.run_once()
+    accepted = [r for r in hook.requests[8:]]
+    assert [r["body"]["status"] for r in accepted] == ["firing", "resolved"]
+    ids = [r["headers"]["X-Drifthound-Delivery"] for r in hook.requests]
+    assert len(set(ids[:9])) == 1, "every retry of the first message carries its delivery id"
+    assert len(set(ids)) == 2
+    assert {m.status for m in world.queued() if m.channel == "hook"} == {"delivered"}
+
+
+def test_a_notification_that_outlives_give_up_after_is_dead_with_the_reason(world, receivers):
+    hook, _ = receivers
+    hook.default = (500, "still broken", {})
+    world.run(1, accuracy=0.5)
+    deliverer = world.deliverer()
+    for _ in range(40):
+        deliverer.run_once()
+        world.clock.advance(minutes=5)
+    [message] = [m for m in world.queued() if m.channel == "hook"]
+    assert message.status == "dead"
+    assert message.last_error.startswith(f"gave up after {message.attempts} attempts") and "500" in message.last_error
+    assert message.finished_at <= message.give_up_at + timedelta(minutes=5)
+    with world.store.session() as session:
+        assert outbox.backlog(session).dead >= 1
+
+
+def test_network_errors_are_retried(database_url, receivers):
+    _, slack = receivers
+    world = World(database_url, config_for(database_url, hook="http://127.0.0.1:9/refused", slack=slack.url))
+    world.run(1, accuracy=0.5)
+    world.deliverer().run_once()
+    [message] = [m for m in world.queued() if m.channel == "hook"]
+    assert message.status == "queued" and message.attempts == 1 and "ConnectError" in message.last_error
+
+
+def test_a_secret_never_appears_in_stored_errors_or_logs(database_url, receivers, capsys):
+    from monitor import logs
+
+    logs.configure("json", level="INFO")
+    secret_url = "http://127.0.0.1:9/services/T000/B000/xoxb-secret-token-123"
+    config = parse_config(
+        f"""
+[service]
+store_url = "{database_url}"
+[sources.main]
+url = "sqlite://"
+[[monitors]]
+name = "credit"
+source = "main"
+table = "p"
+timestamp_column = "ts"
+every = "1h"
+window = "1h"
+reference = {{ last = "1d" }}
+[[monitors.rules]]
+name = "accuracy low"
+metric = "accuracy"
+below = 0.7
+channels = ["slack"]
+[channels.slack]
+type = "slack"
+webhook_url = "${{SLACK_URL}}"
+""",
+        environ={"SLACK_URL": secret_url},
+    )
+    world = World(database_url, config)
+    world.run(1, accuracy=0.5)
+    world.deliverer().run_once()
+    [message] = world.queued()
+    captured = capsys.readouterr()
+    assert "xoxb-secret-token-123" not in (message.last_error or "") + captured.out + captured.err
+    assert "notification.retry" in captured.out + captured.err

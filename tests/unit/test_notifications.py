@@ -1,0 +1,178 @@
+"""Notification contents: folding, the webhook body of DESIGN.md, Slack's limits, signatures, retries."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from alerts.notices import AlertNotice, Notification, TopColumn, fold, ordered
+from alerts.payload import webhook_body
+from alerts.retry import classify_http, next_attempt_at, parse_retry_after
+from alerts.signing import signature_header, verify_signature
+from alerts.slack import MAX_BLOCKS, MAX_HEADER, MAX_SECTION, MAX_TEXT, slack_message
+
+NOW = datetime(2026, 11, 22, 6, tzinfo=UTC)
+
+
+def notice(
+    rule="drift",
+    severity="critical",
+    status="firing",
+    reason="first_notification",
+    column=None,
+    window_end="2026-11-22T06:00:00Z",
+    top=(),
+):
+    return AlertNotice(
+        rule=rule,
+        severity=severity,
+        metric="drift.share",
+        column=column,
+        value=0.42,
+        threshold=0.3,
+        op="above",
+        status=status,
+        reason=reason,
+        since="2026-11-22T04:00:00Z",
+        window_end=window_end,
+        top_columns=tuple(top),
+    )
+
+
+def notification(*alerts, end="2026-11-22T06:00:00Z"):
+    return Notification(
+        monitor="credit-scoring",
+        window_start="2026-11-22T05:00:00Z",
+        window_end=end,
+        alerts=ordered(list(alerts)),
+        report_url="http://dh:9308/reports/credit-scoring/x.html",
+    )
+
+
+def test_the_webhook_body_follows_the_contract():
+    body = webhook_body(notification(notice(top=[TopColumn("income", 0.31, "ks")])), "d-1")
+    assert body["version"] == "1" and body["delivery_id"] == "d-1" and body["status"] == "firing"
+    assert body["window"] == {"start": "2026-11-22T05:00:00Z", "end": "2026-11-22T06:00:00Z"}
+    alert = body["alerts"][0]
+    assert {k: alert[k] for k in ("rule", "severity", "metric", "column", "value", "threshold", "op", "since")} == {
+        "rule": "drift",
+        "severity": "critical",
+        "metric": "drift.share",
+        "column": None,
+        "value": 0.42,
+        "threshold": 0.3,
+        "op": "above",
+        "since": "2026-11-22T04:00:00Z",
+    }
+    assert alert["top_columns"] == [{"column": "income", "score": 0.31, "method": "ks"}]
+    assert body["report_url"].endswith("/reports/credit-scoring/x.html")
+    assert json.loads(json.dumps(body)) == body
+
+
+def test_most_severe_first_then_firing_before_resolved():
+    items = ordered(
+        [
+            notice("b", "info"),
+            notice("a", "warning", "resolved", "resolved"),
+            notice("c", "warning"),
+            notice("d", "critical"),
+        ]
+    )
+    assert [(a.rule, a.status) for a in items] == [("d", "firing"), ("c", "firing"), ("a", "resolved"), ("b", "firing")]
+    assert notification(notice(status="resolved", reason="resolved")).status == "resolved"
+
+
+def test_folding_keeps_the_newest_state_and_an_unsent_first_notification():
+    older = notification(notice("drift"), notice("acc", "warning"))
+    newer = notification(
+        notice("drift", reason="repeat_interval_elapsed", window_end="2026-11-22T07:00:00Z"),
+        notice("acc", "warning", "resolved", "resolved", window_end="2026-11-22T07:00:00Z"),
+        end="2026-11-22T07:00:00Z",
+    )
+    merged = fold(older, newer)
+    assert merged.window_end == "2026-11-22T07:00:00Z"
+    by_rule = {a.rule: a for a in merged.alerts}
+    assert by_rule["drift"].reason == "first_notification" and by_rule["drift"].window_end == "2026-11-22T07:00:00Z"
+    assert by_rule["acc"].status == "resolved"
+    assert Notification.from_dict(json.loads(json.dumps(merged.to_dict()))) == merged
+
+
+def test_slack_stays_within_its_limits_with_300_drifted_columns():
+    top = [TopColumn(f"feature_<{i}>_" + "x" * 40, 1.0 - i / 1000, "Wasserstein distance (normed)") for i in range(300)]
+    alerts = [notice("drift", top=top)] + [notice(f"col {i}", "warning", column=f"c{i}") for i in range(299)]
+    message = slack_message(notification(*alerts))
+    blocks = message["blocks"]
+    assert len(blocks) <= MAX_BLOCKS
+    assert len(blocks[0]["text"]["text"]) <= MAX_HEADER
+    assert all(len(b["text"]["text"]) <= MAX_SECTION for b in blocks if b["type"] == "section")
+    assert blocks[-1]["text"]["text"] == f"and {300 - (MAX_BLOCKS - 3)} more"
+    first = blocks[2]["text"]["text"]
+    assert "and 295 more" in first and "&lt;0&gt;" in first and "<0>" not in first, "data is escaped"
+    assert len(message["text"]) <= MAX_TEXT and message["text"].rstrip().split("\n")[-1].startswith("and ")
+    assert message["text"].startswith("FIRING: credit-scoring (300 firing)")
+
+
+def test_slack_header_is_cut_for_long_monitor_names():
+    long = Notification(monitor="m" * 200, window_start="a", window_end="b", alerts=(notice(),))
+    assert len(slack_message(long)["blocks"][0]["text"]["text"]) == MAX_HEADER
+
+
+def test_signatures_verify_and_refuse_tampering_and_replays():
+    body = b'{"a":1}'
+    header = signature_header("s3cret", body, 1_700_000_000)
+    assert header.startswith("t=1700000000,v1=")
+    assert verify_signature("s3cret", header, body, now=1_700_000_100)
+    assert not verify_signature("s3cret", header, b'{"a":2}', now=1_700_000_100)
+    assert not verify_signature("other", header, body, now=1_700_000_100)
+    assert not verify_signature("s3cret", header, body, now=1_700_000_000 + 301), "older than 5 minutes"
+    assert not verify_signature("s3cret", "v1=abc", body, now=1_700_000_000)
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "kind"),
+    [
+        (200, "ok", "delivered"),
+        (204, "", "delivered"),
+        (400, "invalid_payload", "permanent"),
+        (403, "action_prohibited", "permanent"),
+        (404, "channel_not_found", "permanent"),
+        (410, "channel_is_archived", "permanent"),
+        (404, "no_service", "permanent"),
+        (429, "rate_limited", "retry"),
+        (500, "rollup_error", "retry"),
+        (502, "", "retry"),
+        (503, "", "retry"),
+        (408, "", "retry"),
+    ],
+)
+def test_which_answers_are_retried(status, body, kind):
+    answer = classify_http(status, body, None, now=NOW)
+    assert answer.kind == kind and str(status) in answer.detail
+
+
+def test_retry_after_is_honoured_on_429_and_503():
+    assert classify_http(429, "", "30", now=NOW).retry_after == 30
+    assert classify_http(503, "", "Sun, 22 Nov 2026 06:02:00 GMT", now=NOW).retry_after == 120
+    assert classify_http(500, "", "30", now=NOW).retry_after is None
+    assert parse_retry_after("soon", now=NOW) is None
+    rng = random.Random(1)
+    at = next_attempt_at(1, now=NOW, retry_after=600, give_up_at=NOW + timedelta(hours=1), rng=rng)
+    assert at == NOW + timedelta(seconds=600)
+
+
+def test_backoff_grows_with_jitter_and_stops_at_give_up():
+    rng = random.Random(7)
+    give_up = NOW + timedelta(hours=24)
+    delays = [
+        (next_attempt_at(n, now=NOW, retry_after=None, give_up_at=give_up, rng=rng) - NOW).total_seconds()
+        for n in range(1, 12)
+    ]
+    assert 2.5 <= delays[0] <= 5 and 5 <= delays[1] <= 10 and 10 <= delays[2] <= 20
+    assert max(delays) <= 15 * 60
+    assert len({round(d, 3) for d in delays[-3:]}) == 3, "jitter: capped delays still differ"
+    last = next_attempt_at(3, now=give_up - timedelta(seconds=1), retry_after=None, give_up_at=give_up, rng=rng)
+    assert last == give_up, "one last attempt at the deadline"
+    assert next_attempt_at(3, now=give_up, retry_after=None, give_up_at=give_up, rng=rng) is None
