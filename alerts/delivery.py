@@ -49,6 +49,12 @@ class Deliverer:
         self.lease = lease_for(self.channels)
         self._lock = threading.Lock()
 
+    def replace_channels(self, channels: Mapping[str, Channel]) -> None:
+        """After a reload: new rows go through the new channels; a send in progress finishes on the old one."""
+        with self._lock:
+            self.channels = dict(channels)
+            self.lease = lease_for(self.channels)
+
     def run_once(self, limit: int = 20) -> int:
         """Sends what is due now; returns how many attempts were made."""
         with self._lock:

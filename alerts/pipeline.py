@@ -8,12 +8,13 @@ and a notification goes out when the state differs from what receivers were told
 
 from __future__ import annotations
 
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from alerts import outbox, silences
@@ -23,8 +24,12 @@ from alerts.notices import AlertNotice, Notification, TopColumn, ordered
 from alerts.notify import Reason, notify_reason
 from alerts.rules import FAILED_RUNS_RULE, Figures, Rule
 from monitor.config.schema import AlertingConfig, MonitorConfig
+from monitor.figures import drifted_columns
+from monitor.store.history import run_metrics
 from monitor.store.models import MetricValue, Run
 from monitor.times import iso
+
+_LOCK_SPACE = 0x4448  # "DH": advisory locks of DriftHound's alert evaluation
 
 # How many past runs a state is replayed over: far more than any for_runs or resolve_after.
 HISTORY_RUNS = 200
@@ -71,6 +76,7 @@ class RunFacts:
     figures: Figures
     top_columns: tuple[TopColumn, ...] = ()
     report_url: str | None = None
+    reports_base_url: str | None = None  # e.g. "http://drifthound:9308/reports/"
 
 
 def process_run(
@@ -84,6 +90,7 @@ def process_run(
 ) -> list[OutboxMessage]:
     """Re-derives the states this run's figures can change; queues one message per channel. Needs the run's
     figures already flushed to the session."""
+    lock_monitor(session, run.monitor)
     existing = {
         (a.rule, a.column_name): a
         for a in session.scalars(select(Alert).where(Alert.monitor == run.monitor).with_for_update())
@@ -130,18 +137,18 @@ def process_run(
                 reason=reason.value,
                 since=iso(status.since) if status.since else None,
                 window_end=iso(history[-1][1]),
-                top_columns=run.top_columns,
             )
             for channel in rule.channels:
                 notices[channel].append(notice)
     queued = []
+    context = _newest_context(session, run) if notices else run
     for channel, items in notices.items():
         notification = Notification(
             monitor=run.monitor,
-            window_start=iso(run.window_start),
-            window_end=iso(run.window_end),
-            alerts=ordered(items),
-            report_url=run.report_url,
+            window_start=iso(context.window_start),
+            window_end=iso(context.window_end),
+            alerts=ordered([replace(item, top_columns=context.top_columns) for item in items]),
+            report_url=context.report_url,
         )
         queued.append(
             outbox.enqueue(
@@ -149,6 +156,31 @@ def process_run(
             )
         )
     return queued
+
+
+def lock_monitor(session: Session, monitor: str) -> None:
+    """One alert evaluation per monitor at a time, across every replica sharing the store.
+
+    Two replicas finishing two windows of one monitor at once would each replay a history
+    missing the other's window, and race to create the same alert rows. PostgreSQL: an
+    advisory lock held until the transaction ends. SQLite: its write lock already does it.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = zlib.crc32(monitor.encode()) - 2**31  # the two-int form takes signed 32-bit keys
+        session.execute(text("SELECT pg_advisory_xact_lock(:space, :key)"), {"space": _LOCK_SPACE, "key": key})
+
+
+def _newest_context(session: Session, run: RunFacts) -> RunFacts:
+    """What a message shows: the newest evaluated window, which is not this run's after a catch-up."""
+    newest = session.scalars(
+        select(Run).where(Run.monitor == run.monitor, Run.status == "ok").order_by(Run.window_end.desc()).limit(1)
+    ).first()
+    if newest is None or newest.window_end <= run.window_end:
+        return run
+    rows = run_metrics(session, newest.id)
+    top = tuple(TopColumn(column, score, method) for column, score, method in drifted_columns(rows))
+    url = f"{run.reports_base_url}{newest.report_path}" if run.reports_base_url and newest.report_path else None
+    return replace(run, window_start=newest.window_start, window_end=newest.window_end, top_columns=top, report_url=url)
 
 
 def _columns_with_data(rule: Rule, figures: Figures) -> list[str]:

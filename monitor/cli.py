@@ -31,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--dir", default=".", help="where to write predictions.db and config.toml (default: .)")
     demo.add_argument("--force", action="store_true", help="overwrite a config.toml that is not the demo's")
 
+    run = commands.add_parser("run", help="the daemon, in the foreground (what systemd runs)")
+    config_option(run)
+
     check = commands.add_parser("check", help="evaluate the latest complete window (or the one ending at --at) now")
     config_option(check)
     check.add_argument("-m", "--monitor", metavar="NAME", help="only this monitor (default: all)")
@@ -96,6 +99,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DriftHoundError as error:
         print(f"drifthound: error: {redaction.redact(str(error))}", file=sys.stderr)
         return error.exit_code
+    except Exception as error:
+        from sqlalchemy.exc import DBAPIError
+
+        if not isinstance(error, DBAPIError):
+            raise
+        # The store (or a database) does not answer: one line, not a traceback; systemd restarts us.
+        reason = str(error.orig).strip().splitlines()[0] if error.orig is not None else error.__class__.__name__
+        print(
+            f"drifthound: error: the database does not answer ({redaction.redact(reason)}); check store_url and "
+            "that the server is up",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt:
         print("drifthound: interrupted", file=sys.stderr)
         return 130
@@ -106,6 +122,11 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     if args.command == "demo":
         return admin.demo(args.dir, force=args.force)
+    if args.command == "run":
+        from monitor.commands.context import config_path
+        from monitor.service.daemon import run
+
+        return run(config_path(args.config))
     if args.command == "check":
         return evaluate.check(args.config, args.monitor, args.at, force=args.force, verbose=args.verbose)
     if args.command == "backfill":

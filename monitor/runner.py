@@ -157,6 +157,17 @@ class Runner:
                     )
         except ClaimLost as error:
             return RunResult(monitor.name, window, "busy", str(error), run_id)
+        except Exception as error:  # the store failed us (or a bug): nothing of this run was committed
+            reason = redaction.redact(f"could not record the results: {error.__class__.__name__}: {error}")
+            log.error(
+                "run.not_recorded",
+                monitor=monitor.name,
+                window_end=iso(window.end),
+                error=reason,
+                traceback=redaction.redact(traceback.format_exc()),
+            )
+            self._record_failure(monitor, window, run_id, reason)
+            return RunResult(monitor.name, window, "failed", reason, run_id)
         return RunResult(
             monitor.name,
             window,
@@ -169,13 +180,43 @@ class Runner:
             len(queued),
         )
 
+    def _record_failure(self, monitor: MonitorConfig, window: Window, run_id: int, reason: str) -> None:
+        """Best effort: a failed run is retried like any other; if the store is away, the claim goes stale."""
+        try:
+            with self.store.transaction() as session:
+                count = self._failure_count(session, monitor, window, RunOutcome("failed"))
+                finish_run(
+                    session,
+                    run_id=run_id,
+                    owner=self.owner,
+                    outcome=RunOutcome("failed", reason),
+                    metrics=count,
+                    now=self.clock(),
+                )
+        except Exception as error:
+            log.error(
+                "run.not_recorded",
+                monitor=monitor.name,
+                window_end=iso(window.end),
+                error=redaction.redact(str(error)),
+                hint="the claim will go stale and the window be retried",
+            )
+
     def rules(self, monitor: MonitorConfig):
         return rules_for(monitor, self.config.alerting, self.config.channels)
 
     def _facts(self, monitor: MonitorConfig, window: Window, outcome: RunOutcome, metrics: list[MetricRow]) -> RunFacts:
         report_url = f"{self.config.service.base_url}/reports/{outcome.report_path}" if outcome.report_path else None
         top = tuple(TopColumn(column, score, method) for column, score, method in drifted_columns(metrics))
-        return RunFacts(monitor.name, window.start, window.end, as_mapping(metrics), top, report_url)
+        return RunFacts(
+            monitor.name,
+            window.start,
+            window.end,
+            as_mapping(metrics),
+            top,
+            report_url,
+            f"{self.config.service.base_url}/reports/",
+        )
 
     def _failure_count(self, session, monitor: MonitorConfig, window: Window, outcome: RunOutcome) -> list[MetricRow]:
         if outcome.status == "skipped":

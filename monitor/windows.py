@@ -98,3 +98,28 @@ def reference_window(
     if start is not None and end is not None:
         return Window(start, end)
     return None
+
+
+def due_windows(
+    schedule: Schedule, size: timedelta, now: datetime, *, settled: set[datetime], catch_up: timedelta, limit: int
+) -> list[Window]:
+    """The windows a monitor should evaluate now, in the order to evaluate them.
+
+    The latest complete window first (a newcomer sees a result at once), then the
+    windows missed within the `catch_up` horizon, oldest first. `settled` holds the
+    ends of windows that need no run (evaluated, or being evaluated elsewhere).
+    At most `limit` windows: the most recent ones.
+    """
+    latest = schedule.last_tick(now)
+    ends = [
+        end
+        for end in schedule.ticks(latest - catch_up - timedelta(microseconds=1), latest)
+        if end not in settled and end > latest - catch_up
+    ]
+    if latest not in settled and latest not in ends:
+        ends.append(latest)
+    ends = sorted(ends)[-limit:] if limit > 0 else []
+    if not ends:
+        return []
+    ordered = [ends[-1], *ends[:-1]] if ends[-1] == latest else ends
+    return [window_ending(end, size) for end in ordered]

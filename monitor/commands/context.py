@@ -7,6 +7,8 @@ from pathlib import Path
 
 from monitor import logs
 from monitor.config import Config, config_path, load_config
+
+__all__ = ["Context", "config_path", "load", "monitor_argument", "open_context", "time_argument"]
 from monitor.errors import UsageError
 from monitor.store import Store
 from monitor.times import parse_time

@@ -43,6 +43,12 @@ class ServiceConfig(Strict):
     http_token: str | None = None
     log_format: Literal["json", "console"] | None = None
     public_url: str | None = None
+    # After downtime, windows missed within this horizon are evaluated (at most 100 per monitor).
+    catch_up: Duration = timedelta(hours=24)
+    # Evaluation processes; default: one per CPU core.
+    workers: int | None = Field(default=None, ge=1, le=64)
+    # On SIGTERM, runs get this long to finish before they are abandoned (their claims released).
+    shutdown_grace: Duration = timedelta(seconds=30)
 
     @field_validator("http_listen")
     @classmethod

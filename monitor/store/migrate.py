@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -9,7 +11,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 import migrations
 from monitor.errors import DriftHoundError
@@ -39,11 +41,35 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+# Any constant will do: it only has to be the same for every DriftHound process on one store.
+_MIGRATION_LOCK = 0x44524654484F554E  # "DRFTHOUN"
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """One migration at a time per store: replicas starting together on an empty PostgreSQL would race.
+
+    SQLite needs nothing more: its migrations take the database's write lock (BEGIN IMMEDIATE).
+    """
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK - 2**63})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK - 2**63})
+            connection.commit()
+
+
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     """Migrates the store; returns (revision before, revision after)."""
-    before = current_revision(engine)
-    command.upgrade(alembic_config(engine), revision)
-    return before, current_revision(engine) or ""
+    with _migration_lock(engine):
+        before = current_revision(engine)
+        command.upgrade(alembic_config(engine), revision)
+        return before, current_revision(engine) or ""
 
 
 def _known_revision(revision: str) -> bool:
@@ -66,13 +92,16 @@ def ensure_schema(engine: Engine) -> None:
     if current == head:
         return
     if current is None:
-        ours = set(metadata.tables) & set(inspect(engine).get_table_names())
-        if ours:
-            raise StoreSchemaError(
-                f"the store has DriftHound's tables ({', '.join(sorted(ours))}) but no schema version; "
-                "restore it from a backup, or point store_url at another database"
-            )
-        upgrade(engine)
+        with _migration_lock(engine):
+            if current_revision(engine) == head:  # another process created it meanwhile
+                return
+            ours = set(metadata.tables) & set(inspect(engine).get_table_names())
+            if ours:
+                raise StoreSchemaError(
+                    f"the store has DriftHound's tables ({', '.join(sorted(ours))}) but no schema version; "
+                    "restore it from a backup, or point store_url at another database"
+                )
+            command.upgrade(alembic_config(engine), "head")
         return
     if not _known_revision(current):
         raise StoreSchemaError(

@@ -9,6 +9,8 @@ only one contender can win.
 from __future__ import annotations
 
 import math
+import os
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -71,7 +73,13 @@ def claim_window(
         session.rollback()
     existing = session.scalars(select(Run).where(Run.monitor == monitor, Run.window_end == window.end)).one()
     if not may_take_over(
-        existing.status, existing.heartbeat_at, now=now, force=force, retry_failed=retry_failed, stale_after=stale_after
+        existing.status,
+        existing.heartbeat_at,
+        now=now,
+        force=force,
+        retry_failed=retry_failed,
+        stale_after=stale_after,
+        owner_gone=existing.status == "running" and owner_is_gone(existing.owner),
     ):
         session.rollback()
         return Claim(None, existing.status, owner=existing.owner if existing.status == "running" else None)
@@ -104,17 +112,39 @@ def may_take_over(
     force: bool,
     retry_failed: bool,
     stale_after: timedelta,
+    owner_gone: bool = False,
 ) -> bool:
     """Whether an existing run row may be claimed again.
 
     A live claim is never taken (even with force: two evaluations of one window would race);
-    a finished run only with force; a failed one when retrying failures.
+    one whose owner is known to be gone, or stopped heart-beating, is; a finished run only
+    with force; a failed one when retrying failures.
     """
     if status == "running":
-        return heartbeat_at is None or heartbeat_at <= now - stale_after
+        return owner_gone or heartbeat_at is None or heartbeat_at <= now - stale_after
     if status == "failed":
         return retry_failed or force
     return force
+
+
+def owner_is_gone(owner: str | None) -> bool:
+    """True when the owner ran on this host and its process no longer exists (a restart after kill -9).
+
+    Owners elsewhere, or a PID now used by another process, are left to the heartbeat timeout.
+    """
+    if not owner:
+        return True
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def heartbeat(session: Session, *, run_id: int, owner: str, now: datetime) -> bool:
@@ -205,3 +235,31 @@ def consecutive_failures_before(session: Session, *, monitor: str, window_end: d
             break
         count += 1
     return count
+
+
+def release_claims(session: Session, *, owner: str, now: datetime) -> int:
+    """Lets go of the windows `owner` was evaluating (at shutdown): anyone may take them at once."""
+    released = session.execute(
+        update(Run)
+        .where(Run.owner == owner, Run.status == "running")
+        .values(heartbeat_at=None, reason=f"abandoned at {now.isoformat()} by {owner} (shutting down)")
+    )
+    session.commit()
+    return released.rowcount or 0
+
+
+def expire_abandoned(session: Session, *, now: datetime, stale_after: timedelta = STALE_CLAIM_AFTER) -> int:
+    """Marks runs whose owner died mid-run as failed, so no window stays "running" for ever.
+
+    A window still within the catch-up horizon is then evaluated again like any failed one.
+    """
+    rows = session.scalars(select(Run).where(Run.status == "running")).all()
+    expired = 0
+    for run in rows:
+        stale = run.heartbeat_at is None or run.heartbeat_at <= now - stale_after
+        if stale or owner_is_gone(run.owner):
+            run.status, run.finished_at = "failed", now
+            run.reason = f"abandoned: {run.owner} stopped before finishing this run"
+            expired += 1
+    session.commit()
+    return expired

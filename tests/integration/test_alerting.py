@@ -119,7 +119,7 @@ class World:
                 session,
                 run_id=claim.run_id,
                 owner="t",
-                outcome=RunOutcome("ok", report_path="credit/x.html"),
+                outcome=RunOutcome("ok", report_path=f"credit/{hour}.html"),
                 metrics=rows,
                 now=now,
             )
@@ -128,7 +128,8 @@ class World:
                 window.start,
                 window.end,
                 {(r.metric, r.column): r.value for r in rows},
-                report_url="http://drifthound.test:9308/reports/credit/x.html",
+                report_url=f"http://drifthound.test:9308/reports/credit/{hour}.html",
+                reports_base_url="http://drifthound.test:9308/reports/",
             )
             return process_run(
                 session,
@@ -187,7 +188,7 @@ def test_the_lifecycle_over_a_sequence_of_runs(world, receivers):
     assert statuses == [("firing", "firing", "first_notification"), ("resolved", "resolved", "resolved")]
     first = hook.bodies[0]["alerts"][0]
     assert first["since"] == "2026-11-22T01:00:00Z" and first["value"] == 0.6 and first["threshold"] == 0.3
-    assert hook.bodies[0]["report_url"] == "http://drifthound.test:9308/reports/credit/x.html"
+    assert hook.bodies[0]["report_url"] == "http://drifthound.test:9308/reports/credit/2.html"
     assert len(slack.requests) == 2 and slack.bodies[0]["text"].startswith("FIRING: credit")
     assert hook.bad_signatures == 0 and all(r["headers"]["X-Team"] == "ml-platform" for r in hook.requests)
     assert len(set(hook.delivery_ids)) == 2
@@ -220,13 +221,19 @@ def test_repeat_while_firing(world, receivers):
     assert [b["alerts"][0]["reason"] for b in hook.bodies] == ["first_notification", "repeat_interval_elapsed"]
 
 
-def test_older_windows_arriving_later_give_the_same_state(world):
-    """The daemon evaluates the latest window first, then catches up: alert states follow window order."""
-    world.run(5, share=0.5)
+def test_older_windows_arriving_later_give_the_same_state(world, receivers):
+    """The daemon evaluates the latest window first, then catches up: alert states follow window order,
+    and the message shows the newest window, its report and its drifted columns."""
+    hook, _ = receivers
+    world.run(5, share=0.5, income=0.9)
     assert world.alert("dataset drift").state == "pending"
-    world.run(4, share=0.5)
+    world.run(4, share=0.5, age=0.4)
     assert world.alert("dataset drift").state == "firing"
     assert world.alert("dataset drift").since == T0 + timedelta(hours=4)
+    world.deliverer().drain(5)
+    body = hook.bodies[0]
+    assert body["window"] == {"start": "2026-11-22T05:00:00Z", "end": "2026-11-22T06:00:00Z"}
+    assert body["report_url"] == "http://drifthound.test:9308/reports/credit/5.html"
 
 
 def test_a_run_without_the_figure_neither_fires_nor_resolves(world):

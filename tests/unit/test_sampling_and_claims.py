@@ -77,3 +77,21 @@ def test_who_may_take_an_existing_run(status, heartbeat, force, retry, expected)
         may_take_over(status, heartbeat, now=NOW, force=force, retry_failed=retry, stale_after=timedelta(minutes=3))
         is expected
     )
+
+
+def test_a_claim_of_a_dead_process_on_this_host_is_taken_at_once():
+    import os
+    import socket
+    import subprocess
+
+    from monitor.store.runs import owner_is_gone
+
+    host = socket.gethostname()
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    assert owner_is_gone(f"{host}:{dead.pid}:abc123")
+    assert not owner_is_gone(f"{host}:{os.getpid()}:abc123"), "we are alive"
+    assert not owner_is_gone(f"elsewhere:{dead.pid}:abc123"), "another host: only the heartbeat can tell"
+    assert may_take_over(
+        "running", NOW, now=NOW, force=False, retry_failed=True, stale_after=timedelta(minutes=3), owner_gone=True
+    )

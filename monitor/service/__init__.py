@@ -1,0 +1,1 @@
+"""The daemon: scheduling, the evaluation pool, HTTP (health, metrics, reports), systemd, housekeeping."""

@@ -1,0 +1,69 @@
+"""Trend charts as inline SVG: no script, no network, nothing for a browser to fail on. Pure."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from datetime import datetime
+
+WIDTH, HEIGHT = 560, 150
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 48, 12, 24, 22
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.3g}"
+
+
+def line_chart(
+    title: str, points: Sequence[tuple[datetime, float | None]], *, markers: Sequence[bool] | None = None
+) -> str:
+    """A line of `points` (time, value); gaps where a value is missing; red dots where `markers` is true."""
+    known = [(t, v) for t, v in points if v is not None]
+    label = html.escape(title)
+    if not known:
+        return (
+            f'<svg class="chart" role="img" aria-label="{label}: no data" width="{WIDTH}" height="{HEIGHT}" '
+            f'viewBox="0 0 {WIDTH} {HEIGHT}"><text x="8" y="16" class="title">{label}</text>'
+            f'<text x="{WIDTH // 2}" y="{HEIGHT // 2}" text-anchor="middle" class="empty">no data yet</text></svg>'
+        )
+    times = [t.timestamp() for t, _ in points]
+    low_t, high_t = min(times), max(times)
+    values = [v for _, v in known]
+    low_v, high_v = min(values), max(values)
+    if high_v == low_v:
+        low_v, high_v = low_v - 0.5 if low_v else -0.5, high_v + 0.5 if high_v else 0.5
+    span_t = (high_t - low_t) or 1.0
+    plot_w, plot_h = WIDTH - PAD_LEFT - PAD_RIGHT, HEIGHT - PAD_TOP - PAD_BOTTOM
+
+    def x(t: datetime) -> float:
+        return PAD_LEFT + (t.timestamp() - low_t) / span_t * plot_w
+
+    def y(v: float) -> float:
+        return PAD_TOP + (1 - (v - low_v) / (high_v - low_v)) * plot_h
+
+    segments: list[list[str]] = [[]]
+    for t, v in points:
+        if v is None:
+            if segments[-1]:
+                segments.append([])
+            continue
+        segments[-1].append(f"{x(t):.1f},{y(v):.1f}")
+    lines = "".join(f'<polyline points="{" ".join(s)}" />' for s in segments if len(s) > 1)
+    dots = "".join(
+        f'<circle cx="{x(t):.1f}" cy="{y(v):.1f}" r="2.5" class="{"hit" if hit else "dot"}" />'
+        for (t, v), hit in zip(points, markers or [False] * len(points), strict=True)
+        if v is not None
+    )
+    first, last = points[0][0], points[-1][0]
+    return (
+        f'<svg class="chart" role="img" aria-label="{label}" width="{WIDTH}" height="{HEIGHT}" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}">'
+        f'<text x="8" y="16" class="title">{label}</text>'
+        f'<text x="{PAD_LEFT - 4}" y="{PAD_TOP + 4}" text-anchor="end" class="axis">{_fmt(high_v)}</text>'
+        f'<text x="{PAD_LEFT - 4}" y="{PAD_TOP + plot_h}" text-anchor="end" class="axis">{_fmt(low_v)}</text>'
+        f'<line x1="{PAD_LEFT}" y1="{PAD_TOP + plot_h}" x2="{WIDTH - PAD_RIGHT}" '
+        f'y2="{PAD_TOP + plot_h}" class="base" />'
+        f'<text x="{PAD_LEFT}" y="{HEIGHT - 6}" class="axis">{first:%m-%d %H:%M}</text>'
+        f'<text x="{WIDTH - PAD_RIGHT}" y="{HEIGHT - 6}" text-anchor="end" class="axis">{last:%m-%d %H:%M} UTC</text>'
+        f'<g class="line">{lines}</g><g>{dots}</g></svg>'
+    )

@@ -1,0 +1,253 @@
+"""The daemon's HTTP side: /healthz, /readyz, /metrics, /reports/ (and /api/ for figures as JSON).
+
+Standard library only: a threading server, so a slow client never blocks the
+others. When `http_token` is set, everything but /healthz needs
+`Authorization: Bearer <token>`. Report files are served only from inside
+reports_dir: no "..", no encoded tricks, no absolute paths, no symlinks out.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import structlog
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import SQLAlchemyError
+
+from monitor import redaction
+from monitor.config import Config
+from monitor.service import pages, site
+from monitor.store import Store
+from monitor.store.history import figures
+from monitor.times import iso, parse_time
+
+log = structlog.get_logger("drifthound.http")
+
+PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
+# Evidently's reports carry their scripts and styles inline; they still may not fetch anything.
+REPORT_POLICY = (
+    "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src data:"
+)
+
+
+@dataclass
+class HttpContext:
+    config: Callable[[], Config]
+    store: Store
+    registry: Any
+    healthy: Callable[[], tuple[bool, str]]
+    clock: Callable[[], datetime]
+
+
+def safe_report_path(reports_dir: Path, raw: str) -> Path | None:
+    """The file under reports_dir that `raw` (the part after /reports/) names, or None if it may not be served."""
+    text = unquote(raw)
+    if "\0" in text or "\\" in text or text.startswith("/") or "%" in text:
+        return None
+    parts = text.split("/")
+    if any(part in ("", ".", "..") or part.startswith(".") for part in parts) or len(parts) != 2:
+        return None
+    if not parts[1].endswith((".html", ".json")):
+        return None
+    root = reports_dir.resolve()
+    candidate = (root / parts[0] / parts[1]).resolve()
+    if not candidate.is_relative_to(root) or not candidate.is_file():
+        return None
+    return candidate
+
+
+class _Handler(BaseHTTPRequestHandler):
+    context: HttpContext
+    server_version = "drifthound"
+    sys_version = ""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # requests are not logged one by one; errors are
+
+    def do_GET(self) -> None:
+        try:
+            self._route()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        except Exception as error:
+            log.error("http.error", path=redaction.redact(self.path), error=redaction.redact(repr(error)))
+            self._send(500, "internal error\n", "text/plain; charset=utf-8")
+
+    def _route(self) -> None:
+        url = urlsplit(self.path)
+        path = url.path
+        if path == "/healthz":
+            ok, why = self.context.healthy()
+            self._send(200 if ok else 503, f"{'ok' if ok else 'unhealthy'}: {why}\n", "text/plain; charset=utf-8")
+            return
+        if not self._authorised():
+            self._send(
+                401,
+                "unauthorised: send Authorization: Bearer <http_token>\n",
+                "text/plain; charset=utf-8",
+                {"WWW-Authenticate": 'Bearer realm="drifthound"'},
+            )
+            return
+        if path == "/readyz":
+            self._ready()
+        elif path == "/metrics":
+            self._send(200, generate_latest(self.context.registry), CONTENT_TYPE_LATEST)
+        elif path in ("/", "/reports"):
+            self._redirect("/reports/")
+        elif path == "/reports/":
+            self._index()
+        elif path.startswith("/reports/"):
+            self._reports(path[len("/reports/") :])
+        elif path.startswith("/api/"):
+            self._api(path[len("/api/") :], parse_qs(url.query))
+        else:
+            self._send(404, "not found\n", "text/plain; charset=utf-8")
+
+    def _authorised(self) -> bool:
+        token = self.context.config().service.http_token
+        if not token:
+            return True
+        given = self.headers.get("Authorization", "")
+        return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+
+    def _ready(self) -> None:
+        try:
+            self.context.store.ping()
+        except SQLAlchemyError as error:
+            reason = str(getattr(error, "orig", error)).strip().splitlines()[0] if str(error).strip() else "error"
+            self._send(
+                503, redaction.redact(f"not ready: the store does not answer ({reason})\n"), "text/plain; charset=utf-8"
+            )
+            return
+        self._send(200, "ready\n", "text/plain; charset=utf-8")
+
+    def _index(self) -> None:
+        config, now = self.context.config(), self.context.clock()
+        with self.context.store.session() as session:
+            views = site.all_views(session, config, now)
+        self._html(pages.index_page(views, now))
+
+    def _reports(self, rest: str) -> None:
+        config, now = self.context.config(), self.context.clock()
+        name = unquote(rest[:-1]) if rest.endswith("/") and rest.count("/") == 1 else None
+        if name is not None:
+            monitor = next((m for m in config.monitors if m.name == name), None)
+            if monitor is None:
+                self._html(pages.not_found_page(f"no monitor named {name}"), 404)
+                return
+            with self.context.store.session() as session:
+                view = site.monitor_view(session, monitor, now)
+            self._html(pages.monitor_page(view, now))
+            return
+        file = safe_report_path(config.service.reports_dir, rest)
+        if file is None:
+            self._html(pages.not_found_page("no such report"), 404)
+            return
+        kind = "text/html; charset=utf-8" if file.suffix == ".html" else "application/json"
+        self._send(
+            200, file.read_bytes(), kind, {"Content-Security-Policy": REPORT_POLICY, "Cache-Control": "max-age=3600"}
+        )
+
+    def _api(self, rest: str, query: dict[str, list[str]]) -> None:
+        config = self.context.config()
+        parts = [unquote(p) for p in rest.strip("/").split("/")]
+        if parts == ["monitors"]:
+            self._json(
+                [
+                    {
+                        "name": m.name,
+                        "window": m.window.total_seconds(),
+                        "schedule": m.schedule,
+                        "every": m.every.total_seconds() if m.every else None,
+                    }
+                    for m in config.monitors
+                ]
+            )
+            return
+        if len(parts) == 3 and parts[0] == "monitors" and parts[2] == "metrics":
+            monitor = next((m for m in config.monitors if m.name == parts[1]), None)
+            if monitor is None:
+                self._json({"error": f"no monitor named {parts[1]}"}, 404)
+                return
+            try:
+                since = parse_time(query["since"][0]) if "since" in query else None
+            except ValueError as error:
+                self._json({"error": f"since: {error}"}, 400)
+                return
+            with self.context.store.session() as session:
+                rows = figures(
+                    session,
+                    monitor.name,
+                    since=since,
+                    metric=query.get("metric", [None])[0],
+                    column=query.get("column", [None])[0],
+                )
+            self._json(
+                [
+                    {
+                        "window_start": iso(r.window_start),
+                        "window_end": iso(r.window_end),
+                        "metric": r.metric,
+                        "column": r.column,
+                        "value": r.value,
+                    }
+                    for r in rows
+                ]
+            )
+            return
+        self._json({"error": "not found"}, 404)
+
+    def _redirect(self, where: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", where)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _html(self, text: str, status: int = 200) -> None:
+        self._send(status, text, "text/html; charset=utf-8", {"Content-Security-Policy": PAGE_POLICY})
+
+    def _json(self, data: Any, status: int = 200) -> None:
+        self._send(status, json.dumps(data), "application/json")
+
+    def _send(self, status: int, body: str | bytes, kind: str, headers: dict[str, str] | None = None) -> None:
+        payload = body.encode() if isinstance(body, str) else body
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+class HttpServer:
+    def __init__(self, listen: str, context: HttpContext) -> None:
+        host, _, port = listen.rpartition(":")
+        handler = type("Handler", (_Handler,), {"context": context})
+        self._server = ThreadingHTTPServer((host.strip("[]"), int(port)), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="http", daemon=True)
+
+    @property
+    def address(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"{host}:{port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

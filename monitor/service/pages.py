@@ -1,0 +1,160 @@
+"""The reports site's pages, rendered from plain data. Every name from the data is escaped. Pure."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import quote
+
+from monitor.service.charts import line_chart
+from monitor.times import iso
+
+STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#1f2328;background:#fff}
+h1{font-size:22px;margin:0 0 4px} h2{font-size:18px;margin:28px 0 8px} .muted{color:#656d76}
+table{border-collapse:collapse;margin:8px 0;font-size:14px} th,td{padding:4px 10px;border-bottom:1px solid #d0d7de;
+text-align:left;vertical-align:top} th{background:#f6f8fa}
+.ok{color:#1a7f37}.failed,.firing{color:#cf222e;font-weight:600}.skipped,.pending{color:#9a6700}
+.running{color:#0969da} .charts{display:flex;flex-wrap:wrap;gap:12px}
+.chart{border:1px solid #d0d7de;border-radius:6px;background:#fff} .chart .title{font-size:13px;font-weight:600}
+.chart .axis{font-size:10px;fill:#656d76} .chart .empty{font-size:12px;fill:#656d76}
+.chart .line polyline{fill:none;stroke:#0969da;stroke-width:1.5} .chart .base{stroke:#d0d7de}
+.chart .dot{fill:#0969da} .chart .hit{fill:#cf222e} a{color:#0969da}
+"""
+
+
+@dataclass(frozen=True)
+class RunRow:
+    window_start: datetime
+    window_end: datetime
+    status: str
+    reason: str | None
+    rows: int | None
+    report_path: str | None
+    drift_share: float | None = None
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    rule: str
+    column: str
+    state: str
+    severity: str
+    metric: str
+    value: float | None
+    threshold: float | None
+    op: str
+    since: datetime | None
+
+
+@dataclass(frozen=True)
+class Series:
+    title: str
+    points: tuple[tuple[datetime, float | None], ...]
+    markers: tuple[bool, ...] | None = None
+
+
+@dataclass(frozen=True)
+class MonitorView:
+    name: str
+    schedule: str
+    window: str
+    runs: tuple[RunRow, ...]  # newest first
+    alerts: tuple[AlertRow, ...] = ()
+    series: tuple[Series, ...] = ()
+    silenced_until: datetime | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.4g}"
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title>'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<style>{STYLE}</style></head><body>{body}</body></html>"
+    )
+
+
+def _report_link(path: str | None, label: str = "report") -> str:
+    if not path:
+        return ""
+    return f'<a href="/reports/{quote(path)}">{_e(label)}</a>'
+
+
+def _status(status: str) -> str:
+    return f'<span class="{_e(status)}">{_e(status)}</span>'
+
+
+def index_page(monitors: Sequence[MonitorView], now: datetime) -> str:
+    rows = []
+    for view in monitors:
+        last = view.runs[0] if view.runs else None
+        last_ok = next((r for r in view.runs if r.status == "ok"), None)
+        firing = sum(1 for a in view.alerts if a.state == "firing")
+        rows.append(
+            "<tr>"
+            f'<td><a href="/reports/{quote(view.name)}/">{_e(view.name)}</a></td>'
+            f"<td>{_e(view.schedule)}, window {_e(view.window)}</td>"
+            f"<td>{_status(last.status) + ' ' + _e(iso(last.window_end)) if last else 'no runs yet'}</td>"
+            f"<td>{_number(last_ok.drift_share) if last_ok else ''}</td>"
+            f"<td>{f'<span class=firing>{firing} firing</span>' if firing else 'none'}"
+            f"{' (silenced)' if view.silenced_until else ''}</td>"
+            f"<td>{_report_link(last_ok.report_path, 'latest report') if last_ok else ''}</td>"
+            "</tr>"
+        )
+    charts = "".join(
+        f"<h2>{_e(view.name)}</h2><div class=charts>"
+        + "".join(line_chart(s.title, s.points, markers=s.markers) for s in view.series[:2])
+        + "</div>"
+        for view in monitors
+    )
+    body = (
+        f"<h1>DriftHound</h1><p class=muted>{len(monitors)} monitors · {_e(iso(now))}</p>"
+        "<table><tr><th>monitor</th><th>schedule</th><th>last run</th><th>drift share</th><th>alerts</th>"
+        f"<th></th></tr>{''.join(rows)}</table>{charts}"
+    )
+    return _page("DriftHound", body)
+
+
+def monitor_page(view: MonitorView, now: datetime) -> str:
+    alerts = "".join(
+        f"<tr><td>{_status(a.state)}</td><td>{_e(a.rule)}</td><td>{_e(a.column)}</td><td>{_e(a.severity)}</td>"
+        f"<td>{_e(a.metric)} = {_number(a.value)} ({_e(a.op)} {_number(a.threshold)})</td>"
+        f"<td>{_e(iso(a.since)) if a.since else ''}</td></tr>"
+        for a in view.alerts
+    )
+    runs = "".join(
+        f"<tr><td>{_e(iso(r.window_start))}</td><td>{_e(iso(r.window_end))}</td><td>{_status(r.status)}</td>"
+        f"<td>{'' if r.rows is None else r.rows}</td><td>{_number(r.drift_share)}</td>"
+        f"<td>{_report_link(r.report_path)}</td><td class=muted>{_e(r.reason or '')}</td></tr>"
+        for r in view.runs
+    )
+    silenced = f"<p class=pending>silenced until {_e(iso(view.silenced_until))}</p>" if view.silenced_until else ""
+    body = (
+        f'<p><a href="/reports/">all monitors</a></p><h1>{_e(view.name)}</h1>'
+        f"<p class=muted>{_e(view.schedule)}, window {_e(view.window)} · {_e(iso(now))}</p>{silenced}"
+        f"<div class=charts>{''.join(line_chart(s.title, s.points, markers=s.markers) for s in view.series)}</div>"
+        "<h2>Alerts</h2>"
+        + (
+            f"<table><tr><th>state</th><th>rule</th><th>column</th><th>severity</th><th>value</th><th>since</th></tr>"
+            f"{alerts}</table>"
+            if alerts
+            else "<p class=muted>none firing or pending</p>"
+        )
+        + "<h2>Runs</h2><table><tr><th>window start</th><th>window end</th><th>status</th><th>rows</th>"
+        f"<th>drift share</th><th>report</th><th>reason</th></tr>{runs}</table>"
+    )
+    return _page(f"DriftHound: {view.name}", body)
+
+
+def not_found_page(what: str) -> str:
+    return _page("Not found", f'<h1>Not found</h1><p>{_e(what)}</p><p><a href="/reports/">all monitors</a></p>')

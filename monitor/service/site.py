@@ -1,0 +1,81 @@
+"""Gathering what the reports site shows, from the store (the I/O half of the pages)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alerts import silences
+from alerts.models import Alert
+from monitor.config import Config, MonitorConfig
+from monitor.service.pages import AlertRow, MonitorView, RunRow, Series
+from monitor.store.models import MetricValue, Run
+from monitor.times import format_duration
+
+TREND_RUNS = 500
+QUALITY = ("roc_auc", "accuracy", "f1", "mae", "rmse", "r2")
+
+
+def monitor_view(session: Session, monitor: MonitorConfig, now: datetime, *, runs: int = TREND_RUNS) -> MonitorView:
+    rows = list(
+        session.scalars(select(Run).where(Run.monitor == monitor.name).order_by(Run.window_end.desc()).limit(runs))
+    )
+    since = rows[-1].window_end - timedelta(seconds=1) if rows else now
+    figures = session.execute(
+        select(MetricValue.metric, MetricValue.window_end, MetricValue.value).where(
+            MetricValue.monitor == monitor.name,
+            MetricValue.column_name == "",
+            MetricValue.window_end > since,
+            MetricValue.metric.in_(
+                ("drift.share", "rows", "missing.share", "prediction.drift.score", "labels.coverage", *QUALITY)
+            ),
+        )
+    ).all()
+    by_metric: dict[str, dict[datetime, float | None]] = {}
+    for metric, end, value in figures:
+        by_metric.setdefault(metric, {})[end] = value
+    ends = sorted({r.window_end for r in rows if r.status == "ok"})
+    shares = by_metric.get("drift.share", {})
+    run_rows = tuple(
+        RunRow(r.window_start, r.window_end, r.status, r.reason, r.rows, r.report_path, shares.get(r.window_end))
+        for r in rows
+    )
+    series = [_series("drift share (drifted features / features)", ends, shares)]
+    quality = next((q for q in QUALITY if q in by_metric), None)
+    if quality:
+        series.append(_series(quality, ends, by_metric[quality]))
+    for metric, title in (
+        ("prediction.drift.score", "prediction drift score"),
+        ("missing.share", "missing share"),
+        ("rows", "rows per window"),
+    ):
+        if metric in by_metric:
+            series.append(_series(title, ends, by_metric[metric]))
+    alerts = session.scalars(
+        select(Alert)
+        .where(Alert.monitor == monitor.name, Alert.state.in_(("firing", "pending")))
+        .order_by(Alert.state, Alert.rule)
+    ).all()
+    active = silences.active(session, now=now, monitor=monitor.name)
+    return MonitorView(
+        name=monitor.name,
+        schedule=monitor.schedule or f"every {format_duration(monitor.every)}",
+        window=format_duration(monitor.window),
+        runs=run_rows,
+        alerts=tuple(
+            AlertRow(a.rule, a.column_name, a.state, a.severity, a.metric, a.value, a.threshold, a.op, a.since)
+            for a in alerts
+        ),
+        series=tuple(series),
+        silenced_until=max((s.ends_at for s in active if s.rule is None), default=None),
+    )
+
+
+def _series(title: str, ends: list[datetime], values: dict[datetime, float | None]) -> Series:
+    return Series(title, tuple((end, values.get(end)) for end in ends))
+
+
+def all_views(session: Session, config: Config, now: datetime) -> list[MonitorView]:
+    return [monitor_view(session, monitor, now, runs=TREND_RUNS) for monitor in config.monitors]
