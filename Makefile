@@ -14,11 +14,10 @@ $(STAMP): pyproject.toml constraints.txt
 
 setup: $(STAMP)
 
-## make run: write the demo (a week of predictions, drift in the last day) and evaluate it.
+## make run: write the demo (a week of predictions, drift in the last day) and start the daemon on it.
 run: setup
 	$(BIN)/drifthound demo --dir .
-	$(BIN)/drifthound check -c config.toml
-	$(BIN)/drifthound status -c config.toml
+	$(BIN)/drifthound run -c config.toml
 
 ## make test: the whole suite (unit, SQLite and PostgreSQL integration, end to end).
 test: setup

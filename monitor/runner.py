@@ -38,7 +38,7 @@ from monitor.store.runs import (
     finish_run,
     heartbeat,
 )
-from monitor.times import iso, utc_now
+from monitor.times import iso, span, utc_now
 from monitor.windows import Window
 
 log = structlog.get_logger("drifthound.run")
@@ -251,13 +251,14 @@ class Runner:
 
         context = ReportContext(
             monitor=monitor.name,
-            window=f"{iso(window.start)} .. {iso(window.end)}",
+            window=span(window.start, window.end),
             reference=reference.describe(monitor.reference.table),
             rows=rows,
             rows_total=current.rows_total,
             reference_rows=ref_rows,
             reference_rows_total=reference.result.rows_total,
             sample_seed=current.seed,
+            drift_share=_drift_share_threshold(monitor),
         )
         evaluation = evaluate(prepared_current, prepared_reference, roles, context, min_labelled_rows=1)
         metrics = [
@@ -280,6 +281,11 @@ class Runner:
             log.error("report.failed", monitor=monitor.name, window_end=iso(window.end), error=report_error)
         reason = "; ".join(evaluation.notes) or None
         return RunOutcome("ok", reason, report_path=report_path, report_error=report_error, **base), metrics
+
+
+def _drift_share_threshold(monitor: MonitorConfig) -> float:
+    thresholds = [rule.above for rule in monitor.rules if rule.metric == "drift.share" and rule.above is not None]
+    return min(thresholds) if thresholds else 0.5
 
 
 def _with_duration(outcome: RunOutcome, seconds: float) -> RunOutcome:

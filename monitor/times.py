@@ -65,6 +65,14 @@ def iso(moment: datetime) -> str:
     return text.replace("+00:00", "Z")
 
 
+def span(start: datetime, end: datetime) -> str:
+    """2026-11-22 05:00 – 06:00 UTC (the end's date only when it differs)."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    fmt = "%Y-%m-%d %H:%M" + (":%S" if start.second or end.second else "")
+    end_fmt = fmt if end.date() != start.date() else fmt.removeprefix("%Y-%m-%d ")
+    return f"{start.strftime(fmt)} – {end.strftime(end_fmt)} UTC"
+
+
 def file_stamp(moment: datetime) -> str:
     """20261122T060000Z: ISO 8601 basic format, safe in file names and URLs."""
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")

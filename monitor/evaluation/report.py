@@ -31,6 +31,9 @@ class ReportContext:
     reference_rows: int
     reference_rows_total: int
     sample_seed: int | None
+    # The share of drifted features the report calls "dataset drift": the monitor's drift.share rule, so the
+    # report and the alert agree (Evidently's own default is 0.5).
+    drift_share: float = 0.5
 
 
 @dataclass
@@ -44,7 +47,7 @@ class Evaluation:
 def evaluate(
     current: Prepared, reference: Prepared, roles: ColumnRoles, context: ReportContext, *, min_labelled_rows: int = 1
 ) -> Evaluation:
-    data_snapshot = _run(_data_metrics(roles, reference.frame), current, reference, roles)
+    data_snapshot = _run(_data_metrics(roles, reference.frame, context.drift_share), current, reference, roles)
     snapshots = {"data": data_snapshot}
     metrics = flatten(data_snapshot.dict(), roles)
     notes: list[str] = []
@@ -120,7 +123,7 @@ def _definition(roles: ColumnRoles, frame: pd.DataFrame, prediction_kind: str | 
     )
 
 
-def _data_metrics(roles: ColumnRoles, reference: pd.DataFrame) -> list[Any]:
+def _data_metrics(roles: ColumnRoles, reference: pd.DataFrame, drift_share: float) -> list[Any]:
     from evidently.metrics import (
         DatasetMissingValueCount,
         MissingValueCount,
@@ -132,7 +135,7 @@ def _data_metrics(roles: ColumnRoles, reference: pd.DataFrame) -> list[Any]:
 
     metrics: list[Any] = []
     if roles.features:
-        metrics.append(DataDriftPreset(columns=list(roles.features)))
+        metrics.append(DataDriftPreset(columns=list(roles.features), drift_share=drift_share))
     if roles.prediction:
         metrics.append(ValueDrift(column=roles.prediction))
     metrics.append(DatasetMissingValueCount(tests=[]))

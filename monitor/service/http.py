@@ -86,6 +86,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self) -> None:
         url = urlsplit(self.path)
         path = url.path
+        if path == "/favicon.ico":  # browsers ask; an empty answer keeps their consoles clean
+            self._send(204, b"", "image/x-icon")
+            return
         if path == "/healthz":
             ok, why = self.context.healthy()
             self._send(200 if ok else 503, f"{'ok' if ok else 'unhealthy'}: {why}\n", "text/plain; charset=utf-8")

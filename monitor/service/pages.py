@@ -76,6 +76,10 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.4g}"
 
 
+def _stamp(now: datetime) -> str:
+    return iso(now.replace(microsecond=0))
+
+
 def _page(title: str, body: str) -> str:
     return (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title>'
@@ -118,7 +122,7 @@ def index_page(monitors: Sequence[MonitorView], now: datetime) -> str:
         for view in monitors
     )
     body = (
-        f"<h1>DriftHound</h1><p class=muted>{len(monitors)} monitors · {_e(iso(now))}</p>"
+        f"<h1>DriftHound</h1><p class=muted>{len(monitors)} monitors · {_e(_stamp(now))}</p>"
         "<table><tr><th>monitor</th><th>schedule</th><th>last run</th><th>drift share</th><th>alerts</th>"
         f"<th></th></tr>{''.join(rows)}</table>{charts}"
     )
@@ -141,7 +145,7 @@ def monitor_page(view: MonitorView, now: datetime) -> str:
     silenced = f"<p class=pending>silenced until {_e(iso(view.silenced_until))}</p>" if view.silenced_until else ""
     body = (
         f'<p><a href="/reports/">all monitors</a></p><h1>{_e(view.name)}</h1>'
-        f"<p class=muted>{_e(view.schedule)}, window {_e(view.window)} · {_e(iso(now))}</p>{silenced}"
+        f"<p class=muted>{_e(view.schedule)}, window {_e(view.window)} · {_e(_stamp(now))}</p>{silenced}"
         f"<div class=charts>{''.join(line_chart(s.title, s.points, markers=s.markers) for s in view.series)}</div>"
         "<h2>Alerts</h2>"
         + (

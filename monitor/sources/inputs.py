@@ -15,7 +15,7 @@ from monitor.errors import DataError
 from monitor.evaluation.roles import ColumnRoles, configured_roles, infer_roles
 from monitor.sources import sampling
 from monitor.sources.reader import ReadResult, Source
-from monitor.times import iso
+from monitor.times import span
 from monitor.windows import Window, reference_window
 
 
@@ -27,7 +27,7 @@ class ReferenceRead:
     def describe(self, table: str | None) -> str:
         if self.bounds is None:
             return f'table "{table}"'
-        return f"{iso(self.bounds.start)} .. {iso(self.bounds.end)}"
+        return span(self.bounds.start, self.bounds.end)
 
 
 class MonitorInputs:

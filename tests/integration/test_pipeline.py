@@ -103,7 +103,7 @@ def test_a_reference_with_too_few_rows_is_skipped(tmp_path, drifting_log, databa
     config = monitor_config(tmp_path, drifting_log, store_url=database_url, reference='{ last = "24h" }')
     result = make_runner(config).run(config.monitors[0], Window(T0, T0 + timedelta(hours=1)))
     assert result.status == "skipped"
-    assert "0 rows in the reference (2026-11-19T00:00:00Z .. 2026-11-20T00:00:00Z)" in result.reason
+    assert "0 rows in the reference (2026-11-19 00:00 – 2026-11-20 00:00 UTC)" in result.reason
 
 
 def test_a_missing_column_fails_the_run_and_counts_consecutive_failures(tmp_path, drifting_log, database_url):

@@ -1,0 +1,117 @@
+"""The reports site and an Evidently report in a real headless Chromium (Debian's), with no network."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from monitor.config import load_config
+from monitor.service.http import HttpContext, HttpServer
+from monitor.service.prom import DaemonMetrics
+from monitor.store import Store
+from monitor.times import utc_now
+from tests.conftest import IN_CI
+from tests.e2e.cli import drifthound
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "tests" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        message = "Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"
+        if IN_CI:
+            pytest.fail(message + "; CI must run the browser tests", pytrace=False)
+        pytest.skip(message)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1000",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def site(demo_data, tmp_path_factory):
+    directory = tmp_path_factory.mktemp("browser")
+    shutil.copy(demo_data / "predictions.db", directory / "predictions.db")
+    (directory / "config.toml").write_text((demo_data / "config.toml").read_text())
+    checked = drifthound("check", "-c", str(directory / "config.toml"))
+    assert checked.returncode == 0, checked.stderr
+    config = load_config(directory / "config.toml")
+    store = Store(config.service.store_url)
+    metrics = DaemonMetrics(store, lambda: config, utc_now)
+    server = HttpServer(
+        "127.0.0.1:0",
+        HttpContext(
+            config=lambda: config, store=store, registry=metrics.registry, healthy=lambda: (True, "ok"), clock=utc_now
+        ),
+    )
+    server.start()
+    yield f"http://{server.address}"
+    server.stop()
+    store.dispose()
+
+
+def errors_in(driver) -> list[str]:
+    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def shoot(driver, name: str) -> Path:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    driver.save_screenshot(str(path))
+    assert path.stat().st_size > 10_000, "a page with something on it"
+    return path
+
+
+def test_the_index_and_monitor_pages_render_without_errors(browser, site):
+    browser.get(site + "/reports/")
+    assert "DriftHound" in browser.title
+    assert browser.find_elements("css selector", "svg.chart"), "trend charts"
+    assert "credit-scoring" in browser.find_element("tag name", "body").text
+    shoot(browser, "index")
+    assert errors_in(browser) == []
+    browser.find_element("link text", "credit-scoring").click()
+    assert "drift share" in browser.find_element("tag name", "body").text
+    shoot(browser, "monitor")
+    assert errors_in(browser) == []
+
+
+def test_an_evidently_report_renders_offline_without_errors(browser, site):
+    browser.get(site + "/reports/credit-scoring/")
+    browser.find_element("link text", "report").click()
+    deadline = time.monotonic() + 30
+    text = ""
+    while time.monotonic() < deadline:
+        text = browser.find_element("tag name", "body").text
+        if "income" in text and "debt_ratio" in text:
+            break
+        time.sleep(0.5)
+    assert "income" in text and "debt_ratio" in text, "the report's widgets rendered"
+    assert "DriftHound: credit-scoring" in text
+    shoot(browser, "report")
+    assert errors_in(browser) == []

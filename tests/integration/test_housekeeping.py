@@ -1,0 +1,75 @@
+"""Retention: what is older than report_retention goes; nothing newer, nothing queued."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from alerts.models import OutboxMessage
+from monitor.figures import MetricRow
+from monitor.service.housekeeping import purge
+from monitor.store import Store
+from monitor.store.models import MetricValue, Run
+from monitor.store.runs import RunOutcome, claim_window, finish_run
+from monitor.windows import Window
+
+NOW = datetime(2026, 11, 22, tzinfo=UTC)
+
+
+def test_old_runs_figures_reports_and_finished_notifications_go(database_url, tmp_path):
+    store = Store(database_url)
+    store.ensure_schema()
+    reports = tmp_path / "reports"
+    (reports / "m").mkdir(parents=True)
+    for days in (40, 31, 5):
+        end = NOW - timedelta(days=days)
+        with store.session() as session:
+            claim = claim_window(session, monitor="m", window=Window(end - timedelta(hours=1), end), owner="t", now=NOW)
+        with store.transaction() as session:
+            finish_run(
+                session,
+                run_id=claim.run_id,
+                owner="t",
+                outcome=RunOutcome("ok"),
+                now=NOW,
+                metrics=[MetricRow("rows", "", 1.0)],
+            )
+        for suffix in (".html", ".json"):
+            (reports / "m" / f"{end:%Y%m%dT%H%M%SZ}{suffix}").write_text("x")
+    (reports / "m" / "notes.txt").write_text("not ours")
+    with store.transaction() as session:
+        for status, finished in (
+            ("delivered", NOW - timedelta(days=40)),
+            ("dead", NOW - timedelta(days=40)),
+            ("queued", None),
+            ("delivered", NOW - timedelta(days=1)),
+        ):
+            session.add(
+                OutboxMessage(
+                    delivery_id=f"{status}-{finished}",
+                    channel="c",
+                    monitor="m",
+                    status=status,
+                    payload="{}",
+                    attempts=1,
+                    created_at=NOW - timedelta(days=41),
+                    next_attempt_at=NOW,
+                    give_up_at=NOW,
+                    finished_at=finished,
+                )
+            )
+    with store.transaction() as session:
+        purged = purge(session, reports, before=NOW - timedelta(days=30))
+    assert (purged.runs, purged.reports, purged.notifications) == (2, 4, 2)
+    with store.session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Run)) == 1
+        assert session.scalar(sa.select(sa.func.count()).select_from(MetricValue)) == 1
+        left = sorted(session.scalars(sa.select(OutboxMessage.status)))
+    assert left == ["delivered", "queued"], "a queued notification is never purged"
+    assert sorted(p.name for p in (reports / "m").iterdir()) == [
+        "20261117T000000Z.html",
+        "20261117T000000Z.json",
+        "notes.txt",
+    ]
+    store.dispose()

@@ -1,0 +1,193 @@
+"""The daemon's HTTP side in-process: health, the reports site, path safety, escaping, the API."""
+
+from __future__ import annotations
+
+import os
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from alerts.models import Alert
+from monitor.config import parse_config
+from monitor.figures import MetricRow
+from monitor.service.http import HttpContext, HttpServer, safe_report_path
+from monitor.service.prom import DaemonMetrics
+from monitor.store import Store
+from monitor.store.runs import RunOutcome, claim_window, finish_run
+from monitor.windows import Window
+
+NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
+EVIL = '<img src=x onerror="alert(1)">'
+
+
+@pytest.fixture
+def site(tmp_path):
+    reports = tmp_path / "reports"
+    (reports / "credit").mkdir(parents=True)
+    (reports / "credit" / "20261122T110000Z.html").write_text("<html>the report</html>")
+    (reports / "credit" / "20261122T110000Z.json").write_text("{}")
+    (tmp_path / "secret.html").write_text("outside")
+    os.symlink(tmp_path / "secret.html", reports / "credit" / "20261122T100000Z.html")
+    config = parse_config(f"""
+[service]
+store_url = "sqlite:///{tmp_path / "store.db"}"
+reports_dir = "{reports}"
+http_listen = "127.0.0.1:9999"
+[sources.main]
+url = "sqlite://"
+[[monitors]]
+name = "credit"
+source = "main"
+table = "p"
+timestamp_column = "ts"
+every = "1h"
+window = "1h"
+reference = {{ last = "1d" }}
+""")
+    store = Store(config.service.store_url)
+    store.ensure_schema()
+    for hour in range(3):
+        window = Window(NOW - timedelta(hours=3 - hour), NOW - timedelta(hours=2 - hour))
+        with store.session() as session:
+            claim = claim_window(session, monitor="credit", window=window, owner="t", now=NOW)
+        with store.transaction() as session:
+            finish_run(
+                session,
+                run_id=claim.run_id,
+                owner="t",
+                now=NOW,
+                outcome=RunOutcome("ok", rows=100, report_path=f"credit/{window.end:%Y%m%dT%H%M%SZ}.html"),
+                metrics=[
+                    MetricRow("drift.share", "", hour / 4),
+                    MetricRow("accuracy", "", 0.9 - hour / 10),
+                    MetricRow("drift.score", EVIL, 0.5),
+                ],
+            )
+    with store.transaction() as session:
+        session.add(
+            Alert(
+                monitor="credit",
+                rule="column drift",
+                column_name=EVIL,
+                state="firing",
+                severity="warning",
+                metric="drift.score",
+                value=0.5,
+                threshold=0.2,
+                op="above",
+                breaches=1,
+                clears=0,
+                notified_firing=True,
+                updated_at=NOW,
+                since=NOW - timedelta(hours=1),
+            )
+        )
+    metrics = DaemonMetrics(store, lambda: config, lambda: NOW)
+    server = HttpServer(
+        "127.0.0.1:0",
+        HttpContext(
+            config=lambda: config,
+            store=store,
+            registry=metrics.registry,
+            healthy=lambda: (True, "fine"),
+            clock=lambda: NOW,
+        ),
+    )
+    server.start()
+    yield f"http://{server.address}", reports
+    server.stop()
+    store.dispose()
+
+
+def get(url: str) -> tuple[int, str, dict[str, str]]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode(), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(), dict(error.headers)
+
+
+def test_the_index_lists_monitors_with_trend_charts(site):
+    base, _ = site
+    status, body, headers = get(base + "/reports/")
+    assert status == 200 and "text/html" in headers["Content-Type"]
+    assert 'href="/reports/credit/"' in body and "<svg" in body and "drift share" in body
+    assert "1 firing" in body and 'href="/reports/credit/20261122T120000Z.html"' in body
+    assert "script" not in body.lower(), "our pages need no JavaScript"
+    assert headers["Content-Security-Policy"].startswith("default-src 'none'")
+
+
+def test_the_monitor_page_escapes_names_from_the_data(site):
+    base, _ = site
+    status, body, _ = get(base + "/reports/credit/")
+    assert status == 200
+    assert EVIL not in body and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in body
+    assert body.count("/reports/credit/2026112") == 3, "a link to each run's report"
+
+
+def test_reports_are_served_and_nothing_else(site):
+    base, _ = site
+    status, body, headers = get(base + "/reports/credit/20261122T110000Z.html")
+    assert (status, body) == (200, "<html>the report</html>")
+    assert (
+        "connect-src" not in headers["Content-Security-Policy"]
+        and "default-src 'none'" in headers["Content-Security-Policy"]
+    )
+    assert get(base + "/reports/credit/20261122T110000Z.json")[0] == 200
+    for path in (
+        "/reports/../secret.html",
+        "/reports/credit/../../secret.html",
+        "/reports/%2e%2e/secret.html",
+        "/reports/credit/%2e%2e%2f%2e%2e%2fsecret.html",
+        "/reports//etc/passwd",
+        "/reports/credit/20261122T100000Z.html",
+        "/reports/credit/nope.html",
+        "/reports/credit/x.txt",
+        "/reports/%252e%252e/secret.html",
+        "/reports/credit/..%5c..%5csecret.html",
+    ):
+        status, body, _ = get(base + path)
+        assert status == 404 and "outside" not in body, path
+
+
+def test_safe_report_path_refuses_every_escape(tmp_path):
+    root = tmp_path / "reports"
+    (root / "m").mkdir(parents=True)
+    (root / "m" / "a.html").write_text("x")
+    assert safe_report_path(root, "m/a.html") == (root / "m" / "a.html").resolve()
+    for raw in ("../m/a.html", "m/../m/a.html", "/m/a.html", "m%2f..%2fa.html", ".m/a.html", "m/a.html\0", "m\\a.html"):
+        assert safe_report_path(root, raw) is None, raw
+
+
+def test_health_readiness_metrics_and_the_api(site):
+    base, _ = site
+    assert get(base + "/healthz")[:2] == (200, "ok: fine\n")
+    assert get(base + "/readyz")[:2] == (200, "ready\n")
+    status, body, _ = get(base + "/metrics")
+    assert status == 200 and 'drifthound_alerts{monitor="credit",state="firing"} 1.0' in body
+    status, body, _ = get(base + "/api/monitors/credit/metrics?metric=drift.share")
+    assert status == 200 and body.count('"drift.share"') == 3
+    assert get(base + "/api/monitors/nope/metrics")[0] == 404
+    assert get(base + "/api/monitors/credit/metrics?since=yesterday")[0] == 400
+    assert get(base + "/reports/nope/")[0] == 404
+    assert get(base + "/nothing")[0] == 404
+
+
+def test_readyz_says_not_ready_when_the_store_is_gone(tmp_path):
+    config = parse_config(f'[service]\nstore_url = "sqlite:///{tmp_path / "gone" / "s.db"}"\n')
+    store = Store(config.service.store_url)
+    (tmp_path / "gone").rmdir()
+    server = HttpServer(
+        "127.0.0.1:0",
+        HttpContext(
+            config=lambda: config, store=store, registry=None, healthy=lambda: (True, "fine"), clock=lambda: NOW
+        ),
+    )
+    server.start()
+    try:
+        status, body, _ = get(f"http://{server.address}/readyz")
+        assert status == 503 and body.startswith("not ready: the store does not answer")
+    finally:
+        server.stop()
