@@ -24,6 +24,7 @@ COLUMN_METRICS = frozenset(
     {
         "drift.score",
         "drift.threshold",
+        "drift.effect",
         "drift.detected",
         "missing.share",
         "new_categories.count",

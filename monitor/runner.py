@@ -22,12 +22,16 @@ from alerts.notices import TopColumn
 from alerts.pipeline import RunFacts, process_run, rules_for
 from monitor import redaction
 from monitor.config import Config, MonitorConfig
+from monitor.drift.detect import ReferenceProfile, detect
+from monitor.drift.settings import drift_settings
 from monitor.errors import DriftHoundError
 from monitor.evaluation.categories import new_category_counts
-from monitor.evaluation.prepare import prepare
+from monitor.evaluation.prepare import Prepared, prepare
+from monitor.evaluation.roles import ColumnRoles
 from monitor.figures import MetricRow, as_mapping, drifted_columns
 from monitor.reports import write_report
-from monitor.sources.inputs import MonitorInputs
+from monitor.sources.inputs import MonitorInputs, ReferenceRead
+from monitor.sources.sampling import seed_for
 from monitor.store import Store
 from monitor.store.runs import (
     HEARTBEAT_EVERY,
@@ -218,6 +222,21 @@ class Runner:
             f"{self.config.service.base_url}/reports/",
         )
 
+    def _reference_artefacts(
+        self, monitor: MonitorConfig, reference: ReferenceRead, roles: ColumnRoles, prediction_kind: str | None
+    ) -> tuple[Prepared, ReferenceProfile]:
+        """The prepared reference and its drift profile (thresholds learnt on it), made once per reference."""
+        key = f"{roles}|{prediction_kind}"
+        cached = reference.derived.get(key)
+        if cached is None:
+            prepared = prepare(reference.result.frame, roles)
+            bounds = reference.bounds
+            seed = seed_for(monitor.name, bounds.start if bounds else None, bounds.end if bounds else None)
+            cached = (prepared, ReferenceProfile(prepared.frame, roles.drift_kinds(prediction_kind), seed=seed))
+            reference.derived.clear()
+            reference.derived[key] = cached
+        return cached  # type: ignore[return-value]
+
     def _failure_count(self, session, monitor: MonitorConfig, window: Window, outcome: RunOutcome) -> list[MetricRow]:
         if outcome.status == "skipped":
             return []
@@ -245,7 +264,16 @@ class Runner:
             )
             return RunOutcome("skipped", reason, **base), []
         prepared_current = prepare(current.frame, roles)
-        prepared_reference = prepare(reference.result.frame, roles)
+        prepared_reference, profile = self._reference_artefacts(
+            monitor, reference, roles, prepared_current.prediction_kind
+        )
+        drift = detect(
+            prepared_current.frame,
+            profile,
+            roles.drift_columns,
+            drift_settings(monitor),
+            reference=prepared_reference.frame,
+        )
 
         from monitor.evaluation.report import ReportContext, evaluate
 
@@ -260,7 +288,7 @@ class Runner:
             sample_seed=current.seed,
             drift_share=_drift_share_threshold(monitor),
         )
-        evaluation = evaluate(prepared_current, prepared_reference, roles, context, min_labelled_rows=1)
+        evaluation = evaluate(prepared_current, prepared_reference, roles, context, drift, min_labelled_rows=1)
         metrics = [
             MetricRow("rows", "", float(rows)),
             MetricRow("reference_rows", "", float(ref_rows)),

@@ -11,6 +11,7 @@ from croniter import croniter
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from monitor import metric_names
+from monitor.drift.methods import ALL_METHODS
 from monitor.times import parse_duration, parse_time
 
 
@@ -156,6 +157,23 @@ class RuleConfig(Strict):
         return self
 
 
+def _drift_method(value: str | None) -> str | None:
+    if value is not None and value not in ALL_METHODS:
+        known = ", ".join(sorted(ALL_METHODS, key=str.lower))
+        raise ValueError(f"unknown drift method {value!r}; use one of: {known}")
+    return value
+
+
+class ColumnDriftConfig(Strict):
+    """Per-column overrides of a monitor's drift settings."""
+
+    drift_method: str | None = None
+    drift_threshold: float | None = Field(default=None, gt=0)
+    drift_min_effect: float | None = Field(default=None, ge=0)
+
+    _method = field_validator("drift_method")(classmethod(lambda cls, v: _drift_method(v)))
+
+
 class MonitorConfig(Strict):
     name: str
     source: str
@@ -174,6 +192,15 @@ class MonitorConfig(Strict):
     max_rows: int = Field(default=200_000, ge=100)
     min_rows: int = Field(default=200, ge=1)
     rules: tuple[RuleConfig, ...] = ()
+    # Drift detection: thresholds calibrated on the reference by default (see README, "Drift detection").
+    drift_method: str = "calibrated"
+    drift_threshold: float | None = Field(default=None, gt=0)
+    drift_false_alarm_rate: float = Field(default=0.005, gt=0, lt=0.5)
+    drift_min_effect: float = Field(default=0.05, ge=0)
+    drift_min_effect_categorical: float = Field(default=0.03, ge=0, le=1)
+    columns: dict[str, ColumnDriftConfig] = Field(default_factory=dict)
+
+    _method = field_validator("drift_method")(classmethod(lambda cls, v: _drift_method(v)))
 
     @field_validator("name")
     @classmethod
@@ -235,6 +262,16 @@ class MonitorConfig(Strict):
         for column in (*numerical, *categorical):
             if column in special:
                 raise ValueError(f"{column!r} is the {special[column]}; it cannot also be a feature")
+        if self.drift_method == "calibrated" and self.drift_threshold is not None:
+            raise ValueError(
+                "drift_threshold goes with a fixed drift_method (calibrated thresholds are learnt); "
+                "tune drift_false_alarm_rate instead"
+            )
+        if self.features_listed:
+            known = {*numerical, *categorical, self.prediction_column, self.target_column} - {None}
+            unknown = sorted(set(self.columns) - known)
+            if unknown:
+                raise ValueError(f"columns.{unknown[0]}: not a feature, prediction or target of this monitor")
         names = [rule.name for rule in self.rules]
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:

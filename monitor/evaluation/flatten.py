@@ -1,13 +1,15 @@
-"""Evidently snapshot dicts -> DriftHound's metric rows (names of DESIGN.md).
+"""Results -> DriftHound's metric rows (names of DESIGN.md): drift from DriftHound's own verdicts,
+data and model quality from Evidently's snapshot dicts (what `Snapshot.dict()` returns).
 
-Pure functions over plain dicts (what `Snapshot.dict()` returns), so every mapping
-is testable without running Evidently.
+Pure functions over plain values, so every mapping is testable without running Evidently.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from monitor.drift.detect import ColumnDrift
 from monitor.evaluation.roles import ColumnRoles
 from monitor.figures import MetricRow
 
@@ -30,30 +32,42 @@ def metric_type(entry: dict[str, Any]) -> str:
     return str(entry["config"]["type"]).rsplit(":", 1)[-1]
 
 
-def drift_verdicts(snapshot: dict[str, Any]) -> dict[tuple[str, str], bool]:
-    """(column, method) -> drift detected, from the ValueDrift tests Evidently ran."""
-    verdicts: dict[tuple[str, str], bool] = {}
-    for test in snapshot.get("tests", []):
-        params = test.get("metric_config", {}).get("params", {})
-        if str(params.get("type", "")).endswith(":ValueDrift"):
-            verdicts[(params["column"], params.get("method", ""))] = test.get("status") == "FAIL"
-    return verdicts
-
-
-def flatten(snapshot: dict[str, Any], roles: ColumnRoles) -> list[MetricRow]:
+def drift_rows(drift: Sequence[ColumnDrift], roles: ColumnRoles) -> list[MetricRow]:
+    """DriftHound's verdicts as figures: per column, the dataset share and count, the prediction and target."""
     rows: list[MetricRow] = []
-    verdicts = drift_verdicts(snapshot)
+    features = [d for d in drift if d.column in roles.features and d.detected is not None]
+    for d in drift:
+        flag = None if d.detected is None else float(d.detected)
+        if d.column == roles.prediction:
+            rows += [
+                MetricRow("prediction.drift.score", "", d.score, d.method),
+                MetricRow("prediction.drift.detected", "", flag, d.method),
+            ]
+        elif d.column == roles.target:
+            rows.append(MetricRow("target.drift.score", "", d.score, d.method))
+        else:
+            rows += [
+                MetricRow("drift.score", d.column, d.score, d.method),
+                MetricRow("drift.threshold", d.column, d.threshold, d.method),
+                MetricRow("drift.effect", d.column, d.effect, d.method),
+                MetricRow("drift.detected", d.column, flag, d.method),
+            ]
+    if features:
+        count = sum(1 for d in features if d.detected)
+        rows += [MetricRow("drift.count", "", float(count)), MetricRow("drift.share", "", count / len(features))]
+    return rows
+
+
+def flatten(snapshot: dict[str, Any]) -> list[MetricRow]:
+    rows: list[MetricRow] = []
     for entry in snapshot.get("metrics", []):
         kind = metric_type(entry)
         config = entry["config"]
         value = entry["value"]
         column = config.get("column")
-        if kind == "DriftedColumnsCount":
-            rows.append(MetricRow("drift.count", "", _number(value["count"])))
-            rows.append(MetricRow("drift.share", "", _number(value["share"])))
-        elif kind == "ValueDrift":
-            rows.extend(_drift_rows(column, config, _number(value), verdicts, roles))
-        elif kind == "MissingValueCount":
+        if kind in ("DriftedColumnsCount", "ValueDrift"):
+            continue  # DriftHound's own verdicts (drift_rows) are the figures; the report only shows them
+        if kind == "MissingValueCount":
             rows.append(MetricRow("missing.share", column, _number(value["share"])))
         elif kind == "DatasetMissingValueCount":
             rows.append(MetricRow("missing.share", "", _number(value["share"])))
@@ -64,27 +78,6 @@ def flatten(snapshot: dict[str, Any], roles: ColumnRoles) -> list[MetricRow]:
         elif kind in _MEAN:
             rows.append(MetricRow(_MEAN[kind], "", _number(value["mean"])))
     return rows
-
-
-def _drift_rows(
-    column: str, config: dict[str, Any], score: float | None, verdicts: dict[tuple[str, str], bool], roles: ColumnRoles
-) -> list[MetricRow]:
-    method = config.get("method")
-    detected = verdicts.get((column, method or ""))
-    flag = None if detected is None else float(detected)
-    if column == roles.prediction:
-        return [
-            MetricRow("prediction.drift.score", "", score, method),
-            MetricRow("prediction.drift.detected", "", flag, method),
-        ]
-    if column == roles.target:
-        return [MetricRow("target.drift.score", "", score, method)]
-    threshold = config.get("threshold")
-    return [
-        MetricRow("drift.score", column, score, method),
-        MetricRow("drift.threshold", column, _number(threshold), method),
-        MetricRow("drift.detected", column, flag, method),
-    ]
 
 
 def _number(value: Any) -> float | None:

@@ -8,14 +8,17 @@ must stay fast.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from monitor.evaluation.flatten import flatten
+from monitor.drift.detect import ColumnDrift
+from monitor.evaluation.flatten import drift_rows, flatten
 from monitor.evaluation.prepare import Prepared
 from monitor.evaluation.roles import ColumnRoles
+from monitor.evaluation.verdicts import showing, stat_test_name
 from monitor.figures import MetricRow
 
 
@@ -45,11 +48,22 @@ class Evaluation:
 
 
 def evaluate(
-    current: Prepared, reference: Prepared, roles: ColumnRoles, context: ReportContext, *, min_labelled_rows: int = 1
+    current: Prepared,
+    reference: Prepared,
+    roles: ColumnRoles,
+    context: ReportContext,
+    drift: Sequence[ColumnDrift],
+    *,
+    min_labelled_rows: int = 1,
 ) -> Evaluation:
-    data_snapshot = _run(_data_metrics(roles, reference.frame, context.drift_share), current, reference, roles)
+    """Figures and the report; the drift verdicts are DriftHound's (`drift`), which the report shows."""
+    verdicts = {d.column: d for d in drift}
+    with showing(drift):
+        data_snapshot = _run(
+            _data_metrics(roles, reference.frame, context.drift_share, verdicts), current, reference, roles
+        )
     snapshots = {"data": data_snapshot}
-    metrics = flatten(data_snapshot.dict(), roles)
+    metrics = [*drift_rows(drift, roles), *flatten(data_snapshot.dict())]
     notes: list[str] = []
     quality_snapshot = None
     if roles.target is not None:
@@ -61,14 +75,15 @@ def evaluate(
         if problem:
             notes.append(problem)
         else:
-            quality_snapshot = _run(
-                _quality_metrics(roles, current.prediction_kind, labelled_current.frame),
-                labelled_current,
-                labelled_reference,
-                roles,
-            )
+            with showing(drift):
+                quality_snapshot = _run(
+                    _quality_metrics(roles, current.prediction_kind, labelled_current.frame, verdicts),
+                    labelled_current,
+                    labelled_reference,
+                    roles,
+                )
             snapshots["quality"] = quality_snapshot
-            metrics.extend(flatten(quality_snapshot.dict(), roles))
+            metrics.extend(flatten(quality_snapshot.dict()))
     return Evaluation(
         metrics,
         _html(context, data_snapshot, quality_snapshot, notes),
@@ -123,7 +138,9 @@ def _definition(roles: ColumnRoles, frame: pd.DataFrame, prediction_kind: str | 
     )
 
 
-def _data_metrics(roles: ColumnRoles, reference: pd.DataFrame, drift_share: float) -> list[Any]:
+def _data_metrics(
+    roles: ColumnRoles, reference: pd.DataFrame, drift_share: float, verdicts: dict[str, ColumnDrift]
+) -> list[Any]:
     from evidently.metrics import (
         DatasetMissingValueCount,
         MissingValueCount,
@@ -134,10 +151,18 @@ def _data_metrics(roles: ColumnRoles, reference: pd.DataFrame, drift_share: floa
     from evidently.presets import DataDriftPreset
 
     metrics: list[Any] = []
-    if roles.features:
-        metrics.append(DataDriftPreset(columns=list(roles.features), drift_share=drift_share))
-    if roles.prediction:
-        metrics.append(ValueDrift(column=roles.prediction))
+    features = [c for c in roles.features if c in verdicts and verdicts[c].detected is not None]
+    if features:
+        metrics.append(
+            DataDriftPreset(
+                columns=features,
+                drift_share=drift_share,
+                per_column_method={c: stat_test_name(verdicts[c].method) for c in features},
+                per_column_threshold={c: verdicts[c].threshold for c in features},
+            )
+        )
+    if roles.prediction and verdicts.get(roles.prediction) and verdicts[roles.prediction].detected is not None:
+        metrics.append(_value_drift(ValueDrift, verdicts[roles.prediction]))
     metrics.append(DatasetMissingValueCount(tests=[]))
     metrics.extend(MissingValueCount(column=c, tests=[]) for c in roles.columns if c != roles.target)
     for column in roles.numerical:
@@ -153,7 +178,13 @@ def _data_metrics(roles: ColumnRoles, reference: pd.DataFrame, drift_share: floa
     return metrics
 
 
-def _quality_metrics(roles: ColumnRoles, prediction_kind: str | None, labelled: pd.DataFrame) -> list[Any]:
+def _value_drift(value_drift: Any, verdict: ColumnDrift) -> Any:
+    return value_drift(column=verdict.column, method=stat_test_name(verdict.method), threshold=verdict.threshold)
+
+
+def _quality_metrics(
+    roles: ColumnRoles, prediction_kind: str | None, labelled: pd.DataFrame, verdicts: dict[str, ColumnDrift]
+) -> list[Any]:
     from evidently.metrics import (
         MAE,
         MAPE,
@@ -168,7 +199,8 @@ def _quality_metrics(roles: ColumnRoles, prediction_kind: str | None, labelled: 
         ValueDrift,
     )
 
-    metrics: list[Any] = [ValueDrift(column=roles.target)]
+    target = verdicts.get(roles.target or "")
+    metrics: list[Any] = [_value_drift(ValueDrift, target)] if target and target.detected is not None else []
     if roles.task == "binary_classification":
         metrics += [Accuracy(tests=[]), Precision(tests=[]), Recall(tests=[]), F1Score(tests=[])]
         both_classes = labelled[roles.target].nunique() == 2

@@ -29,6 +29,20 @@ class ColumnRoles:
         extra = tuple(c for c in (self.prediction, self.target) if c is not None)
         return self.features + extra
 
+    @property
+    def drift_columns(self) -> tuple[str, ...]:
+        """Whose distribution is compared: the features, then the prediction and the target."""
+        return self.columns
+
+    def drift_kinds(self, prediction_kind: str | None) -> dict[str, str]:
+        """How each drift column is compared: "numerical" or "categorical"."""
+        kinds = {c: "numerical" for c in self.numerical} | {c: "categorical" for c in self.categorical}
+        if self.prediction is not None:
+            kinds[self.prediction] = "categorical" if prediction_kind == "label" else "numerical"
+        if self.target is not None:
+            kinds[self.target] = "numerical" if self.task == "regression" else "categorical"
+        return kinds
+
     def role_of(self, column: str) -> str:
         if column == self.prediction:
             return "prediction_column"

@@ -8,7 +8,7 @@ its definition or bounds change, so a fixed reference is read once.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from monitor.config import MonitorConfig
 from monitor.errors import DataError
@@ -19,10 +19,12 @@ from monitor.times import span
 from monitor.windows import Window, reference_window
 
 
-@dataclass(frozen=True)
+@dataclass
 class ReferenceRead:
     bounds: Window | None
     result: ReadResult
+    # What runs derive from this reference and reuse while it stays the same (prepared frame, drift profile).
+    derived: dict[str, object] = field(default_factory=dict)
 
     def describe(self, table: str | None) -> str:
         if self.bounds is None:

@@ -68,6 +68,14 @@ def test_drift_is_detected_stored_and_reported(tmp_path, drifting_log, database_
     assert "credit" in text and "income" in text
     snapshot = json.loads(html.with_suffix(".json").read_text())
     assert {"data", "quality"} <= set(snapshot)
+    # The report shows DriftHound's verdicts (its stat tests answer with them): the same count, the same scores.
+    shown = {m["config"]["type"].rsplit(":", 1)[-1]: m for m in snapshot["data"]["metrics"]}
+    assert shown["DriftedColumnsCount"]["value"]["count"] == values[("drift.count", "")]
+    drifts = [m for m in snapshot["data"]["metrics"] if m["config"]["type"].endswith(":ValueDrift")]
+    assert drifts and all(m["config"]["method"].startswith("drifthound:") for m in drifts)
+    by_column = {m["config"]["column"]: m["value"] for m in drifts}
+    assert by_column["income"] == pytest.approx(values[("drift.score", "income")])
+    assert "threshold calibrated on the reference" in text
 
 
 def test_a_stable_window_has_no_drift(tmp_path, drifting_log, database_url):

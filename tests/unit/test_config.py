@@ -231,3 +231,17 @@ def test_the_committed_demo_config_is_what_demo_writes():
     committed = Path(__file__).resolve().parents[2] / "config.toml"
     assert committed.read_text() == CONFIG_TEMPLATE
     parse(CONFIG_TEMPLATE, env={})
+
+
+@pytest.mark.parametrize(
+    ("addition", "expected"),
+    [
+        ('drift_method = "kss"', "unknown drift method 'kss'"),
+        ("drift_threshold = 0.1", "drift_threshold goes with a fixed drift_method"),
+        ("drift_false_alarm_rate = 0.7", "drift_false_alarm_rate"),
+        ('columns = { salary = { drift_method = "ks" } }', "columns.salary: not a feature, prediction or target"),
+        ('columns = { age = { drift_metod = "ks" } }', 'unknown key "drift_metod"; did you mean "drift_method"?'),
+    ],
+)
+def test_drift_settings_are_validated(addition, expected):
+    assert expected in error_of(VALID.replace('window = "1h"', f'window = "1h"\n{addition}', 1))

@@ -1,0 +1,249 @@
+"""Per-column drift verdicts for one window: calibrated by default, or a fixed method per column.
+
+A column drifts when its statistic passes its threshold AND the effect is at least
+the minimum effect (in reference std units for numerical columns, as the share of
+rows that changed category for categorical ones): a huge window must not alert on
+a shift too small to matter. Thresholds are corrected for the number of columns
+tested, so a run's false-alarm rate stays at the target however wide the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from monitor.drift import calibration
+from monitor.drift.methods import P_VALUE_METHODS
+from monitor.drift.statistics import (
+    js_distance,
+    normed_wasserstein,
+    shares,
+    tail_moves,
+    total_variation,
+)
+
+# Numerical columns with this few distinct reference values are compared as categories:
+# their quantiles jump between levels, which no std-scaled statistic handles well.
+DISCRETE_LEVELS = 20
+
+
+def clip_bounds(reference: np.ndarray) -> tuple[float, float]:
+    """Numerical values are compared within bounds a little beyond the reference's 0.1% and 99.9% quantiles
+    (as far again as from the 1% to the 0.1% quantile); values beyond count at the bound. One extreme
+    value must not decide a window, yet a tail that stretches, or a distribution moving out, still shows."""
+    if len(reference) < 1000:
+        return float(reference.min()), float(reference.max())
+    q = np.quantile(reference, (0.001, 0.01, 0.99, 0.999))
+    return float(q[0] - (q[1] - q[0])), float(q[3] + (q[3] - q[2]))
+
+
+@dataclass(frozen=True)
+class ColumnSettings:
+    method: str = "calibrated"  # or one of EVIDENTLY_METHODS, or "evidently" (Evidently's own choice)
+    threshold: float | None = None  # a fixed method's threshold (its default when None)
+    min_effect: float | None = None  # None: the monitor's default for the column's kind
+
+
+@dataclass(frozen=True)
+class DriftSettings:
+    false_alarm_rate: float = 0.005
+    min_effect_numerical: float = 0.05
+    min_effect_categorical: float = 0.03
+    default: ColumnSettings = ColumnSettings()
+    columns: Mapping[str, ColumnSettings] = field(default_factory=dict)
+
+    def for_column(self, column: str) -> ColumnSettings:
+        return self.columns.get(column, self.default)
+
+
+@dataclass(frozen=True)
+class ColumnDrift:
+    column: str
+    method: str
+    score: float | None
+    threshold: float | None
+    effect: float | None
+    detected: bool | None  # None: no values to compare
+
+
+@dataclass
+class _Profile:
+    kind: str  # how it is compared: numerical | categorical
+    declared: str  # what the config says it is
+    sorted_values: np.ndarray | None = None
+    std: float = 0.0
+    categories: list[object] = field(default_factory=list)
+    shares: np.ndarray | None = None
+    rows: int = 0
+    clip: tuple[float, float] = (-np.inf, np.inf)
+    nulls: dict[tuple[str, int], calibration.NullModel] = field(default_factory=dict)
+
+
+class ReferenceProfile:
+    """What detection keeps of a reference: sorted values, shares, and null models learnt on demand."""
+
+    def __init__(self, reference: pd.DataFrame, kinds: Mapping[str, str], *, seed: int) -> None:
+        self._rng = np.random.default_rng(seed)
+        self._profiles: dict[str, _Profile] = {}
+        for column, kind in kinds.items():
+            values = reference[column].dropna()
+            if kind == "numerical":
+                numbers = values.to_numpy(dtype=float)
+                if len(np.unique(numbers)) > DISCRETE_LEVELS and float(numbers.std()) > 0:
+                    low, high = clip_bounds(numbers)
+                    ordered = np.sort(np.clip(numbers, low, high))
+                    self._profiles[column] = _Profile(
+                        "numerical",
+                        "numerical",
+                        ordered,
+                        float(ordered.std()),
+                        rows=len(ordered),
+                        clip=(float(low), float(high)),
+                    )
+                    continue
+                values = pd.Series(numbers)
+            categories = sorted(values.unique().tolist(), key=str)
+            self._profiles[column] = _Profile(
+                "categorical",
+                kind,
+                categories=categories,
+                shares=shares(values.to_numpy(), categories),
+                rows=len(values),
+            )
+
+    def profile(self, column: str) -> _Profile:
+        return self._profiles[column]
+
+    def numerical_nulls(self, column: str, rows: int) -> tuple[calibration.NullModel, calibration.TailNull]:
+        profile = self._profiles[column]
+        key = calibration.calibration_rows(_bucket(rows))
+        if ("wasserstein", key) not in profile.nulls:
+            w, t = calibration.numerical_nulls(profile.sorted_values, profile.std, key, self._rng)
+            profile.nulls[("wasserstein", key)], profile.nulls[("tail", key)] = w, t
+        return profile.nulls[("wasserstein", key)], profile.nulls[("tail", key)]
+
+    def categorical_null(self, column: str, rows: int) -> calibration.NullModel:
+        profile = self._profiles[column]
+        key = calibration.calibration_rows(_bucket(rows))
+        if ("jensenshannon", key) not in profile.nulls:
+            profile.nulls[("jensenshannon", key)] = calibration.categorical_null(
+                profile.shares, profile.rows, key, self._rng
+            )
+        return profile.nulls[("jensenshannon", key)]
+
+
+def _bucket(rows: int) -> int:
+    """Window sizes in quarter-octave steps (rounded down), so hourly jitter in row counts reuses a calibration."""
+    if rows <= 2:
+        return max(rows, 2)
+    return int(2 ** (np.floor(4 * np.log2(rows)) / 4))
+
+
+def detect(
+    current: pd.DataFrame,
+    profile: ReferenceProfile,
+    columns: Sequence[str],
+    settings: DriftSettings,
+    reference: pd.DataFrame | None = None,
+) -> list[ColumnDrift]:
+    """Verdicts for `columns` (features, then prediction and target if given). `reference` is needed only by
+    columns that use one of Evidently's methods."""
+    calibrated = [c for c in columns if settings.for_column(c).method == "calibrated"]
+    tests = sum(2 if profile.profile(c).kind == "numerical" else 1 for c in calibrated) or 1
+    alpha = settings.false_alarm_rate / tests
+    p_columns = [c for c in columns if settings.for_column(c).method in P_VALUE_METHODS]
+    results = []
+    for column in columns:
+        chosen = settings.for_column(column)
+        kind = profile.profile(column).kind
+        floor = (
+            chosen.min_effect
+            if chosen.min_effect is not None
+            else (settings.min_effect_numerical if kind == "numerical" else settings.min_effect_categorical)
+        )
+        values = current[column].dropna()
+        if not len(values) or not profile.profile(column).rows:
+            results.append(ColumnDrift(column, _label(chosen.method, kind), None, None, None, None))
+        elif chosen.method == "calibrated":
+            results.append(_calibrated(column, values, profile, alpha, floor))
+        else:
+            results.append(_evidently(column, values, reference, profile, chosen, floor, len(p_columns)))
+    return results
+
+
+def _calibrated(column: str, values: pd.Series, profile: ReferenceProfile, alpha: float, floor: float) -> ColumnDrift:
+    p = profile.profile(column)
+    rows = len(values)
+    if p.kind == "numerical":
+        numbers = np.clip(values.to_numpy(dtype=float), *p.clip)
+        null_w, null_t = profile.numerical_nulls(column, rows)
+        wasserstein = normed_wasserstein(numbers, p.sorted_values, p.std)
+        moves = tail_moves(numbers, null_t.reference_tails, null_t.shares)
+        z = np.abs(moves) / null_t.spread_at(rows)
+        worst = int(z.argmax())
+        # (method, score, threshold, effect in std units)
+        candidates = [
+            ("wasserstein (calibrated)", wasserstein, null_w.threshold(alpha, rows), wasserstein),
+            ("tail means (calibrated)", float(z[worst]), null_t.threshold(alpha), float(abs(moves[worst]) / p.std)),
+        ]
+        method, score, threshold, effect = max(candidates, key=lambda c: c[1] / c[2] if c[2] > 0 else np.inf)
+        detected = any(s > t and e >= floor for _, s, t, e in candidates)
+        return ColumnDrift(column, method, score, threshold, effect, detected)
+    current_shares, reference_shares = _aligned_shares(values, p)
+    score = js_distance(current_shares, reference_shares)
+    threshold = profile.categorical_null(column, rows).threshold(alpha, rows)
+    effect = total_variation(current_shares, reference_shares)
+    return ColumnDrift(
+        column, "jensenshannon (calibrated)", score, threshold, effect, score > threshold and effect >= floor
+    )
+
+
+def _aligned_shares(values: pd.Series, p: _Profile) -> tuple[np.ndarray, np.ndarray]:
+    """Current and reference shares over the reference's categories plus any new ones (share 0 before)."""
+    current = values.to_numpy(dtype=float) if p.declared == "numerical" else values.to_numpy(dtype=object)
+    known = set(p.categories)
+    categories = [*p.categories, *sorted({v for v in current if v not in known}, key=str)]
+    reference = np.concatenate([p.shares, np.zeros(len(categories) - len(p.categories))])
+    return shares(current, categories), reference
+
+
+def _label(method: str, kind: str) -> str:
+    if method != "calibrated":
+        return method
+    return "wasserstein (calibrated)" if kind == "numerical" else "jensenshannon (calibrated)"
+
+
+def _evidently(
+    column: str,
+    values: pd.Series,
+    reference: pd.DataFrame | None,
+    profile: ReferenceProfile,
+    chosen: ColumnSettings,
+    floor: float,
+    p_columns: int,
+) -> ColumnDrift:
+    """One of Evidently's own tests; p-value thresholds divided by the number of p-value columns (Bonferroni)."""
+    from evidently.legacy.calculations.stattests.registry import get_stattest
+    from evidently.legacy.core import ColumnType
+
+    assert reference is not None, "Evidently's methods need the reference frame"
+    p = profile.profile(column)
+    kind = ColumnType.Numerical if p.declared == "numerical" else ColumnType.Categorical
+    ref = reference[column].dropna()
+    if p.declared == "numerical":
+        ref, values = ref.astype(float), values.astype(float)
+    test = get_stattest(ref, values, kind, None if chosen.method == "evidently" else chosen.method)
+    threshold = chosen.threshold if chosen.threshold is not None else test.default_threshold
+    if test.name in P_VALUE_METHODS:
+        threshold = threshold / max(1, p_columns)
+    result = test(ref, values, kind, threshold)
+    if p.kind == "numerical":
+        effect = normed_wasserstein(values.to_numpy(dtype=float), p.sorted_values, p.std)
+    else:
+        effect = total_variation(*_aligned_shares(values, p))
+    return ColumnDrift(
+        column, test.name, float(result.drift_score), threshold, effect, bool(result.drifted) and effect >= floor
+    )
