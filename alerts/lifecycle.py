@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from alerts.rules import Observation, Rule, breaches
+from alerts.rules import Baseline, Observation, Rule, breaches
 
 
 class State(StrEnum):
@@ -69,10 +69,12 @@ def step(status: AlertStatus, observation: Observation, *, window_start: datetim
     return replace(status, value=value), Transition.NONE
 
 
-def replay(rule: Rule, history: Iterable[tuple[datetime, float | None]]) -> AlertStatus:
-    """The state after the figures `history` = [(window_start, value)], oldest first."""
+def replay(rule: Rule, history: Iterable[tuple[datetime, float | None, Baseline | None]]) -> AlertStatus:
+    """The state after the figures `history` = [(window_start, value, reference range)], oldest first."""
     status = AlertStatus()
-    for window_start, value in history:
-        observation = Observation(rule, "", value, value is not None and breaches(rule, value))
+    for window_start, value, baseline in history:
+        if rule.outside_reference is not None and baseline is None:
+            value = None  # no reference range for that run: no verdict
+        observation = Observation(rule, "", value, value is not None and breaches(rule, value, baseline), baseline)
         status, _ = step(status, observation, window_start=window_start)
     return status

@@ -26,7 +26,7 @@ class Alert(Base):
     metric: Mapped[str] = mapped_column(String(64))
     value: Mapped[float | None] = mapped_column(Float)
     threshold: Mapped[float | None] = mapped_column(Float)
-    op: Mapped[str] = mapped_column(String(16))
+    op: Mapped[str] = mapped_column(String(32))
     breaches: Mapped[int] = mapped_column(Integer, default=0)
     clears: Mapped[int] = mapped_column(Integer, default=0)
     since: Mapped[datetime | None] = mapped_column(UTCDateTime())

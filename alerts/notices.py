@@ -35,6 +35,7 @@ class AlertNotice:
     since: str | None
     window_end: str
     top_columns: tuple[TopColumn, ...] = ()
+    reference: tuple[float, float, float] | None = None  # (mean, std, k) of an outside_reference rule
 
     @property
     def key(self) -> tuple[str, str | None]:
@@ -61,7 +62,13 @@ class Notification:
     @staticmethod
     def from_dict(data: dict[str, Any]) -> Notification:
         alerts = tuple(
-            AlertNotice(**{**a, "top_columns": tuple(TopColumn(**c) for c in a.get("top_columns", ()))})
+            AlertNotice(
+                **{
+                    **a,
+                    "top_columns": tuple(TopColumn(**c) for c in a.get("top_columns", ())),
+                    "reference": tuple(a["reference"]) if a.get("reference") else None,
+                }
+            )
             for a in data["alerts"]
         )
         return Notification(**{**data, "alerts": alerts})

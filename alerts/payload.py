@@ -28,6 +28,9 @@ def webhook_body(notification: Notification, delivery_id: str) -> dict[str, Any]
                 "since": a.since,
                 "window_end": a.window_end,
                 "top_columns": [{"column": c.column, "score": c.score, "method": c.method} for c in a.top_columns],
+                "reference": None
+                if a.reference is None
+                else {"mean": a.reference[0], "std": a.reference[1], "k": a.reference[2]},
             }
             for a in notification.alerts
         ],

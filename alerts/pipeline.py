@@ -22,9 +22,10 @@ from alerts.lifecycle import AlertStatus, State, replay
 from alerts.models import Alert, AlertEvent, OutboxMessage
 from alerts.notices import AlertNotice, Notification, TopColumn, ordered
 from alerts.notify import Reason, notify_reason
-from alerts.rules import FAILED_RUNS_RULE, Figures, Rule
+from alerts.rules import FAILED_RUNS_RULE, Baseline, Figures, Rule
 from monitor.config.schema import AlertingConfig, MonitorConfig
 from monitor.figures import drifted_columns
+from monitor.metric_names import reference_names
 from monitor.store.history import run_metrics
 from monitor.store.models import MetricValue, Run
 from monitor.times import iso
@@ -43,6 +44,7 @@ def rules_for(monitor: MonitorConfig, alerting: AlertingConfig, channels: Iterab
             column=r.column,
             above=r.above,
             below=r.below,
+            outside_reference=r.outside_reference,
             for_runs=r.for_runs,
             resolve_after=r.resolve_after,
             severity=r.severity,
@@ -101,7 +103,7 @@ def process_run(
         columns = _columns_with_data(rule, run.figures)
         if not columns:
             continue
-        histories = _histories(session, run.monitor, rule.metric, columns)
+        histories = _histories(session, run.monitor, rule, columns)
         for column in columns:
             history = histories.get(column, [])
             if not history:
@@ -110,8 +112,9 @@ def process_run(
             if row is None:
                 row = _new_alert(session, run.monitor, rule, column, now)
                 existing[(rule.name, column)] = row
-            status = replay(rule, [(start, value) for start, _, value in history])
-            _store_state(session, row, rule, status, history[-1][1], now)
+            status = replay(rule, [(start, value, baseline) for start, _, value, baseline in history])
+            newest_baseline = history[-1][3]
+            _store_state(session, row, rule, status, history[-1][1], now, rule.bound(status.value, newest_baseline))
             silenced = not notify or silences.is_silenced(active_silences, monitor=run.monitor, rule=rule.name, now=now)
             reason = notify_reason(
                 state=status.state,
@@ -131,8 +134,9 @@ def process_run(
                 metric=rule.metric,
                 column=column or None,
                 value=status.value,
-                threshold=rule.threshold,
+                threshold=rule.bound(status.value, newest_baseline),
                 op=rule.op,
+                reference=(*newest_baseline, rule.outside_reference) if newest_baseline else None,
                 status="firing" if status.state == State.FIRING else "resolved",
                 reason=reason.value,
                 since=iso(status.since) if status.since else None,
@@ -191,20 +195,35 @@ def _columns_with_data(rule: Rule, figures: Figures) -> list[str]:
     return [column] if figures.get((rule.metric, column)) is not None else []
 
 
-def _histories(
-    session: Session, monitor: str, metric: str, columns: list[str]
-) -> dict[str, list[tuple[datetime, datetime, float | None]]]:
-    """(window_start, window_end, value) per column over the last HISTORY_RUNS runs, oldest first."""
+History = list[tuple[datetime, datetime, float | None, Baseline | None]]
+
+
+def _histories(session: Session, monitor: str, rule: Rule, columns: list[str]) -> dict[str, History]:
+    """(window_start, window_end, value, reference range) per column over the last HISTORY_RUNS runs, oldest
+    first. The reference range is read only for rules relative to it."""
+    names = [rule.metric, *(reference_names(rule.metric) if rule.outside_reference is not None else ())]
     rows = session.execute(
-        select(MetricValue.column_name, Run.window_start, MetricValue.window_end, MetricValue.value)
+        select(MetricValue.column_name, Run.window_start, MetricValue.window_end, MetricValue.metric, MetricValue.value)
         .join(Run, Run.id == MetricValue.run_id)
-        .where(MetricValue.monitor == monitor, MetricValue.metric == metric, MetricValue.column_name.in_(columns))
+        .where(MetricValue.monitor == monitor, MetricValue.metric.in_(names), MetricValue.column_name.in_(columns))
         .order_by(MetricValue.window_end.desc())
-        .limit(HISTORY_RUNS * len(columns))
+        .limit(HISTORY_RUNS * len(columns) * len(names))
     ).all()
-    histories: dict[str, list[tuple[datetime, datetime, float | None]]] = defaultdict(list)
-    for column, start, end, value in reversed(rows):
-        histories[column].append((start, end, value))
+    points: dict[str, dict[datetime, dict[str, object]]] = defaultdict(dict)
+    for column, start, end, metric, value in rows:
+        points[column].setdefault(end, {"start": start})[metric] = value
+    histories: dict[str, History] = {}
+    mean_name, std_name = reference_names(rule.metric)
+    for column, by_end in points.items():
+        history: History = []
+        for end in sorted(by_end):
+            point = by_end[end]
+            if rule.metric not in point:
+                continue
+            mean, std = point.get(mean_name), point.get(std_name)
+            baseline = (mean, std) if mean is not None and std is not None else None
+            history.append((point["start"], end, point[rule.metric], baseline))  # type: ignore[arg-type]
+        histories[column] = history
     return histories
 
 
@@ -229,7 +248,13 @@ def _new_alert(session: Session, monitor: str, rule: Rule, column: str, now: dat
 
 
 def _store_state(
-    session: Session, row: Alert, rule: Rule, status: AlertStatus, newest_window: datetime, now: datetime
+    session: Session,
+    row: Alert,
+    rule: Rule,
+    status: AlertStatus,
+    newest_window: datetime,
+    now: datetime,
+    threshold: float | None,
 ) -> None:
     if row.state != status.state.value:
         session.add(
@@ -246,4 +271,4 @@ def _store_state(
             row.resolved_at = now
     row.state, row.breaches, row.clears = status.state.value, status.breaches, status.clears
     row.since, row.value, row.last_window_end, row.updated_at = status.since, status.value, newest_window, now
-    row.severity, row.metric, row.op, row.threshold = rule.severity, rule.metric, rule.op, rule.threshold
+    row.severity, row.metric, row.op, row.threshold = rule.severity, rule.metric, rule.op, threshold

@@ -44,3 +44,14 @@ def is_known(metric: str) -> bool:
 
 def is_per_column(metric: str) -> bool:
     return metric in COLUMN_METRICS
+
+
+# Rules may compare these with their range on the reference (`outside_reference = k`).
+REFERENCE_RELATIVE = frozenset(
+    {"rows", "missing.share", "labels.coverage", *CLASSIFICATION_METRICS, *REGRESSION_METRICS}
+)
+
+
+def reference_names(metric: str) -> tuple[str, str]:
+    """The stored names of a metric's reference range: its mean and std over reference windows."""
+    return f"{metric}.reference_mean", f"{metric}.reference_std"

@@ -25,6 +25,7 @@ from monitor.config import Config, MonitorConfig
 from monitor.drift.detect import ReferenceProfile, detect
 from monitor.drift.settings import drift_settings
 from monitor.errors import DriftHoundError
+from monitor.evaluation.baselines import baselines, reference_windows, wanted_baselines
 from monitor.evaluation.categories import new_category_counts
 from monitor.evaluation.prepare import Prepared, prepare
 from monitor.evaluation.roles import ColumnRoles
@@ -162,7 +163,7 @@ class Runner:
         except ClaimLost as error:
             return RunResult(monitor.name, window, "busy", str(error), run_id)
         except Exception as error:  # the store failed us (or a bug): nothing of this run was committed
-            reason = redaction.redact(f"could not record the results: {error.__class__.__name__}: {error}")
+            reason = redaction.redact(f"could not record the results: {_short(error)}")
             log.error(
                 "run.not_recorded",
                 monitor=monitor.name,
@@ -233,9 +234,29 @@ class Runner:
             bounds = reference.bounds
             seed = seed_for(monitor.name, bounds.start if bounds else None, bounds.end if bounds else None)
             cached = (prepared, ReferenceProfile(prepared.frame, roles.drift_kinds(prediction_kind), seed=seed))
-            reference.derived.clear()
             reference.derived[key] = cached
         return cached  # type: ignore[return-value]
+
+    def _baselines(
+        self,
+        monitor: MonitorConfig,
+        reference: ReferenceRead,
+        prepared: Prepared,
+        roles: ColumnRoles,
+        prediction_kind: str | None,
+        wanted: list[tuple[str, str]],
+        current_rows: int,
+    ) -> list[MetricRow]:
+        """The reference ranges of the figures relative rules watch, computed once per reference."""
+        key = f"baselines|{wanted}|{prediction_kind}"
+        cached = reference.derived.get(key)
+        if cached is None:
+            windows = reference_windows(prepared.frame, reference.timestamps, monitor.window, current_rows)
+            read = reference.result
+            scale = read.rows_total / len(read.frame) if len(read.frame) else 1.0
+            cached = baselines(windows, wanted, roles, prediction_kind, rows_scale=scale)
+            reference.derived[key] = cached
+        return list(cached)  # type: ignore[arg-type]
 
     def _failure_count(self, session, monitor: MonitorConfig, window: Window, outcome: RunOutcome) -> list[MetricRow]:
         if outcome.status == "skipped":
@@ -254,7 +275,8 @@ class Runner:
         if rows < monitor.min_rows:
             reason = f"{rows} rows in the window, fewer than min_rows = {monitor.min_rows}"
             return RunOutcome("skipped", reason, **base), []
-        reference = inputs.read_reference(window)
+        wanted = wanted_baselines(monitor.rules, roles)
+        reference = inputs.read_reference(window, with_timestamps=bool(wanted))
         ref_rows = len(reference.result.frame)
         base |= {"reference_rows": ref_rows, "reference_rows_total": reference.result.rows_total}
         if ref_rows < monitor.min_rows:
@@ -295,6 +317,10 @@ class Runner:
             *evaluation.metrics,
             *new_category_counts(prepared_current.frame, prepared_reference.frame, roles.categorical),
         ]
+        if wanted:
+            metrics += self._baselines(
+                monitor, reference, prepared_reference, roles, prepared_current.prediction_kind, wanted, rows
+            )
         report_path = report_error = None
         try:
             report_path = write_report(
@@ -309,6 +335,14 @@ class Runner:
             log.error("report.failed", monitor=monitor.name, window_end=iso(window.end), error=report_error)
         reason = "; ".join(evaluation.notes) or None
         return RunOutcome("ok", reason, report_path=report_path, report_error=report_error, **base), metrics
+
+
+def _short(error: Exception) -> str:
+    """One line about an error: a database's own message, not SQLAlchemy's statement and parameters."""
+    original = getattr(error, "orig", None)
+    text = str(original if original is not None else error).strip()
+    line = text.splitlines()[0] if text else ""
+    return f"{error.__class__.__name__}: {line}"[:300]
 
 
 def _drift_share_threshold(monitor: MonitorConfig) -> float:

@@ -154,11 +154,6 @@ def _check_references(config: Config, where: str) -> None:
                 f'no source named "{monitor.source}" (defined: {known}); add [sources.{monitor.source}] with a url',
             )
         for rule_index, rule in enumerate(monitor.rules):
-            if rule.outside_reference is not None:
-                raise ConfigError(
-                    f"{at}.rules[{rule_index}].outside_reference",
-                    "rules relative to the reference are not supported yet; use above or below",
-                )
             for channel in rule.channels:
                 if channel not in config.channels:
                     known = ", ".join(config.channels) or "none"

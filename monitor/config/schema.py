@@ -141,6 +141,12 @@ class RuleConfig(Strict):
     def _threshold(self) -> RuleConfig:
         if self.outside_reference is not None and (self.above is not None or self.below is not None):
             raise ValueError("use above/below or outside_reference, not both")
+        if self.outside_reference is not None and self.metric not in metric_names.REFERENCE_RELATIVE:
+            known = ", ".join(sorted(metric_names.REFERENCE_RELATIVE))
+            raise ValueError(
+                f"outside_reference works on {known}; {self.metric} has calibrated thresholds of its "
+                "own (or use above/below)"
+            )
         if self.outside_reference is None and self.above is None and self.below is None:
             raise ValueError("a rule needs a threshold: above = ..., below = ... or outside_reference = 3.0")
         if self.above is not None and self.below is not None and self.below >= self.above:

@@ -10,11 +10,14 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from monitor.config import MonitorConfig
 from monitor.errors import DataError
 from monitor.evaluation.roles import ColumnRoles, configured_roles, infer_roles
 from monitor.sources import sampling
 from monitor.sources.reader import ReadResult, Source
+from monitor.sources.timestamps import to_utc
 from monitor.times import span
 from monitor.windows import Window, reference_window
 
@@ -23,6 +26,7 @@ from monitor.windows import Window, reference_window
 class ReferenceRead:
     bounds: Window | None
     result: ReadResult
+    timestamps: pd.Series | None = None  # each row's time (UTC), when asked for and the source has them
     # What runs derive from this reference and reuse while it stays the same (prepared frame, drift profile).
     derived: dict[str, object] = field(default_factory=dict)
 
@@ -77,18 +81,26 @@ class MonitorInputs:
         seed = sampling.seed_for(self.monitor.name, window.start, window.end)
         return self.source.read(self.roles().columns, window, max_rows=self.monitor.max_rows, seed=seed)
 
-    def read_reference(self, window: Window) -> ReferenceRead:
+    def read_reference(self, window: Window, *, with_timestamps: bool = False) -> ReferenceRead:
+        """The reference for `window`; `with_timestamps` adds its rows' times (UTC), when the source has them."""
         reference = self.monitor.reference
         bounds = reference_window(
             last=reference.last, offset=reference.offset, start=reference.start, end=reference.end, current=window
         )
-        key = (bounds, self.roles().columns, self.monitor.max_rows, reference.table)
+        timestamp = self.monitor.timestamp_column
+        timed = with_timestamps and timestamp in self.reference_source.columns()
+        columns = [*self.roles().columns, *([timestamp] if timed else [])]
+        key = (bounds, tuple(columns), self.monitor.max_rows, reference.table)
         with self._lock:
             if self._reference is not None and self._reference_key == key:
                 return self._reference
         seed = sampling.seed_for(self.monitor.name, bounds.start if bounds else None, bounds.end if bounds else None)
-        result = self.reference_source.read(self.roles().columns, bounds, max_rows=self.monitor.max_rows, seed=seed)
-        read = ReferenceRead(bounds, result)
+        result = self.reference_source.read(columns, bounds, max_rows=self.monitor.max_rows, seed=seed)
+        times = None
+        if timed:
+            times = to_utc(result.frame[timestamp], self.reference_source.timestamp_encoding())
+            result = ReadResult(result.frame.drop(columns=[timestamp]), result.rows_total, result.seed)
+        read = ReferenceRead(bounds, result, times)
         with self._lock:
             self._reference_key, self._reference = key, read
         return read

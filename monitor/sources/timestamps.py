@@ -108,3 +108,17 @@ def detect_encoding(samples: list[Any], dialect: str) -> TimestampEncoding:
                 return TimestampEncoding("text", sep=sep, zone=zone)
         return TimestampEncoding("text_normalized")
     raise TimestampError(f"holds values of type {type(first).__name__}, not timestamps")
+
+
+def to_utc(values: Any, encoding: TimestampEncoding) -> Any:
+    """Timestamps as read from the source -> a pandas series of UTC times (naive ones are UTC)."""
+    import pandas as pd
+
+    series = pd.Series(values)
+    if encoding.kind == "epoch_seconds":
+        return pd.to_datetime(series.astype(float), unit="s", utc=True)
+    if encoding.kind == "epoch_millis":
+        return pd.to_datetime(series.astype(float), unit="ms", utc=True)
+    if encoding.kind in ("text", "text_normalized"):
+        return pd.to_datetime(series, utc=True, format="ISO8601")
+    return pd.to_datetime(series, utc=True)

@@ -269,3 +269,28 @@ def test_a_fixed_reference_and_a_reference_table(tmp_path, database_url):
     result = make_runner(table).run(table.monitors[0], DRIFTED)
     assert result.status == "ok" and values_of(result)[("reference_rows", "")] == len(early)
     assert values_of(result)[("drift.detected", "income")] == 1.0
+
+
+def test_a_rule_relative_to_the_reference_fires_on_a_quality_drop_only(tmp_path, database_url):
+    from alerts.models import Alert
+
+    frame = predictions(300, hours=48)
+    broken = frame["ts"] >= T0 + timedelta(hours=40)
+    rng = np.random.default_rng(8)
+    frame.loc[broken, "label"] = rng.integers(0, 2, int(broken.sum()))  # the model is now a coin toss
+    write_table(database_url, "predictions", frame, timestamps="naive")
+    rule = '[[monitors.rules]]\nname = "accuracy off"\nmetric = "accuracy"\noutside_reference = 3.0\n'
+    config = monitor_config(tmp_path, database_url, store_url=database_url, monitor_extra=rule)
+    runner = make_runner(config)
+    stable = runner.run(config.monitors[0], STABLE)
+    values = values_of(stable)
+    mean, std = values[("accuracy.reference_mean", "")], values[("accuracy.reference_std", "")]
+    assert 0.6 < mean < 0.85 and 0 < std < 0.06 and abs(values[("accuracy", "")] - mean) <= 3 * std
+    with runner.store.session() as session:
+        assert session.scalars(sa.select(Alert.state).where(Alert.rule == "accuracy off")).one() == "inactive"
+    dropped = runner.run(config.monitors[0], DRIFTED)
+    assert values_of(dropped)[("accuracy", "")] < mean - 3 * std
+    with runner.store.session() as session:
+        alert = session.scalars(sa.select(Alert).where(Alert.rule == "accuracy off")).one()
+    assert alert.state == "firing" and alert.op == "outside_reference"
+    assert alert.threshold == pytest.approx(mean - 3 * std, rel=0.05), "the lower edge of the reference range"

@@ -154,3 +154,27 @@ def test_naive_times_are_refused(store):
             )
         )
         session.flush()
+
+
+def test_an_older_store_is_refused_until_upgraded_and_keeps_its_data(database_url):
+    from alembic import command
+
+    from monitor.store.migrate import alembic_config
+
+    store = Store(database_url)
+    command.upgrade(alembic_config(store.engine), "0002")
+    with store.engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO alerts (monitor, rule, column_name, state, severity, metric, op, breaches, clears, "
+                "notified_firing, updated_at) VALUES ('m', 'r', '', 'firing', 'critical', 'accuracy', 'below', 2, 0, "
+                "true, CURRENT_TIMESTAMP)"
+            )
+        )
+    with pytest.raises(StoreSchemaError, match=r"the store's schema is at 0002, this version needs .* db upgrade"):
+        store.ensure_schema()
+    assert upgrade(store.engine) == ("0002", head_revision())
+    store.ensure_schema()
+    with store.engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT state, op FROM alerts")).one() == ("firing", "below")
+    store.dispose()

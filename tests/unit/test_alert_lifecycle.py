@@ -111,8 +111,24 @@ def test_notify_reason(state, notified, last, silenced, expected):
 
 
 def test_replay_gives_the_state_whatever_order_the_runs_arrived_in():
-    history = [(T + timedelta(hours=i), v) for i, v in enumerate([0.1, 0.5, 0.5, 0.5, 0.1])]
+    history = [(T + timedelta(hours=i), v, None) for i, v in enumerate([0.1, 0.5, 0.5, 0.5, 0.1])]
     status = replay(RULE, history)
     assert status.state == State.FIRING and status.since == T + timedelta(hours=1) and status.clears == 1
-    assert replay(RULE, [*history, (T + timedelta(hours=5), 0.1)]).state == State.RESOLVED
+    assert replay(RULE, [*history, (T + timedelta(hours=5), 0.1, None)]).state == State.RESOLVED
     assert replay(RULE, []).state == State.INACTIVE
+
+
+def test_rules_relative_to_the_reference():
+    rule = Rule(name="auc", metric="roc_auc", outside_reference=3.0)
+    figures = {("roc_auc", ""): 0.70, ("roc_auc.reference_mean", ""): 0.82, ("roc_auc.reference_std", ""): 0.03}
+    [seen] = observe(rule, figures)
+    assert seen.breaching and seen.baseline == (0.82, 0.03)
+    assert rule.bound(0.70, seen.baseline) == pytest.approx(0.73) and rule.op == "outside_reference"
+    [inside] = observe(rule, {**figures, ("roc_auc", ""): 0.76})
+    assert not inside.breaching, "within mean +/- 3 std"
+    [upward] = observe(rule, {**figures, ("roc_auc", ""): 0.95})
+    assert upward.breaching and rule.bound(0.95, upward.baseline) == pytest.approx(0.91)
+    [unknown] = observe(rule, {("roc_auc", ""): 0.5})
+    assert not unknown.has_data, "without a reference range there is no verdict"
+    history = [(T + timedelta(hours=i), v, (0.82, 0.03)) for i, v in enumerate([0.81, 0.70, 0.69])]
+    assert replay(Rule(name="auc", metric="roc_auc", outside_reference=3.0, for_runs=2), history).state == State.FIRING
