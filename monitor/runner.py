@@ -13,7 +13,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import structlog
@@ -269,9 +269,16 @@ class Runner:
     def _compute(self, monitor: MonitorConfig, window: Window, started: float) -> tuple[RunOutcome, list[MetricRow]]:
         inputs = self.inputs(monitor)
         roles = inputs.roles()
-        current = inputs.read_current(window)
+        labels = monitor.labels
+        now = self.clock()
+        labels_ready = labels is None or now >= window.end + labels.delay
+        current = inputs.read_current(window, with_labels=labels_ready)
         rows = len(current.frame)
-        base = {"rows": rows, "rows_total": current.rows_total, "sample_seed": current.seed}
+        base: dict[str, object] = {"rows": rows, "rows_total": current.rows_total, "sample_seed": current.seed}
+        if labels is not None:
+            base |= {"labels_at": now} if labels_ready else {"labels_due_at": window.end + labels.delay}
+        if not labels_ready:  # model quality comes back at window end + delay (see labels_due)
+            roles = replace(roles, target=None, task=None)
         if rows < monitor.min_rows:
             reason = f"{rows} rows in the window, fewer than min_rows = {monitor.min_rows}"
             return RunOutcome("skipped", reason, **base), []
@@ -333,7 +340,10 @@ class Runner:
                 "writable by DriftHound"
             )
             log.error("report.failed", monitor=monitor.name, window_end=iso(window.end), error=report_error)
-        reason = "; ".join(evaluation.notes) or None
+        notes = list(evaluation.notes)
+        if labels is not None and not labels_ready:
+            notes.append(f"model quality when the labels are due, at {iso(window.end + labels.delay)}")
+        reason = "; ".join(notes) or None
         return RunOutcome("ok", reason, report_path=report_path, report_error=report_error, **base), metrics
 
 
@@ -351,8 +361,6 @@ def _drift_share_threshold(monitor: MonitorConfig) -> float:
 
 
 def _with_duration(outcome: RunOutcome, seconds: float) -> RunOutcome:
-    from dataclasses import replace
-
     return replace(outcome, duration_seconds=seconds)
 
 

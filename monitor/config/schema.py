@@ -180,6 +180,15 @@ class ColumnDriftConfig(Strict):
     _method = field_validator("drift_method")(classmethod(lambda cls, v: _drift_method(v)))
 
 
+class LabelsConfig(Strict):
+    """Ground truth that arrives later, in its own table: joined to predictions by `key`."""
+
+    table: str
+    key: str
+    column: str
+    delay: Duration = timedelta(0)
+
+
 class MonitorConfig(Strict):
     name: str
     source: str
@@ -190,6 +199,7 @@ class MonitorConfig(Strict):
     categorical_features: tuple[str, ...] | None = None
     prediction_column: str | None = None
     target_column: str | None = None
+    labels: LabelsConfig | None = None
     task: Literal["binary_classification", "regression"] | None = None
     schedule: str | None = None
     every: Duration | None = None
@@ -243,10 +253,17 @@ class MonitorConfig(Strict):
             raise ValueError('set exactly one of table = "..." or query = "SELECT ..."')
         if (self.schedule is None) == (self.every is None):
             raise ValueError('set exactly one of schedule = "*/15 * * * *" or every = "15m"')
-        if self.target_column is not None and self.task is None:
-            raise ValueError('target_column needs task = "binary_classification" or "regression"')
-        if self.task is not None and self.target_column is None:
-            raise ValueError("task needs target_column (the ground truth to compare predictions with)")
+        if self.target_column is not None and self.labels is not None:
+            raise ValueError(
+                "use target_column (labels in the same table) or labels = { ... } (another table), not both"
+            )
+        if (self.target_column is not None or self.labels is not None) and self.task is None:
+            raise ValueError('target_column and labels need task = "binary_classification" or "regression"')
+        if self.task is not None and self.target_column is None and self.labels is None:
+            raise ValueError(
+                "task needs target_column, or labels = { table, key, column, delay } (the ground truth "
+                "to compare predictions with)"
+            )
         if self.task is not None and self.prediction_column is None:
             raise ValueError("task needs prediction_column")
         if self.min_rows > self.max_rows:
@@ -261,6 +278,7 @@ class MonitorConfig(Strict):
         if both:
             raise ValueError(f"{both[0]!r} is listed as both numerical and categorical; keep one")
         special = {
+            **({self.labels.column: "labels.column", self.labels.key: "labels.key"} if self.labels else {}),
             self.timestamp_column: "timestamp_column",
             self.prediction_column: "prediction_column",
             self.target_column: "target_column",
@@ -283,6 +301,11 @@ class MonitorConfig(Strict):
         if repeated:
             raise ValueError(f"two rules are named {repeated[0]!r}; rule names must be unique per monitor")
         return self
+
+    @property
+    def target(self) -> str | None:
+        """The ground truth's column name in the frames DriftHound reads (same table, or joined labels)."""
+        return self.target_column or (self.labels.column if self.labels else None)
 
     @property
     def features_listed(self) -> bool:

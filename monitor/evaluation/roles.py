@@ -56,7 +56,7 @@ def configured_roles(monitor: MonitorConfig) -> ColumnRoles:
         numerical=tuple(monitor.numerical_features or ()),
         categorical=tuple(monitor.categorical_features or ()),
         prediction=monitor.prediction_column,
-        target=monitor.target_column,
+        target=monitor.target,
         task=monitor.task,
     )
 
@@ -68,6 +68,8 @@ def infer_roles(monitor: MonitorConfig, sample: pd.DataFrame, exclude: Iterable[
     columns (timestamp, prediction, target, the primary key) are not features.
     """
     skip = {monitor.timestamp_column, monitor.prediction_column, monitor.target_column, *exclude}
+    if monitor.labels is not None:
+        skip |= {monitor.labels.key, monitor.labels.column}
     numerical: list[str] = []
     categorical: list[str] = []
     for column in sample.columns:
@@ -86,9 +88,7 @@ def infer_roles(monitor: MonitorConfig, sample: pd.DataFrame, exclude: Iterable[
                 numerical.append(column)
             else:
                 categorical.append(column)
-    return ColumnRoles(
-        tuple(numerical), tuple(categorical), monitor.prediction_column, monitor.target_column, monitor.task
-    )
+    return ColumnRoles(tuple(numerical), tuple(categorical), monitor.prediction_column, monitor.target, monitor.task)
 
 
 def _looks_boolean(series: pd.Series) -> bool:

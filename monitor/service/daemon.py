@@ -33,7 +33,7 @@ from monitor.service.http import HttpContext, HttpServer
 from monitor.service.pool import EvaluationPool
 from monitor.service.prom import DaemonMetrics
 from monitor.store import Store
-from monitor.store.runs import expire_abandoned, release_claims
+from monitor.store.runs import expire_abandoned, labels_due, release_claims
 from monitor.times import format_duration, iso, utc_now
 from monitor.windows import due_windows
 
@@ -244,10 +244,27 @@ class Daemon:
             # Catch-up runs fold into one message: only the latest (first) and the last run notify.
             notify = index == 0 or index == len(windows) - 1
             self._evaluate(name, window, notify)
+        if monitor.labels is not None:
+            self._label_passes(name)
 
-    def _evaluate(self, name: str, window, notify: bool) -> None:
+    def _label_passes(self, name: str) -> None:
+        """Windows whose labels are now due are evaluated again, with their model quality."""
         try:
-            future = self.pool.submit(name, window.start, window.end, notify)
+            with self.store.session() as session:
+                due = labels_due(session, monitor=name, now=self.clock())
+        except Exception as error:
+            log.error("schedule.store_unavailable", monitor=name, error=redaction.redact(str(error)))
+            return
+        if due:
+            log.info("labels.due", monitor=name, windows=len(due), oldest=iso(due[0].end))
+        for index, window in enumerate(due):
+            if self.stopping.is_set():
+                return
+            self._evaluate(name, window, notify=index == len(due) - 1, force=True)
+
+    def _evaluate(self, name: str, window, notify: bool, force: bool = False) -> None:
+        try:
+            future = self.pool.submit(name, window.start, window.end, notify, force)
         except RuntimeError:  # the pool is shutting down (stop, or a reload swapped it)
             return
         with self._inflight_lock:

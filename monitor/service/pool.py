@@ -69,13 +69,13 @@ def _init_worker(config_text: str, config_file: str, owner: str, log_format: str
     _runner = Runner(config, Store(config.service.store_url), owner=owner)
 
 
-def _evaluate(monitor_name: str, start: datetime, end: datetime, notify: bool) -> RunSummary:
+def _evaluate(monitor_name: str, start: datetime, end: datetime, notify: bool, force: bool = False) -> RunSummary:
     from monitor.figures import as_mapping
     from monitor.windows import Window
 
     assert _runner is not None, "worker not initialised"
     monitor = _runner.config.monitor(monitor_name)
-    result = _runner.run(monitor, Window(start, end), notify=notify)
+    result = _runner.run(monitor, Window(start, end), notify=notify, force=force)
     rows = as_mapping(result.metrics).get(("rows", ""))
     return RunSummary(
         monitor_name, end, result.status, result.reason, result.duration_seconds, rows, result.notifications
@@ -95,8 +95,10 @@ class EvaluationPool:
             max_tasks_per_child=RUNS_PER_WORKER,
         )
 
-    def submit(self, monitor: str, start: datetime, end: datetime, notify: bool) -> Future[RunSummary]:
-        return self._executor.submit(_evaluate, monitor, start, end, notify)
+    def submit(
+        self, monitor: str, start: datetime, end: datetime, notify: bool, force: bool = False
+    ) -> Future[RunSummary]:
+        return self._executor.submit(_evaluate, monitor, start, end, notify, force)
 
     def shutdown(self, *, wait: bool) -> None:
         self._executor.shutdown(wait=wait, cancel_futures=True)

@@ -46,6 +46,8 @@ class MonitorInputs:
         self.reference_source = (
             Source(source_url, table=reference_table) if reference_table is not None else self.source
         )
+        labels = monitor.labels
+        self.labels_source = Source(source_url, table=labels.table) if labels is not None else None
         self._roles: ColumnRoles | None = None
         self._reference_key: tuple[object, ...] | None = None
         self._reference: ReferenceRead | None = None
@@ -65,21 +67,54 @@ class MonitorInputs:
                         f"(columns: {', '.join(available)}); list numerical_features and "
                         "categorical_features"
                     )
-            _check_columns(roles, self.monitor, available, self.source.label, include_timestamp=True)
+            read = self._read_columns(roles)
+            _check_columns(read, roles, self.monitor, available, self.source.label, include_timestamp=True)
             if self.reference_source is not self.source:
                 _check_columns(
+                    read,
                     roles,
                     self.monitor,
                     self.reference_source.columns(),
                     self.reference_source.label,
                     include_timestamp=False,
                 )
+            if self.labels_source is not None and self.monitor.labels is not None:
+                labels = self.monitor.labels
+                present = self.labels_source.columns()
+                for column, role in ((labels.key, "labels.key"), (labels.column, "labels.column")):
+                    if column not in present:
+                        raise DataError(
+                            f'column "{column}" ({role}) is not in {self.labels_source.label} (it has: '
+                            f"{', '.join(present[:30])}); fix the monitor's labels or the table"
+                        )
             self._roles = roles
         return self._roles
 
-    def read_current(self, window: Window) -> ReadResult:
+    def _read_columns(self, roles: ColumnRoles) -> list[str]:
+        """The prediction table's columns a run reads: with joined labels, the key instead of the target."""
+        labels = self.monitor.labels
+        if labels is None:
+            return list(roles.columns)
+        return [*(c for c in roles.columns if c != roles.target), labels.key]
+
+    def _with_labels(self, result: ReadResult, *, fetch: bool) -> ReadResult:
+        """Adds the target column from the labels table (all missing when `fetch` is false: not due yet)."""
+        labels = self.monitor.labels
+        if labels is None or self.labels_source is None:
+            return result
+        frame = result.frame
+        keys = frame[labels.key]
+        if fetch:
+            found = self.labels_source.lookup(labels.key, labels.column, keys.dropna().unique().tolist())
+            frame = frame.assign(**{labels.column: keys.map(found)})
+        else:
+            frame = frame.assign(**{labels.column: pd.Series([None] * len(frame), dtype=object)})
+        return ReadResult(frame.drop(columns=[labels.key]), result.rows_total, result.seed)
+
+    def read_current(self, window: Window, *, with_labels: bool = True) -> ReadResult:
         seed = sampling.seed_for(self.monitor.name, window.start, window.end)
-        return self.source.read(self.roles().columns, window, max_rows=self.monitor.max_rows, seed=seed)
+        result = self.source.read(self._read_columns(self.roles()), window, max_rows=self.monitor.max_rows, seed=seed)
+        return self._with_labels(result, fetch=with_labels)
 
     def read_reference(self, window: Window, *, with_timestamps: bool = False) -> ReferenceRead:
         """The reference for `window`; `with_timestamps` adds its rows' times (UTC), when the source has them."""
@@ -89,13 +124,15 @@ class MonitorInputs:
         )
         timestamp = self.monitor.timestamp_column
         timed = with_timestamps and timestamp in self.reference_source.columns()
-        columns = [*self.roles().columns, *([timestamp] if timed else [])]
+        columns = [*self._read_columns(self.roles()), *([timestamp] if timed else [])]
         key = (bounds, tuple(columns), self.monitor.max_rows, reference.table)
         with self._lock:
             if self._reference is not None and self._reference_key == key:
                 return self._reference
         seed = sampling.seed_for(self.monitor.name, bounds.start if bounds else None, bounds.end if bounds else None)
-        result = self.reference_source.read(columns, bounds, max_rows=self.monitor.max_rows, seed=seed)
+        result = self._with_labels(
+            self.reference_source.read(columns, bounds, max_rows=self.monitor.max_rows, seed=seed), fetch=True
+        )
         times = None
         if timed:
             times = to_utc(result.frame[timestamp], self.reference_source.timestamp_encoding())
@@ -107,10 +144,17 @@ class MonitorInputs:
 
 
 def _check_columns(
-    roles: ColumnRoles, monitor: MonitorConfig, available: list[str], label: str, *, include_timestamp: bool
+    read: list[str],
+    roles: ColumnRoles,
+    monitor: MonitorConfig,
+    available: list[str],
+    label: str,
+    *,
+    include_timestamp: bool,
 ) -> None:
     present = set(available)
-    wanted = [(column, roles.role_of(column)) for column in roles.columns]
+    key = monitor.labels.key if monitor.labels else None
+    wanted = [(column, "labels.key" if column == key else roles.role_of(column)) for column in read]
     if include_timestamp:
         wanted.insert(0, (monitor.timestamp_column, "timestamp_column"))
     for column, role in wanted:

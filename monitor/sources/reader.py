@@ -134,6 +134,21 @@ class Source:
             frame = self._sampled_while_streaming(columns, window, fraction, seed)
         return ReadResult(sampling.trim(frame, max_rows, seed), total, seed)
 
+    def lookup(self, key: str, value: str, keys: Sequence[Any], batch: int = 5000) -> dict[Any, Any]:
+        """{key: value} for the given keys (one label per key: the first found), in batches of IN (...)."""
+        found: dict[Any, Any] = {}
+        with self._connect() as connection:
+            for start in range(0, len(keys), batch):
+                chunk = keys[start : start + batch]
+                statement = (
+                    sa.select(sa.column(key), sa.column(value))
+                    .select_from(self._from())
+                    .where(sa.column(key).in_(chunk))
+                )
+                for k, v in self._execute(connection, statement):
+                    found.setdefault(k, v)
+        return found
+
     def _fetch(
         self,
         columns: Sequence[str],

@@ -31,6 +31,7 @@ class Run(Base):
     __table_args__ = (
         UniqueConstraint("monitor", "window_end"),
         Index(None, "monitor", "status", "window_end"),
+        Index(None, "monitor", "labels_due_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -52,6 +53,9 @@ class Run(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Late labels: model quality is due at window end + delay (then computed, at labels_at).
+    labels_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    labels_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class MetricValue(Base):

@@ -172,6 +172,8 @@ class RunOutcome:
     duration_seconds: float | None = None
     report_path: str | None = None
     report_error: str | None = None
+    labels_due_at: datetime | None = None  # model quality still to come (late labels)
+    labels_at: datetime | None = None  # model quality computed, with the labels then arrived
 
 
 def finish_run(
@@ -194,6 +196,8 @@ def finish_run(
     run.duration_seconds = outcome.duration_seconds
     run.report_path = outcome.report_path
     run.report_error = outcome.report_error
+    run.labels_due_at = outcome.labels_due_at
+    run.labels_at = outcome.labels_at
     run.finished_at = now
     run.heartbeat_at = now
     session.execute(delete(MetricValue).where(MetricValue.run_id == run_id))
@@ -263,3 +267,20 @@ def expire_abandoned(session: Session, *, now: datetime, stale_after: timedelta 
             expired += 1
     session.commit()
     return expired
+
+
+def labels_due(session: Session, *, monitor: str, now: datetime, limit: int = 100) -> list[Window]:
+    """Windows evaluated before their labels were due, whose labels are due now (oldest first)."""
+    rows = session.execute(
+        select(Run.window_start, Run.window_end)
+        .where(
+            Run.monitor == monitor,
+            Run.status == "ok",
+            Run.labels_due_at.is_not(None),
+            Run.labels_due_at <= now,
+            Run.labels_at.is_(None),
+        )
+        .order_by(Run.window_end)
+        .limit(limit)
+    ).all()
+    return [Window(start, end) for start, end in rows]

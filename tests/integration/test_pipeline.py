@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from monitor.config.schema import LabelsConfig
 from monitor.runner import Runner
 from monitor.store import Store
 from monitor.store.history import figures, recent_runs
@@ -294,3 +295,52 @@ def test_a_rule_relative_to_the_reference_fires_on_a_quality_drop_only(tmp_path,
         alert = session.scalars(sa.select(Alert).where(Alert.rule == "accuracy off")).one()
     assert alert.state == "firing" and alert.op == "outside_reference"
     assert alert.threshold == pytest.approx(mean - 3 * std, rel=0.05), "the lower edge of the reference range"
+
+
+def test_late_labels_are_joined_by_key_and_quality_comes_back_when_due(tmp_path, database_url):
+    from monitor.store.runs import labels_due
+
+    frame = predictions(300, hours=30).drop(columns=["label"]).assign(prediction_id=lambda f: range(len(f)))
+    truth = predictions(300, hours=30)["label"]
+    labelled = np.random.default_rng(2).random(len(frame)) < 0.8
+    outcomes = pd.DataFrame({"prediction_id": frame["prediction_id"][labelled], "outcome": truth[labelled]})
+    write_table(database_url, "predictions", frame, timestamps="naive")
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        outcomes.to_sql("outcomes", connection, index=False, if_exists="replace")
+    engine.dispose()
+    text_config = monitor_config(tmp_path, database_url, store_url=database_url)
+    config = text_config.model_copy(
+        update={
+            "monitors": (
+                text_config.monitors[0].model_copy(
+                    update={
+                        "target_column": None,
+                        "labels": LabelsConfig(
+                            table="outcomes", key="prediction_id", column="outcome", delay=timedelta(days=1)
+                        ),
+                    }
+                ),
+            )
+        }
+    )
+    window = Window(T0 + timedelta(hours=29), T0 + timedelta(hours=30))
+    store = Store(database_url)
+    store.ensure_schema()
+    early = Runner(config, store, owner="early", clock=lambda: window.end + timedelta(hours=1))
+    first = early.run(config.monitors[0], window)
+    assert first.status == "ok" and "model quality when the labels are due" in first.reason
+    assert ("accuracy", "") not in values_of(first) and ("drift.share", "") in values_of(first)
+    with store.session() as session:
+        assert labels_due(session, monitor="credit", now=window.end + timedelta(hours=2)) == []
+        assert labels_due(session, monitor="credit", now=window.end + timedelta(days=1, minutes=1)) == [window]
+    later = Runner(config, store, owner="later", clock=lambda: window.end + timedelta(days=1, minutes=1))
+    second = later.run(config.monitors[0], window, force=True)
+    values = values_of(second)
+    assert second.status == "ok" and values[("labels.coverage", "")] == pytest.approx(0.8, abs=0.05)
+    assert 0.5 < values[("accuracy", "")] < 1.0 and values[("roc_auc", "")] > 0.6
+    assert values[("drift.share", "")] == values_of(first)[("drift.share", "")], "the same window, the same drift"
+    with store.session() as session:
+        run = recent_runs(session, "credit")[0]
+        assert run.labels_at is not None and labels_due(session, monitor="credit", now=run.labels_at) == []
+    store.dispose()

@@ -245,3 +245,16 @@ def test_the_committed_demo_config_is_what_demo_writes():
 )
 def test_drift_settings_are_validated(addition, expected):
     assert expected in error_of(VALID.replace('window = "1h"', f'window = "1h"\n{addition}', 1))
+
+
+def test_late_labels_in_another_table():
+    text = VALID.replace(
+        'target_column = "label"', 'labels = { table = "outcomes", key = "id", column = "label", delay = "2d" }'
+    )
+    monitor = parse(text).monitors[0]
+    assert monitor.labels.delay == timedelta(days=2) and monitor.target == "label" and monitor.target_column is None
+    both = VALID.replace(
+        'target_column = "label"', 'target_column = "label"\nlabels = { table = "o", key = "id", column = "y" }'
+    )
+    assert "not both" in error_of(both)
+    assert 'unknown key "dely"' in error_of(text.replace("delay", "dely"))
