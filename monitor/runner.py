@@ -22,17 +22,10 @@ from alerts.notices import TopColumn
 from alerts.pipeline import RunFacts, process_run, rules_for
 from monitor import redaction
 from monitor.config import Config, MonitorConfig
-from monitor.drift.detect import ReferenceProfile, detect
-from monitor.drift.settings import drift_settings
 from monitor.errors import DriftHoundError
-from monitor.evaluation.baselines import baselines, reference_windows, wanted_baselines
-from monitor.evaluation.categories import new_category_counts
-from monitor.evaluation.prepare import Prepared, prepare
-from monitor.evaluation.roles import ColumnRoles
+from monitor.evaluation.window import evaluate_window
 from monitor.figures import MetricRow, as_mapping, drifted_columns
-from monitor.reports import write_report
-from monitor.sources.inputs import MonitorInputs, ReferenceRead
-from monitor.sources.sampling import seed_for
+from monitor.sources.inputs import MonitorInputs
 from monitor.store import Store
 from monitor.store.runs import (
     HEARTBEAT_EVERY,
@@ -43,7 +36,7 @@ from monitor.store.runs import (
     finish_run,
     heartbeat,
 )
-from monitor.times import iso, span, utc_now
+from monitor.times import iso, utc_now
 from monitor.windows import Window
 
 log = structlog.get_logger("drifthound.run")
@@ -130,7 +123,9 @@ class Runner:
 
     def _evaluate(self, monitor: MonitorConfig, window: Window, run_id: int, started: float, notify: bool) -> RunResult:
         try:
-            outcome, metrics = self._compute(monitor, window, started)
+            outcome, metrics = evaluate_window(
+                monitor, self.inputs(monitor), window, now=self.clock(), reports_dir=self.config.service.reports_dir
+            )
         except DriftHoundError as error:
             self.forget_inputs(monitor.name)
             outcome, metrics = RunOutcome("failed", redaction.redact(str(error))), []
@@ -223,41 +218,6 @@ class Runner:
             f"{self.config.service.base_url}/reports/",
         )
 
-    def _reference_artefacts(
-        self, monitor: MonitorConfig, reference: ReferenceRead, roles: ColumnRoles, prediction_kind: str | None
-    ) -> tuple[Prepared, ReferenceProfile]:
-        """The prepared reference and its drift profile (thresholds learnt on it), made once per reference."""
-        key = f"{roles}|{prediction_kind}"
-        cached = reference.derived.get(key)
-        if cached is None:
-            prepared = prepare(reference.result.frame, roles)
-            bounds = reference.bounds
-            seed = seed_for(monitor.name, bounds.start if bounds else None, bounds.end if bounds else None)
-            cached = (prepared, ReferenceProfile(prepared.frame, roles.drift_kinds(prediction_kind), seed=seed))
-            reference.derived[key] = cached
-        return cached  # type: ignore[return-value]
-
-    def _baselines(
-        self,
-        monitor: MonitorConfig,
-        reference: ReferenceRead,
-        prepared: Prepared,
-        roles: ColumnRoles,
-        prediction_kind: str | None,
-        wanted: list[tuple[str, str]],
-        current_rows: int,
-    ) -> list[MetricRow]:
-        """The reference ranges of the figures relative rules watch, computed once per reference."""
-        key = f"baselines|{wanted}|{prediction_kind}"
-        cached = reference.derived.get(key)
-        if cached is None:
-            windows = reference_windows(prepared.frame, reference.timestamps, monitor.window, current_rows)
-            read = reference.result
-            scale = read.rows_total / len(read.frame) if len(read.frame) else 1.0
-            cached = baselines(windows, wanted, roles, prediction_kind, rows_scale=scale)
-            reference.derived[key] = cached
-        return list(cached)  # type: ignore[arg-type]
-
     def _failure_count(self, session, monitor: MonitorConfig, window: Window, outcome: RunOutcome) -> list[MetricRow]:
         if outcome.status == "skipped":
             return []
@@ -266,86 +226,6 @@ class Runner:
         before = consecutive_failures_before(session, monitor=monitor.name, window_end=window.end)
         return [MetricRow("monitor.failed_runs", "", float(before + 1))]
 
-    def _compute(self, monitor: MonitorConfig, window: Window, started: float) -> tuple[RunOutcome, list[MetricRow]]:
-        inputs = self.inputs(monitor)
-        roles = inputs.roles()
-        labels = monitor.labels
-        now = self.clock()
-        labels_ready = labels is None or now >= window.end + labels.delay
-        current = inputs.read_current(window, with_labels=labels_ready)
-        rows = len(current.frame)
-        base: dict[str, object] = {"rows": rows, "rows_total": current.rows_total, "sample_seed": current.seed}
-        if labels is not None:
-            base |= {"labels_at": now} if labels_ready else {"labels_due_at": window.end + labels.delay}
-        if not labels_ready:  # model quality comes back at window end + delay (see labels_due)
-            roles = replace(roles, target=None, task=None)
-        if rows < monitor.min_rows:
-            reason = f"{rows} rows in the window, fewer than min_rows = {monitor.min_rows}"
-            return RunOutcome("skipped", reason, **base), []
-        wanted = wanted_baselines(monitor.rules, roles)
-        reference = inputs.read_reference(window, with_timestamps=bool(wanted))
-        ref_rows = len(reference.result.frame)
-        base |= {"reference_rows": ref_rows, "reference_rows_total": reference.result.rows_total}
-        if ref_rows < monitor.min_rows:
-            reason = (
-                f"{ref_rows} rows in the reference ({reference.describe(monitor.reference.table)}), "
-                f"fewer than min_rows = {monitor.min_rows}"
-            )
-            return RunOutcome("skipped", reason, **base), []
-        prepared_current = prepare(current.frame, roles)
-        prepared_reference, profile = self._reference_artefacts(
-            monitor, reference, roles, prepared_current.prediction_kind
-        )
-        drift = detect(
-            prepared_current.frame,
-            profile,
-            roles.drift_columns,
-            drift_settings(monitor),
-            reference=prepared_reference.frame,
-        )
-
-        from monitor.evaluation.report import ReportContext, evaluate
-
-        context = ReportContext(
-            monitor=monitor.name,
-            window=span(window.start, window.end),
-            reference=reference.describe(monitor.reference.table),
-            rows=rows,
-            rows_total=current.rows_total,
-            reference_rows=ref_rows,
-            reference_rows_total=reference.result.rows_total,
-            sample_seed=current.seed,
-            drift_share=_drift_share_threshold(monitor),
-        )
-        evaluation = evaluate(prepared_current, prepared_reference, roles, context, drift, min_labelled_rows=1)
-        metrics = [
-            MetricRow("rows", "", float(rows)),
-            MetricRow("reference_rows", "", float(ref_rows)),
-            *evaluation.metrics,
-            *new_category_counts(prepared_current.frame, prepared_reference.frame, roles.categorical),
-        ]
-        if wanted:
-            metrics += self._baselines(
-                monitor, reference, prepared_reference, roles, prepared_current.prediction_kind, wanted, rows
-            )
-        report_path = report_error = None
-        try:
-            report_path = write_report(
-                self.config.service.reports_dir, monitor.name, window.end, evaluation.html, evaluation.snapshot
-            )
-        except OSError as error:
-            report_error = redaction.redact(
-                f"cannot write the report under {self.config.service.reports_dir}: "
-                f"{error.strerror or error}; check that the folder exists and is "
-                "writable by DriftHound"
-            )
-            log.error("report.failed", monitor=monitor.name, window_end=iso(window.end), error=report_error)
-        notes = list(evaluation.notes)
-        if labels is not None and not labels_ready:
-            notes.append(f"model quality when the labels are due, at {iso(window.end + labels.delay)}")
-        reason = "; ".join(notes) or None
-        return RunOutcome("ok", reason, report_path=report_path, report_error=report_error, **base), metrics
-
 
 def _short(error: Exception) -> str:
     """One line about an error: a database's own message, not SQLAlchemy's statement and parameters."""
@@ -353,11 +233,6 @@ def _short(error: Exception) -> str:
     text = str(original if original is not None else error).strip()
     line = text.splitlines()[0] if text else ""
     return f"{error.__class__.__name__}: {line}"[:300]
-
-
-def _drift_share_threshold(monitor: MonitorConfig) -> float:
-    thresholds = [rule.above for rule in monitor.rules if rule.metric == "drift.share" and rule.above is not None]
-    return min(thresholds) if thresholds else 0.5
 
 
 def _with_duration(outcome: RunOutcome, seconds: float) -> RunOutcome:

@@ -177,7 +177,10 @@ class ColumnDriftConfig(Strict):
     drift_threshold: float | None = Field(default=None, gt=0)
     drift_min_effect: float | None = Field(default=None, ge=0)
 
-    _method = field_validator("drift_method")(classmethod(lambda cls, v: _drift_method(v)))
+    @field_validator("drift_method")
+    @classmethod
+    def _known_method(cls, value: str | None) -> str | None:
+        return _drift_method(value)
 
 
 class LabelsConfig(Strict):
@@ -216,7 +219,10 @@ class MonitorConfig(Strict):
     drift_min_effect_categorical: float = Field(default=0.03, ge=0, le=1)
     columns: dict[str, ColumnDriftConfig] = Field(default_factory=dict)
 
-    _method = field_validator("drift_method")(classmethod(lambda cls, v: _drift_method(v)))
+    @field_validator("drift_method")
+    @classmethod
+    def _known_method(cls, value: str | None) -> str | None:
+        return _drift_method(value)
 
     @field_validator("name")
     @classmethod
