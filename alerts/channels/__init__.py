@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from alerts.channels.base import Channel
@@ -10,8 +11,12 @@ from alerts.channels.http import AlertmanagerChannel, SlackChannel, WebhookChann
 from alerts.channels.log import LogChannel
 
 
-def build_channels(configs: Mapping[str, Any]) -> dict[str, Channel]:
-    """Channels from the [channels.*] configuration (already validated)."""
+def build_channels(configs: Mapping[str, Any], repeat_interval: timedelta = timedelta(hours=4)) -> dict[str, Channel]:
+    """Channels from the [channels.*] configuration (already validated).
+
+    An alert pushed to Alertmanager stays valid for three repeat intervals (at least an hour):
+    DriftHound re-posts it at every repeat while it fires, so it never lapses meanwhile.
+    """
     channels: dict[str, Channel] = {}
     for name, config in configs.items():
         if config.type == "slack":
@@ -21,7 +26,12 @@ def build_channels(configs: Mapping[str, Any]) -> dict[str, Channel]:
                 name, config.url, secret=config.secret, headers=config.headers, timeout=config.timeout.total_seconds()
             )
         elif config.type == "alertmanager":
-            channels[name] = AlertmanagerChannel(name, config.url, timeout=config.timeout.total_seconds())
+            channels[name] = AlertmanagerChannel(
+                name,
+                config.url,
+                timeout=config.timeout.total_seconds(),
+                validity=max(timedelta(hours=1), 3 * repeat_interval),
+            )
         else:
             channels[name] = LogChannel(name)
     return channels

@@ -69,11 +69,14 @@ class AlertmanagerChannel(_HttpChannel):
     """Pushes alerts to Alertmanager's API; its own grouping, silences and routing then apply."""
 
     type = "alertmanager"
-    # Alertmanager resolves an alert by itself when endsAt passes; firing alerts are re-posted before that.
-    FIRING_VALIDITY = timedelta(hours=12)
+
+    def __init__(self, name: str, url: str, *, timeout: float, validity: timedelta = timedelta(hours=12)) -> None:
+        super().__init__(name, url, timeout=timeout)
+        # Alertmanager resolves an alert by itself when endsAt passes; firing alerts are re-posted before that.
+        self.validity = validity
 
     def send(self, notification: Notification, delivery_id: str, *, now: datetime) -> Answer:
-        body = json.dumps(alertmanager_alerts(notification, now=now, validity=self.FIRING_VALIDITY)).encode()
+        body = json.dumps(alertmanager_alerts(notification, now=now, validity=self.validity)).encode()
         return self._post(body, {}, now=now, url=self.url.rstrip("/") + "/api/v2/alerts")
 
 

@@ -68,7 +68,9 @@ def deliver_queued(context: Context, owner: str, out: TextIO, wait: float = DELI
     from alerts.channels import build_channels
     from alerts.delivery import Deliverer
 
-    deliverer = Deliverer(context.store, build_channels(context.config.channels), owner=owner)
+    deliverer = Deliverer(
+        context.store, build_channels(context.config.channels, context.config.alerting.repeat_interval), owner=owner
+    )
     try:
         if deliverer.pending() == 0:
             return

@@ -81,7 +81,12 @@ class Daemon:
             executors={"default": JobThreads(max(4, min(32, len(self.config.monitors) + 2)))},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
         )
-        self.deliverer = Deliverer(self.store, build_channels(self.config.channels), owner=self.owner, clock=clock)
+        self.deliverer = Deliverer(
+            self.store,
+            build_channels(self.config.channels, self.config.alerting.repeat_interval),
+            owner=self.owner,
+            clock=clock,
+        )
         self._delivery_wake = threading.Event()
         self._delivery_thread = threading.Thread(target=self._deliver_loop, name="delivery", daemon=True)
         self._watchdog_thread = threading.Thread(target=self._watchdog_loop, name="watchdog", daemon=True)
@@ -164,7 +169,7 @@ class Daemon:
         self.config_text, self.config = text, config
         self.pool = self._new_pool()
         old_pool.shutdown(wait=False)
-        self.deliverer.replace_channels(build_channels(config.channels))
+        self.deliverer.replace_channels(build_channels(config.channels, config.alerting.repeat_interval))
         for channel in old_channels.values():
             channel.close()
         self._install_jobs()

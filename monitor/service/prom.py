@@ -16,6 +16,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from monitor.service.prom_figures import LatestFigures
 from monitor.store import Store
 from monitor.store.models import Run
 
@@ -45,6 +46,7 @@ class DaemonMetrics:
             "drifthound_rows_read", "Rows of current windows read by this process.", ["monitor"], registry=self.registry
         )
         self.registry.register(_StoreCollector(store, config_getter, clock))
+        self.registry.register(LatestFigures(store, config_getter))  # type: ignore[arg-type]
 
     def observe(self, monitor: str, status: str, duration_seconds: float, rows: float | None) -> None:
         self.runs.labels(monitor, status).inc()
