@@ -18,10 +18,12 @@ import pandas as pd
 from monitor.drift import calibration
 from monitor.drift.methods import P_VALUE_METHODS
 from monitor.drift.statistics import (
+    counts,
     js_distance,
     normed_wasserstein,
-    shares,
-    tail_moves,
+    shares_of,
+    sorted_wasserstein,
+    tail_means,
     total_variation,
 )
 
@@ -91,10 +93,11 @@ class ReferenceProfile:
         for column, kind in kinds.items():
             values = reference[column].dropna()
             if kind == "numerical":
-                numbers = values.to_numpy(dtype=float)
-                if len(np.unique(numbers)) > DISCRETE_LEVELS and float(numbers.std()) > 0:
+                numbers = np.sort(values.to_numpy(dtype=float))
+                levels = 1 + int(np.count_nonzero(np.diff(numbers))) if len(numbers) else 0
+                if levels > DISCRETE_LEVELS and float(numbers.std()) > 0:
                     low, high = clip_bounds(numbers)
-                    ordered = np.sort(np.clip(numbers, low, high))
+                    ordered = np.clip(numbers, low, high)  # clipping keeps the order
                     self._profiles[column] = _Profile(
                         "numerical",
                         "numerical",
@@ -105,12 +108,13 @@ class ReferenceProfile:
                     )
                     continue
                 values = pd.Series(numbers)
-            categories = sorted(values.unique().tolist(), key=str)
+            counted = counts(values)
+            categories = sorted(counted, key=str)
             self._profiles[column] = _Profile(
                 "categorical",
                 kind,
                 categories=categories,
-                shares=shares(values.to_numpy(), categories),
+                shares=shares_of(counted, categories),
                 rows=len(values),
             )
 
@@ -178,10 +182,10 @@ def _calibrated(column: str, values: pd.Series, profile: ReferenceProfile, alpha
     p = profile.profile(column)
     rows = len(values)
     if p.kind == "numerical":
-        numbers = np.clip(values.to_numpy(dtype=float), *p.clip)
+        numbers = np.sort(np.clip(values.to_numpy(dtype=float), *p.clip))  # the window's one sort
         null_w, null_t = profile.numerical_nulls(column, rows)
-        wasserstein = normed_wasserstein(numbers, p.sorted_values, p.std)
-        moves = tail_moves(numbers, null_t.reference_tails, null_t.shares)
+        wasserstein = sorted_wasserstein(numbers, p.sorted_values) / p.std
+        moves = tail_means(numbers, null_t.shares) - null_t.reference_tails
         z = np.abs(moves) / null_t.spread_at(rows)
         worst = int(z.argmax())
         # (method, score, threshold, effect in std units)
@@ -203,11 +207,11 @@ def _calibrated(column: str, values: pd.Series, profile: ReferenceProfile, alpha
 
 def _aligned_shares(values: pd.Series, p: _Profile) -> tuple[np.ndarray, np.ndarray]:
     """Current and reference shares over the reference's categories plus any new ones (share 0 before)."""
-    current = values.to_numpy(dtype=float) if p.declared == "numerical" else values.to_numpy(dtype=object)
+    current = counts(values.astype(float) if p.declared == "numerical" else values)
     known = set(p.categories)
-    categories = [*p.categories, *sorted({v for v in current if v not in known}, key=str)]
+    categories = [*p.categories, *sorted((v for v in current if v not in known), key=str)]
     reference = np.concatenate([p.shares, np.zeros(len(categories) - len(p.categories))])
-    return shares(current, categories), reference
+    return shares_of(current, categories), reference
 
 
 def _label(method: str, kind: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import wasserstein_distance
 
@@ -20,7 +21,22 @@ TAIL_SHARES = (0.05, 0.01)
 
 
 def normed_wasserstein(current: np.ndarray, reference: np.ndarray, reference_std: float) -> float:
+    """scipy's Wasserstein distance / the reference std: the reference implementation (any order)."""
     return float(wasserstein_distance(current, reference) / reference_std)
+
+
+def sorted_wasserstein(current_sorted: np.ndarray, reference_sorted: np.ndarray) -> float:
+    """The Wasserstein distance of two sorted samples, as scipy computes it (the integral of |U - V| over
+    the merged values) without sorting either again: a stable sort of two sorted runs is a linear merge,
+    and each CDF is the running count of its own sample's values."""
+    both = np.concatenate([current_sorted, reference_sorted])
+    merged_order = np.argsort(both, kind="stable")
+    n, m = len(current_sorted), len(reference_sorted)
+    merged = both[merged_order]
+    from_current = merged_order < n
+    current_cdf = np.cumsum(from_current)[:-1] / n
+    reference_cdf = np.cumsum(~from_current)[:-1] / m
+    return float(np.sum(np.multiply(np.abs(current_cdf - reference_cdf), np.diff(merged))))
 
 
 # A tail mean of fewer values is too noisy (and too far from normal) to be worth testing.
@@ -43,19 +59,16 @@ def tail_means(sorted_values: np.ndarray, shares: tuple[float, ...] = TAIL_SHARE
     return np.array(means)
 
 
-def tail_moves(current: np.ndarray, reference_tails: np.ndarray, shares: tuple[float, ...]) -> np.ndarray:
-    """How far each tail's mean moved, in the column's units (`reference_tails` for the same shares)."""
-    return tail_means(np.sort(current), shares) - reference_tails
+def counts(values: Sequence[object] | np.ndarray | pd.Series) -> dict[object, int]:
+    """How often each value occurs (hash-counted: no sort of the values)."""
+    return pd.Series(values, copy=False).value_counts(sort=False, dropna=True).to_dict()
 
 
-def shares(values: Sequence[object] | np.ndarray, categories: Sequence[object]) -> np.ndarray:
-    """The share of each category (in `categories` order) among `values`."""
-    index = {category: i for i, category in enumerate(categories)}
-    counts = np.zeros(len(categories))
-    for value, count in zip(*np.unique(np.asarray(values, dtype=object), return_counts=True), strict=True):
-        counts[index[value]] += count
-    total = counts.sum()
-    return counts / total if total else counts
+def shares_of(counted: dict[object, int], categories: Sequence[object]) -> np.ndarray:
+    """The share of each category (in `categories` order), from counts."""
+    found = np.array([counted.get(category, 0) for category in categories], dtype=float)
+    total = found.sum()
+    return found / total if total else found
 
 
 def js_distance(current_shares: np.ndarray, reference_shares: np.ndarray) -> float:

@@ -1,5 +1,5 @@
-"""Running Evidently on one window: the data report (drift and data quality, all rows) and the
-model-quality report (rows whose label has arrived), combined into one HTML page.
+"""One window's figures and its report: drift and data quality (all rows), computed once by DriftHound,
+and model quality (rows whose label has arrived) from Evidently, in one HTML page drawn by Evidently.
 
 Evidently is imported here, lazily: it takes seconds, and the CLI's other commands
 must stay fast.
@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from monitor.drift.detect import ColumnDrift
+from monitor.drift.detect import ColumnDrift, ReferenceProfile
+from monitor.evaluation.data_quality import QualityBaseline, data_quality_rows
 from monitor.evaluation.flatten import drift_rows, flatten
 from monitor.evaluation.prepare import Prepared
+from monitor.evaluation.report_widgets import drift_section, quality_section
 from monitor.evaluation.roles import ColumnRoles
-from monitor.evaluation.verdicts import showing, stat_test_name
 from monitor.figures import MetricRow
 
 
@@ -53,19 +54,24 @@ def evaluate(
     roles: ColumnRoles,
     context: ReportContext,
     drift: Sequence[ColumnDrift],
+    profile: ReferenceProfile,
+    baseline: QualityBaseline,
     *,
     min_labelled_rows: int = 1,
 ) -> Evaluation:
-    """Figures and the report; the drift verdicts are DriftHound's (`drift`), which the report shows."""
-    verdicts = {d.column: d for d in drift}
-    with showing(drift):
-        data_snapshot = _run(
-            _data_metrics(roles, reference.frame, context.drift_share, verdicts), current, reference, roles
-        )
-    snapshots = {"data": data_snapshot}
-    metrics = [*drift_rows(drift, roles), *flatten(data_snapshot.dict())]
+    """Figures and the report. Drift (`drift`, DriftHound's verdicts) and data quality are computed once by
+    DriftHound and shown with Evidently's widgets; model quality is Evidently's, on the labelled rows."""
+    quality_figures = data_quality_rows(current.frame, baseline, roles)
+    metrics = [*drift_rows(drift, roles), *quality_figures]
+    widgets = [
+        *drift_section(drift, profile, current.frame, roles, context.drift_share),
+        *quality_section(quality_figures, roles),
+    ]
+    snapshot: dict[str, Any] = {
+        "drift": [asdict(d) for d in drift],
+        "data_quality": [{"metric": f.metric, "column": f.column, "value": f.value} for f in quality_figures],
+    }
     notes: list[str] = []
-    quality_snapshot = None
     if roles.target is not None:
         labelled_current = _labelled(current, roles)
         labelled_reference = _labelled(reference, roles)
@@ -75,25 +81,22 @@ def evaluate(
         if problem:
             notes.append(problem)
         else:
-            with showing(drift):
-                quality_snapshot = _run(
-                    _quality_metrics(roles, current.prediction_kind, labelled_current.frame, verdicts),
-                    labelled_current,
-                    labelled_reference,
-                    roles,
-                )
-            snapshots["quality"] = quality_snapshot
-            metrics.extend(flatten(quality_snapshot.dict()))
-    return Evaluation(
-        metrics,
-        _html(context, data_snapshot, quality_snapshot, notes),
-        {name: snap.dict() for name, snap in snapshots.items()},
-        notes,
-    )
+            quality = _run(
+                _quality_metrics(roles, current.prediction_kind, labelled_current.frame),
+                labelled_current,
+                labelled_reference,
+                roles,
+            )
+            snapshot["quality"] = quality.dict()
+            metrics.extend(flatten(snapshot["quality"]))
+            widgets.append(_model_quality_group(quality))
+    return Evaluation(metrics, _html(context, widgets, notes), snapshot, notes)
 
 
 def _labelled(prepared: Prepared, roles: ColumnRoles) -> Prepared:
-    frame = prepared.frame[prepared.frame[roles.target].notna()].reset_index(drop=True)
+    """The rows whose label has arrived; only the prediction and the target (all model quality needs)."""
+    wanted = [c for c in (roles.prediction, roles.target) if c is not None]
+    frame = prepared.frame.loc[prepared.frame[roles.target].notna(), wanted].reset_index(drop=True)
     if roles.task == "binary_classification":
         frame = frame.assign(**{roles.target: frame[roles.target].astype(int)})  # type: ignore[arg-type]
     return Prepared(frame, prepared.prediction_kind)
@@ -138,53 +141,7 @@ def _definition(roles: ColumnRoles, frame: pd.DataFrame, prediction_kind: str | 
     )
 
 
-def _data_metrics(
-    roles: ColumnRoles, reference: pd.DataFrame, drift_share: float, verdicts: dict[str, ColumnDrift]
-) -> list[Any]:
-    from evidently.metrics import (
-        DatasetMissingValueCount,
-        MissingValueCount,
-        OutListValueCount,
-        OutRangeValueCount,
-        ValueDrift,
-    )
-    from evidently.presets import DataDriftPreset
-
-    metrics: list[Any] = []
-    features = [c for c in roles.features if c in verdicts and verdicts[c].detected is not None]
-    if features:
-        metrics.append(
-            DataDriftPreset(
-                columns=features,
-                drift_share=drift_share,
-                per_column_method={c: stat_test_name(verdicts[c].method) for c in features},
-                per_column_threshold={c: verdicts[c].threshold for c in features},
-            )
-        )
-    if roles.prediction and verdicts.get(roles.prediction) and verdicts[roles.prediction].detected is not None:
-        metrics.append(_value_drift(ValueDrift, verdicts[roles.prediction]))
-    metrics.append(DatasetMissingValueCount(tests=[]))
-    metrics.extend(MissingValueCount(column=c, tests=[]) for c in roles.columns if c != roles.target)
-    for column in roles.numerical:
-        values = reference[column].dropna()
-        if len(values):
-            metrics.append(
-                OutRangeValueCount(column=column, left=float(values.min()), right=float(values.max()), tests=[])
-            )
-    for column in roles.categorical:
-        known = sorted(reference[column].dropna().unique().tolist())
-        if known:
-            metrics.append(OutListValueCount(column=column, values=known, tests=[]))
-    return metrics
-
-
-def _value_drift(value_drift: Any, verdict: ColumnDrift) -> Any:
-    return value_drift(column=verdict.column, method=stat_test_name(verdict.method), threshold=verdict.threshold)
-
-
-def _quality_metrics(
-    roles: ColumnRoles, prediction_kind: str | None, labelled: pd.DataFrame, verdicts: dict[str, ColumnDrift]
-) -> list[Any]:
+def _quality_metrics(roles: ColumnRoles, prediction_kind: str | None, labelled: pd.DataFrame) -> list[Any]:
     from evidently.metrics import (
         MAE,
         MAPE,
@@ -196,11 +153,9 @@ def _quality_metrics(
         R2Score,
         Recall,
         RocAuc,
-        ValueDrift,
     )
 
-    target = verdicts.get(roles.target or "")
-    metrics: list[Any] = [_value_drift(ValueDrift, target)] if target and target.detected is not None else []
+    metrics: list[Any] = []
     if roles.task == "binary_classification":
         metrics += [Accuracy(tests=[]), Precision(tests=[]), Recall(tests=[]), F1Score(tests=[])]
         both_classes = labelled[roles.target].nunique() == 2
@@ -220,16 +175,23 @@ def _run(metrics: list[Any], current: Prepared, reference: Prepared, roles: Colu
     from evidently import Dataset, Report
 
     definition = _definition(roles, current.frame, current.prediction_kind)
-    report = Report(metrics, include_tests=True)
+    report = Report(metrics, include_tests=False)
     return report.run(
         Dataset.from_pandas(current.frame, data_definition=definition),
         Dataset.from_pandas(reference.frame, data_definition=definition),
     )
 
 
-def _html(context: ReportContext, data: Any, quality: Any | None, notes: list[str]) -> str:
+def _model_quality_group(quality: Any) -> Any:
+    from evidently.legacy.renderers.html_widgets import group_widget
+
+    widgets = list(quality.to_snapshot_model().widgets)
+    return group_widget(title="Model quality (rows whose label has arrived)", widgets=widgets)
+
+
+def _html(context: ReportContext, widgets: list[Any], notes: list[str]) -> str:
     from evidently.core.metric_types import render_widgets
-    from evidently.legacy.renderers.html_widgets import CounterData, counter, group_widget, text_widget
+    from evidently.legacy.renderers.html_widgets import CounterData, counter, text_widget
 
     sampled = (
         f"{context.rows:,} of {context.rows_total:,} (seed {context.sample_seed})"
@@ -245,17 +207,5 @@ def _html(context: ReportContext, data: Any, quality: Any | None, notes: list[st
             CounterData("reference rows", f"{context.reference_rows:,} of {context.reference_rows_total:,}"),
         ],
     )
-    data_model = data.to_snapshot_model()
-    widgets = [
-        header,
-        group_widget(title="Data drift and data quality (all rows of the window)", widgets=list(data_model.widgets)),
-    ]
-    if quality is not None:
-        widgets.append(
-            group_widget(
-                title="Model quality (rows whose label has arrived)", widgets=list(quality.to_snapshot_model().widgets)
-            )
-        )
-    for note in notes:
-        widgets.append(text_widget(title="Note", text=html.escape(note)))
-    return render_widgets(widgets + list(data_model.tests_widgets), as_iframe=False)
+    notes_widgets = [text_widget(title="Note", text=html.escape(note)) for note in notes]
+    return render_widgets([header, *widgets, *notes_widgets], as_iframe=False)

@@ -16,7 +16,7 @@ from monitor.config import MonitorConfig
 from monitor.drift.detect import ReferenceProfile, detect
 from monitor.drift.settings import drift_settings
 from monitor.evaluation.baselines import baselines, reference_windows, wanted_baselines
-from monitor.evaluation.categories import new_category_counts
+from monitor.evaluation.data_quality import QualityBaseline
 from monitor.evaluation.prepare import Prepared, prepare
 from monitor.evaluation.roles import ColumnRoles
 from monitor.figures import MetricRow
@@ -58,7 +58,11 @@ def evaluate_window(
         )
         return RunOutcome("skipped", reason, **base), []
     prepared_current = prepare(current.frame, roles)
-    prepared_reference, profile = _reference_artefacts(monitor, reference, roles, prepared_current.prediction_kind)
+    rows_total, sample_seed = current.rows_total, current.seed
+    del current  # the rows as read: evaluation needs only the prepared copy (a window's text values are large)
+    prepared_reference, profile, baseline = _reference_artefacts(
+        monitor, reference, roles, prepared_current.prediction_kind
+    )
     drift = detect(
         prepared_current.frame,
         profile,
@@ -74,18 +78,19 @@ def evaluate_window(
         window=span(window.start, window.end),
         reference=reference.describe(monitor.reference.table),
         rows=rows,
-        rows_total=current.rows_total,
+        rows_total=rows_total,
         reference_rows=ref_rows,
         reference_rows_total=reference.result.rows_total,
-        sample_seed=current.seed,
+        sample_seed=sample_seed,
         drift_share=_drift_share_threshold(monitor),
     )
-    evaluation = evaluate(prepared_current, prepared_reference, roles, context, drift, min_labelled_rows=1)
+    evaluation = evaluate(
+        prepared_current, prepared_reference, roles, context, drift, profile, baseline, min_labelled_rows=1
+    )
     metrics = [
         MetricRow("rows", "", float(rows)),
         MetricRow("reference_rows", "", float(ref_rows)),
         *evaluation.metrics,
-        *new_category_counts(prepared_current.frame, prepared_reference.frame, roles.categorical),
     ]
     if wanted:
         metrics += _baselines(
@@ -110,15 +115,17 @@ def evaluate_window(
 
 def _reference_artefacts(
     monitor: MonitorConfig, reference: ReferenceRead, roles: ColumnRoles, prediction_kind: str | None
-) -> tuple[Prepared, ReferenceProfile]:
-    """The prepared reference and its drift profile (thresholds learnt on it), made once per reference."""
+) -> tuple[Prepared, ReferenceProfile, QualityBaseline]:
+    """The prepared reference, its drift profile (sorted values, category shares, thresholds learnt on it)
+    and its ranges and categories: made once per reference, reused while it stays the same."""
     key = f"{roles}|{prediction_kind}"
     cached = reference.derived.get(key)
     if cached is None:
         prepared = prepare(reference.result.frame, roles)
         bounds = reference.bounds
         seed = seed_for(monitor.name, bounds.start if bounds else None, bounds.end if bounds else None)
-        cached = (prepared, ReferenceProfile(prepared.frame, roles.drift_kinds(prediction_kind), seed=seed))
+        profile = ReferenceProfile(prepared.frame, roles.drift_kinds(prediction_kind), seed=seed)
+        cached = (prepared, profile, QualityBaseline.learn(prepared.frame, roles))
         reference.derived[key] = cached
     return cached  # type: ignore[return-value]
 

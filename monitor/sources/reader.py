@@ -15,15 +15,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+import structlog
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from monitor.errors import SourceError
-from monitor.sources import sampling
+from monitor.sources import columnar, sampling
 from monitor.sources.connect import source_engine
 from monitor.sources.timestamps import TimestampEncoding, TimestampError, detect_encoding
 from monitor.windows import Window
 
 _STREAM_CHUNK = 50_000
+log = structlog.get_logger("drifthound.source")
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Source:
         self.query = query
         self.timestamp_column = timestamp_column
         self._engine = source_engine(url)
+        self._columnar = columnar.supports(self._engine.url)
         self._encoding: TimestampEncoding | None = None
         self._columns: list[str] | None = None
 
@@ -157,9 +160,19 @@ class Source:
         extra: Sequence[sa.ColumnElement[bool]] = (),
     ) -> pd.DataFrame:
         statement = self._select(columns, window, source, extra)
+        fallback = None
+        if self._columnar:
+            try:
+                return columnar.read(self._engine.url, statement, list(columns))
+            except columnar.Unavailable as why:
+                fallback = str(why)  # read through SQLAlchemy, which also words any error for the user
         with self._connect() as connection:
-            result = self._execute(connection, statement)
-            return pd.DataFrame.from_records(result.fetchall(), columns=list(columns), coerce_float=True)
+            frame = self._frame(connection, statement, list(columns))
+        if fallback is not None:
+            # SQLAlchemy could read what the fast path could not: this source stays on SQLAlchemy.
+            self._columnar = False
+            log.info("source.columnar_read_unavailable", source=self.label, reason=fallback)
+        return frame
 
     def _select(
         self,
@@ -238,6 +251,26 @@ class Source:
             return self._engine.connect()
         except DBAPIError as error:
             raise SourceError(f"cannot connect to the source database: {_first_line(error)}") from None
+
+    def _frame(self, connection: sa.Connection, statement: Any, columns: list[str]) -> pd.DataFrame:
+        """The rows as a frame, built from the driver's plain tuples (3-4x faster than from SQLAlchemy's Row
+        objects, bench/README.md), a chunk at a time so the tuples of a whole window never sit in memory."""
+        result = self._execute(connection, statement)
+        cursor = result.cursor
+        if cursor is None:
+            return pd.DataFrame.from_records([tuple(r) for r in result.fetchall()], columns=columns, coerce_float=True)
+        chunks = []
+        try:
+            while rows := cursor.fetchmany(_STREAM_CHUNK):
+                chunks.append(pd.DataFrame.from_records(rows, columns=columns, coerce_float=True))
+        except self._engine.dialect.loaded_dbapi.Error as error:
+            connection.rollback()
+            raise SourceError(f"reading {self.label} failed: {str(error).strip().splitlines()[0]}") from None
+        finally:
+            result.close()
+        if not chunks:
+            return pd.DataFrame.from_records([], columns=columns)
+        return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
 
     def _execute(self, connection: sa.Connection, statement: Any) -> sa.CursorResult[Any]:
         try:

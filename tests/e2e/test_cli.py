@@ -176,7 +176,7 @@ reference = { last = "1d" }
     assert "app:***@" in drifthound("config", "check", "-c", str(config), env={"PGPW": secret}).stdout
 
 
-def test_help_and_config_check_do_not_import_evidently(tmp_path):
+def test_help_and_config_check_do_not_import_evidently(tmp_path, demo_data):
     probe = (
         "import sys\nfrom monitor.cli import main\n"
         "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
@@ -184,9 +184,16 @@ def test_help_and_config_check_do_not_import_evidently(tmp_path):
     )
     config = tmp_path / "config.toml"
     config.write_text('[service]\nstore_url = "sqlite:///store.db"\n')
-    for args in (["--help"], ["config", "check", "-c", str(config)], ["status", "-c", str(config)]):
+    demo_config = str(demo_data / "config.toml")  # a monitor, a source, a channel: every connection tested
+    for args in (
+        ["--help"],
+        ["config", "check", "-c", str(config)],
+        ["config", "check", "-c", demo_config],
+        ["status", "-c", str(config)],
+    ):
         result = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, check=False)
         assert result.stdout.strip().endswith("LEAN"), (args, result.stdout[-300:], result.stderr[-300:])
+        assert "fail" not in result.stdout, result.stdout
 
 
 def test_demo_refuses_to_overwrite_a_foreign_config(tmp_path):

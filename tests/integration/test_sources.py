@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from monitor.errors import SourceError
+from monitor.sources import columnar
 from monitor.sources.connect import source_engine
 from monitor.sources.reader import Source
 from monitor.windows import Window
@@ -21,14 +22,27 @@ def expected_rows(frame, window: Window) -> int:
 
 
 @pytest.fixture
-def statements(database_url):
-    """Every SQL statement DriftHound sends to the source, as the database receives it."""
+def statements(database_url, monkeypatch):
+    return recorded_statements(database_url, monkeypatch)
+
+
+def recorded_statements(url: str, monkeypatch) -> list[str]:
+    """Every SQL statement DriftHound sends to the source, as the database receives it: through SQLAlchemy,
+    or through the columnar (ADBC) path that reads PostgreSQL windows."""
     seen: list[str] = []
     sa.event.listen(
-        source_engine(database_url),
+        source_engine(url),
         "before_cursor_execute",
         lambda conn, cursor, statement, *args: seen.append(statement),
     )
+    compile_for_adbc = columnar._compiled
+
+    def recording(statement):
+        sql, params = compile_for_adbc(statement)
+        seen.append(sql)
+        return sql, params
+
+    monkeypatch.setattr(columnar, "_compiled", recording)
     return seen
 
 
@@ -132,10 +146,9 @@ def test_an_unreachable_database_is_a_source_error():
         source.columns()
 
 
-def test_postgresql_sampling_happens_in_the_database(pg_url):
+def test_postgresql_sampling_happens_in_the_database(pg_url, monkeypatch):
     write_table(pg_url, "predictions", predictions(2000, hours=4), timestamps="aware")
-    seen: list[str] = []
-    sa.event.listen(source_engine(pg_url), "before_cursor_execute", lambda c, cu, s, *a: seen.append(s))
+    seen = recorded_statements(pg_url, monkeypatch)
     source = Source(pg_url, table="predictions", timestamp_column="ts")
     result = source.read(["age"], Window(T0, T0 + timedelta(hours=4)), max_rows=1000, seed=5)
     assert len(result.frame) == 1000

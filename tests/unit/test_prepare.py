@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from monitor.errors import DataError
-from monitor.evaluation.categories import new_category_counts
+from monitor.evaluation.data_quality import QualityBaseline, data_quality_rows
 from monitor.evaluation.prepare import prepare
 from monitor.evaluation.roles import ColumnRoles, infer_roles
 from tests.helpers import monitor_config
@@ -86,8 +86,15 @@ def test_inferred_roles_skip_special_columns_dates_and_the_key(tmp_path):
     assert roles.prediction == "score" and roles.target == "label"
 
 
-def test_new_categories_are_counted_once_each():
-    current = pd.DataFrame({"region": ["a", "b", "z", "z", "y", None]})
-    reference = pd.DataFrame({"region": ["a", "b", "c", np.nan]})
-    [row] = new_category_counts(current, reference, ["region"])
-    assert (row.metric, row.column, row.value) == ("new_categories.count", "region", 2.0)
+def test_data_quality_figures_follow_evidentlys_definitions():
+    roles = ColumnRoles(numerical=("age",), categorical=("region",))
+    reference = pd.DataFrame({"age": [20.0, 30.0, 40.0, np.nan], "region": ["a", "b", "c", np.nan]})
+    current = pd.DataFrame({"age": [10.0, 20.0, 41.0, np.nan, 35.0, 30.0], "region": ["a", "b", "z", "z", "y", None]})
+    figures = {
+        (f.metric, f.column): f.value
+        for f in data_quality_rows(current, QualityBaseline.learn(reference, roles), roles)
+    }
+    assert figures[("new_categories.count", "region")] == 2.0  # z and y, each counted once
+    assert figures[("out_of_range.share", "age")] == 2 / 5  # of the values present, 10 and 41
+    assert figures[("missing.share", "age")] == 1 / 6 and figures[("missing.share", "region")] == 1 / 6
+    assert figures[("missing.share", "")] == 2 / 6  # rows with any missing value

@@ -1,0 +1,214 @@
+"""The report's drift and data-quality sections, as Evidently widgets built from DriftHound's own figures.
+
+Evidently's DataDriftPreset computes every column's drift three times and builds a plotly figure per
+column; these widgets show the verdicts already computed (the ones stored and alerted on) in the same
+table Evidently draws (distribution sparklines, the test, the score, the verdict), from histograms of
+data in hand, as plain plotly JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from monitor.drift.detect import ColumnDrift, ReferenceProfile
+from monitor.drift.statistics import counts
+from monitor.evaluation.roles import ColumnRoles
+from monitor.figures import MetricRow
+
+BINS = 20
+REFERENCE_COLOUR = "#4d4d4d"
+CURRENT_COLOUR = "#ed0400"
+
+_DISPLAY = {
+    "wasserstein (calibrated)": "Wasserstein distance (normed), threshold calibrated on the reference",
+    "tail means (calibrated)": "tail means (z-score), threshold calibrated on the reference",
+    "jensenshannon (calibrated)": "Jensen-Shannon distance, threshold calibrated on the reference",
+}
+
+
+def method_display(method: str) -> str:
+    if method in _DISPLAY:
+        return _DISPLAY[method]
+    from evidently.legacy.calculations.stattests.registry import _registered_stat_tests
+
+    tests = _registered_stat_tests.get(method, {})
+    name = next(iter(tests.values())).display_name if tests else method
+    return f"{name}, threshold corrected for the number of columns"
+
+
+def drift_section(
+    drift: Sequence[ColumnDrift], profile: ReferenceProfile, current: pd.DataFrame, roles: ColumnRoles, share: float
+) -> list[Any]:
+    from evidently.legacy.renderers.html_widgets import (
+        ColumnDefinition,
+        ColumnType,
+        CounterData,
+        RichTableDataRow,
+        RowDetails,
+        counter,
+        header_text,
+        plotly_data,
+        rich_table_data,
+    )
+
+    features = [d for d in drift if d.column in roles.features and d.detected is not None]
+    drifted = sum(1 for d in features if d.detected)
+    ratio = drifted / len(features) if features else 0.0
+    verdict = "detected" if features and ratio >= share else "not detected"
+    rows = []
+    for d in _ordered(drift, roles):
+        histogram = _histograms(d.column, profile, current)
+        details = RowDetails()
+        if histogram is not None:
+            x, reference, window = histogram
+            details.with_part("DATA DISTRIBUTION", info=plotly_data(title="", **_overlay(x, reference, window)))
+        fields = {
+            "column_name": d.column,
+            "column_type": "num" if profile.profile(d.column).kind == "numerical" else "cat",
+            "stattest_name": method_display(d.method),
+            "data_drift": {True: "Detected", False: "Not Detected", None: "No values"}[d.detected],
+            "drift_score": _rounded(d.score),
+            "threshold": _rounded(d.threshold),
+            "effect": _rounded(d.effect),
+        }
+        if histogram is not None:
+            x, reference, window = histogram
+            fields["reference_distribution"] = {"x": x, "y": reference}
+            fields["current_distribution"] = {"x": x, "y": window}
+        rows.append(RichTableDataRow(fields=fields, details=details if details.parts else None))
+    sparkline = {"xField": "x", "yField": "y", "color": CURRENT_COLOUR}
+    columns = [
+        ColumnDefinition("Column", "column_name"),
+        ColumnDefinition("Type", "column_type"),
+        ColumnDefinition("Reference Distribution", "reference_distribution", ColumnType.HISTOGRAM, options=sparkline),
+        ColumnDefinition("Current Distribution", "current_distribution", ColumnType.HISTOGRAM, options=sparkline),
+        ColumnDefinition("Data Drift", "data_drift"),
+        ColumnDefinition("Stat Test", "stattest_name"),
+        ColumnDefinition("Drift Score", "drift_score"),
+        ColumnDefinition("Threshold", "threshold"),
+        ColumnDefinition("Effect", "effect"),
+    ]
+    return [
+        counter(
+            title="Data drift",
+            counters=[
+                CounterData("dataset drift", f"{verdict} (share of drifted features >= {share:g})"),
+                CounterData("drifted features", f"{drifted} of {len(features)} ({ratio:.0%})"),
+            ],
+        ),
+        header_text(label="Data Drift Summary"),
+        rich_table_data(
+            title=f"Drift is detected for {round(ratio * 100, 3)}% of columns ({drifted} out of {len(features)}).",
+            columns=columns,
+            data=rows,
+            rows_per_page=25,
+        ),
+    ]
+
+
+def quality_section(figures: Sequence[MetricRow], roles: ColumnRoles) -> list[Any]:
+    from evidently.legacy.renderers.html_widgets import CounterData, counter, table_data
+
+    by_key = {(f.metric, f.column): f.value for f in figures}
+    columns = [c for c in roles.columns if c != roles.target]
+    table = []
+    for column in columns:
+        out_of_range = by_key.get(("out_of_range.share", column))
+        new = by_key.get(("new_categories.count", column))
+        table.append(
+            [
+                column,
+                _percent(by_key.get(("missing.share", column))),
+                _percent(out_of_range) if ("out_of_range.share", column) in by_key else "",
+                "" if new is None else int(new),
+            ]
+        )
+    return [
+        counter(
+            title="Data quality",
+            counters=[CounterData("rows with a missing value", _percent(by_key.get(("missing.share", ""))))],
+        ),
+        table_data(
+            title="Missing values, values outside the reference's range, categories the reference never had",
+            column_names=["Column", "Missing", "Outside the reference's range", "New categories"],
+            data=table,
+        ),
+    ]
+
+
+def _ordered(drift: Sequence[ColumnDrift], roles: ColumnRoles) -> list[ColumnDrift]:
+    """The target and the prediction first, then the features, most drifted first (as Evidently orders)."""
+    special = [d for c in (roles.target, roles.prediction) for d in drift if c is not None and d.column == c]
+
+    def strength(d: ColumnDrift) -> float:
+        if d.score is None or d.threshold is None or not np.isfinite(d.score):
+            return -1.0
+        return d.score / d.threshold if d.threshold > 0 else float("inf")
+
+    rest = sorted((d for d in drift if d not in special), key=strength, reverse=True)
+    return special + rest
+
+
+def _histograms(column: str, profile: ReferenceProfile, current: pd.DataFrame) -> tuple[list, list, list] | None:
+    """(x, reference counts, window counts) on the same bins: the reference's range for numerical columns
+    (values beyond it at its edges, as compared), every category for categorical ones."""
+    p = profile.profile(column)
+    values = current[column].dropna()
+    if not len(values) or not p.rows:
+        return None
+    if p.kind == "numerical" and p.sorted_values is not None:
+        low, high = float(p.sorted_values[0]), float(p.sorted_values[-1])
+        edges = _edges(low, high)
+        if edges is None:
+            return None
+        reference = np.histogram(p.sorted_values, edges)[0]
+        window = np.histogram(np.clip(values.to_numpy(dtype=float), low, high), edges)[0]
+        x = (edges[:-1] / 2 + edges[1:] / 2).tolist()  # halves first: no overflow at +-1e308
+        return [_short(v) for v in x], reference.tolist(), window.tolist()
+    seen = counts(values.astype(float) if p.declared == "numerical" else values)
+    categories = [*p.categories, *sorted((c for c in seen if c not in set(p.categories)), key=str)]
+    assert p.shares is not None
+    new = len(categories) - len(p.categories)
+    reference_counts = [*np.rint(p.shares * p.rows).astype(int).tolist(), *[0] * new]
+    return [str(c) for c in categories], reference_counts, [int(seen.get(c, 0)) for c in categories]
+
+
+def _edges(low: float, high: float) -> np.ndarray | None:
+    """BINS equal bins over [low, high], or None when the range cannot be split. Interpolated as
+    low*(1-t) + high*t, which stays finite where high - low would overflow (-1e308 .. 1e308)."""
+    steps = np.linspace(0.0, 1.0, BINS + 1)
+    edges = np.unique(low * (1 - steps) + high * steps)
+    return edges if len(edges) > 1 and np.all(np.isfinite(edges)) else None
+
+
+def _overlay(x: list, reference: list, window: list) -> dict[str, Any]:
+    """Both distributions in percent, side by side, as plain plotly JSON (no plotly objects built)."""
+
+    def percent(values: list) -> list[float]:
+        total = sum(values) or 1
+        return [round(100 * v / total, 4) for v in values]
+
+    data = [
+        {"type": "bar", "name": "reference", "x": x, "y": percent(reference), "marker": {"color": REFERENCE_COLOUR}},
+        {"type": "bar", "name": "current", "x": x, "y": percent(window), "marker": {"color": CURRENT_COLOUR}},
+    ]
+    layout = {"barmode": "group", "yaxis": {"title": {"text": "Percent"}}, "legend": {"orientation": "h"}}
+    return {"data": data, "layout": layout}
+
+
+def _rounded(value: float | None) -> float | str:
+    if value is None or not np.isfinite(value):
+        return ""
+    return round(float(value), 6)
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{100 * value:.2f}%"
+
+
+def _short(value: float) -> float:
+    return float(f"{value:.6g}")
