@@ -124,9 +124,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         return admin.demo(args.dir, force=args.force)
     if args.command == "run":
         from monitor.commands.context import config_path
-        from monitor.service.daemon import run
+        from monitor.service.daemon import exit_now, run
 
-        return run(config_path(args.config))
+        exit_now(run(config_path(args.config)))
     if args.command == "check":
         return evaluate.check(args.config, args.monitor, args.at, force=args.force, verbose=args.verbose)
     if args.command == "backfill":

@@ -12,6 +12,7 @@ import threading
 import time
 import traceback
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -57,10 +58,16 @@ class RunResult:
     duration_seconds: float = 0.0
     metrics: list[MetricRow] = field(default_factory=list)
     notifications: int = 0  # outbox rows this run queued or folded into
+    recorded: bool = True  # False: the store was away, the run is still claimed (see Daemon._fail_unfinished)
 
     def describe(self) -> str:
         where = f"{self.monitor} [{iso(self.window.start)} .. {iso(self.window.end)})"
         return f"{where}: {self.status}" + (f" ({self.reason})" if self.reason else "")
+
+
+# How many monitors' inputs (their references, read and profiled) a process keeps between runs. Fifty
+# monitors' 100,000-row references held at once took 3.4 GB (bench/README.md); one not kept is read again.
+CACHED_MONITORS = 8
 
 
 class Runner:
@@ -73,7 +80,7 @@ class Runner:
         self.store = store
         self.owner = owner or new_owner_id()
         self.clock = clock
-        self._inputs: dict[str, MonitorInputs] = {}
+        self._inputs: OrderedDict[str, MonitorInputs] = OrderedDict()
         self._inputs_lock = threading.Lock()
 
     def inputs(self, monitor: MonitorConfig) -> MonitorInputs:
@@ -82,6 +89,10 @@ class Runner:
             if inputs is None or inputs.monitor != monitor:
                 inputs = MonitorInputs(monitor, self.config.sources[monitor.source].url)
                 self._inputs[monitor.name] = inputs
+            self._inputs.move_to_end(monitor.name)
+            # Each holds its monitor's reference in memory: keep the most recently used only.
+            while len(self._inputs) > CACHED_MONITORS:
+                self._inputs.popitem(last=False)
             return inputs
 
     def forget_inputs(self, monitor: str) -> None:
@@ -166,8 +177,8 @@ class Runner:
                 error=reason,
                 traceback=redaction.redact(traceback.format_exc()),
             )
-            self._record_failure(monitor, window, run_id, reason)
-            return RunResult(monitor.name, window, "failed", reason, run_id)
+            recorded = self._record_failure(monitor, window, run_id, reason)
+            return RunResult(monitor.name, window, "failed", reason, run_id, recorded=recorded)
         return RunResult(
             monitor.name,
             window,
@@ -180,7 +191,7 @@ class Runner:
             len(queued),
         )
 
-    def _record_failure(self, monitor: MonitorConfig, window: Window, run_id: int, reason: str) -> None:
+    def _record_failure(self, monitor: MonitorConfig, window: Window, run_id: int, reason: str) -> bool:
         """Best effort: a failed run is retried like any other; if the store is away, the claim goes stale."""
         try:
             with self.store.transaction() as session:
@@ -193,6 +204,7 @@ class Runner:
                     metrics=count,
                     now=self.clock(),
                 )
+            return True
         except Exception as error:
             log.error(
                 "run.not_recorded",
@@ -201,6 +213,7 @@ class Runner:
                 error=redaction.redact(str(error)),
                 hint="the claim will go stale and the window be retried",
             )
+            return False
 
     def rules(self, monitor: MonitorConfig):
         return rules_for(monitor, self.config.alerting, self.config.channels)

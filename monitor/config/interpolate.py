@@ -69,3 +69,9 @@ def _lookup(name: str, env: Mapping[str, str], path: tuple[str | int, ...], wher
         raise ConfigError(location, f"environment variable {name} is empty; give it a value")
     redaction.register(value)
     return value
+
+
+def referenced_values(text: str, environ: Mapping[str, str] | None = None) -> set[str]:
+    """The values of every `${VAR}` the config text names: secrets, to keep out of its error messages."""
+    env = os.environ if environ is None else environ
+    return {env[name] for name in _REFERENCE.findall(text) if env.get(name)}

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from monitor import redaction
-from monitor.config.interpolate import interpolate, key_path
+from monitor.config.interpolate import interpolate, key_path, referenced_values
 from monitor.config.schema import CHANNEL_TYPES, Config
 from monitor.errors import ConfigError
 
@@ -50,14 +50,24 @@ def parse_config(
         raise ConfigError(where, f"not valid TOML: {error}") from None
     _check_keys(raw, Config, (), where, raw)
     data = interpolate(raw, environ, where)
+    secrets = referenced_values(text, environ)
     try:
-        config = Config.model_validate(data)
-    except ValidationError as error:
-        raise ConfigError(where, _first_problem(error, data)) from None
-    _check_references(config, where)
-    _check_failed_runs_channels(config, where)
+        try:
+            config = Config.model_validate(data)
+        except ValidationError as error:
+            raise ConfigError(where, _first_problem(error, data)) from None
+        _check_references(config, where)
+        _check_failed_runs_channels(config, where)
+    except ConfigError as error:  # a message may quote a value: never one that came from the environment
+        raise ConfigError(_hidden(error.where, secrets), _hidden(error.message, secrets)) from None
     _register_secrets(config)
     return _resolve_paths(config, base_dir or Path.cwd())
+
+
+def _hidden(text: str, secrets: set[str]) -> str:
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
 
 
 def _check_keys(data: Any, model: type[BaseModel], path: tuple[str | int, ...], where: str, root: Any) -> None:

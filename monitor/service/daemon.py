@@ -8,7 +8,9 @@ the config (a bad new config is refused and the old one keeps running).
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -16,10 +18,12 @@ from concurrent.futures import Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import NoReturn
 
 import structlog
 from apscheduler.executors.pool import ThreadPoolExecutor as JobThreads
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.orm import Session
 
 from alerts.channels import build_channels
 from alerts.delivery import Deliverer
@@ -30,10 +34,10 @@ from monitor.runner import new_owner_id
 from monitor.service import scheduling, systemd
 from monitor.service.housekeeping import purge
 from monitor.service.http import HttpContext, HttpServer
-from monitor.service.pool import EvaluationPool
+from monitor.service.pool import EvaluationPool, RunSummary
 from monitor.service.prom import DaemonMetrics
 from monitor.store import Store
-from monitor.store.runs import expire_abandoned, labels_due, release_claims
+from monitor.store.runs import expire_abandoned, fail_unfinished, labels_due, release_claims
 from monitor.times import format_duration, iso, utc_now
 from monitor.windows import due_windows
 
@@ -64,6 +68,8 @@ class Daemon:
         self._reload_requested = threading.Event()
         self._inflight: set[Future] = set()
         self._inflight_lock = threading.Lock()
+        self._unfinished: set[tuple[str, datetime]] = set()
+        self._workers_stopped = threading.Event()  # runs that broke off while the store was away
         self.metrics = DaemonMetrics(self.store, lambda: self.config, clock)
         self.http = HttpServer(
             self.config.service.http_listen,
@@ -139,6 +145,7 @@ class Daemon:
             self.pool.kill()
         else:
             self.pool.shutdown(wait=True)
+        self._workers_stopped.set()
         with self.store.session() as session:
             released = release_claims(session, owner=self.owner, now=self.clock())
         self._delivery_wake.set()
@@ -228,8 +235,10 @@ class Daemon:
         horizon = config.service.catch_up
         try:
             with self.store.session() as session:
+                self._fail_unfinished(session, name, now)
                 settled = scheduling.settled_ends(session, name, since=schedule.last_tick(now) - horizon, now=now)
         except Exception as error:
+            self.metrics.store_errors.inc()
             log.error("schedule.store_unavailable", monitor=name, error=redaction.redact(str(error)))
             return
         windows = due_windows(
@@ -258,6 +267,7 @@ class Daemon:
             with self.store.session() as session:
                 due = labels_due(session, monitor=name, now=self.clock())
         except Exception as error:
+            self.metrics.store_errors.inc()
             log.error("schedule.store_unavailable", monitor=name, error=redaction.redact(str(error)))
             return
         if due:
@@ -275,7 +285,9 @@ class Daemon:
         with self._inflight_lock:
             self._inflight.add(future)
         try:
-            summary = future.result()
+            summary = self._result(future)
+            if summary is None:
+                return
         except BrokenProcessPool:
             if not self.stopping.is_set():
                 log.error(
@@ -288,14 +300,41 @@ class Daemon:
             return
         except Exception as error:
             if not self.stopping.is_set():
+                self.metrics.runs.labels(name, "error").inc()
                 log.error("run.error", monitor=name, window_end=iso(window.end), error=redaction.redact(repr(error)))
+                with self._inflight_lock:
+                    self._unfinished.add((name, window.end))
             return
         finally:
             with self._inflight_lock:
                 self._inflight.discard(future)
+        if not summary.recorded:
+            with self._inflight_lock:
+                self._unfinished.add((name, window.end))
         self.metrics.observe(summary.monitor, summary.status, summary.duration_seconds, summary.rows)
         if summary.notifications:
             self._delivery_wake.set()
+
+    def _result(self, future: Future) -> RunSummary | None:
+        """The run's summary; None once the daemon has stopped its workers (a killed worker's future may never
+        resolve, and a job thread waiting on it for ever would keep the process from exiting)."""
+        while True:
+            try:
+                return future.result(timeout=1.0)
+            except TimeoutError:
+                if self._workers_stopped.is_set():
+                    return None
+
+    def _fail_unfinished(self, session: Session, name: str, now: datetime) -> None:
+        """Windows whose run broke off (the store went away mid-run) are failed now the store answers, so this
+        tick retries them instead of waiting for their claims to time out."""
+        with self._inflight_lock:
+            mine = [key for key in self._unfinished if key[0] == name]
+        for monitor, window_end in mine:
+            reason = "the run broke off before its result was stored (store unreachable); retried"
+            fail_unfinished(session, monitor=monitor, window_end=window_end, reason=reason, now=now)
+            with self._inflight_lock:
+                self._unfinished.discard((monitor, window_end))
 
     def _replace_broken_pool(self) -> None:
         broken = self.pool
@@ -351,3 +390,12 @@ def run(config_file: Path) -> int:
     code = daemon.serve()
     log.info("daemon.exit", uptime_s=round(time.monotonic() - started, 1))
     return code
+
+
+def exit_now(code: int) -> NoReturn:
+    """Ends the process once the daemon has stopped: everything is stored and its claims released, but
+    concurrent.futures joins its threads at interpreter exit, and a process pool whose workers were killed
+    after the grace period can wait there for ever (seen with 50 monitors busy at SIGTERM)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

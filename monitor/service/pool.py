@@ -34,6 +34,7 @@ class RunSummary:
     duration_seconds: float
     rows: float | None
     notifications: int
+    recorded: bool = True
 
 
 def _die_with_parent() -> None:
@@ -78,7 +79,14 @@ def _evaluate(monitor_name: str, start: datetime, end: datetime, notify: bool, f
     result = _runner.run(monitor, Window(start, end), notify=notify, force=force)
     rows = as_mapping(result.metrics).get(("rows", ""))
     return RunSummary(
-        monitor_name, end, result.status, result.reason, result.duration_seconds, rows, result.notifications
+        monitor_name,
+        end,
+        result.status,
+        result.reason,
+        result.duration_seconds,
+        rows,
+        result.notifications,
+        result.recorded,
     )
 
 

@@ -45,6 +45,11 @@ class DaemonMetrics:
         self.rows = Counter(
             "drifthound_rows_read", "Rows of current windows read by this process.", ["monitor"], registry=self.registry
         )
+        self.store_errors = Counter(
+            "drifthound_store_errors",
+            "Times this process could not reach the store to schedule a monitor's runs (an outage shows here).",
+            registry=self.registry,
+        )
         self.registry.register(_StoreCollector(store, config_getter, clock))
         self.registry.register(LatestFigures(store, config_getter))  # type: ignore[arg-type]
 

@@ -83,6 +83,7 @@ def claim_window(
     ):
         session.rollback()
         return Claim(None, existing.status, owner=existing.owner if existing.status == "running" else None)
+    previous = existing.status  # read before the update: the object is refreshed after the commit
     taken = session.execute(
         update(Run)
         .where(Run.id == existing.id, Run.attempts == existing.attempts, Run.status == existing.status)
@@ -101,7 +102,7 @@ def claim_window(
         session.rollback()
         return Claim(None, "running")
     session.commit()
-    return Claim(existing.id, existing.status, replaced=True)
+    return Claim(existing.id, previous, replaced=True)
 
 
 def may_take_over(
@@ -250,6 +251,18 @@ def release_claims(session: Session, *, owner: str, now: datetime) -> int:
     )
     session.commit()
     return released.rowcount or 0
+
+
+def fail_unfinished(session: Session, *, monitor: str, window_end: datetime, reason: str, now: datetime) -> int:
+    """Marks a run failed that its worker gave up on while still claimed (the store went away before the
+    result was written): retried at once like any failed window, not after the claim's timeout."""
+    result = session.execute(
+        update(Run)
+        .where(Run.monitor == monitor, Run.window_end == window_end, Run.status == "running")
+        .values(status="failed", finished_at=now, heartbeat_at=None, reason=reason)
+    )
+    session.commit()
+    return result.rowcount or 0
 
 
 def expire_abandoned(session: Session, *, now: datetime, stale_after: timedelta = STALE_CLAIM_AFTER) -> int:

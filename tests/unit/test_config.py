@@ -258,3 +258,11 @@ def test_late_labels_in_another_table():
     )
     assert "not both" in error_of(both)
     assert 'unknown key "dely"' in error_of(text.replace("delay", "dely"))
+
+
+def test_an_error_that_quotes_a_value_never_shows_one_from_the_environment():
+    """Found by the fuzz drill: a ${VAR} put where a table belongs was quoted back in the message."""
+    text = '[sources]\nmain = "postgresql://app:${PGPW}@db/predictions"\n'
+    with pytest.raises(ConfigError) as raised:
+        parse_config(text, environ={"PGPW": "hunter2-secret"})
+    assert "hunter2-secret" not in str(raised.value) and "***" in str(raised.value)
