@@ -19,10 +19,14 @@ run: setup
 	$(BIN)/drifthound demo --dir .
 	$(BIN)/drifthound run -c config.toml
 
-## make test: the whole suite (unit, SQLite and PostgreSQL integration, end to end).
+## make test: the whole suite (unit, SQLite and PostgreSQL integration, end to end, drills).
+## Most tests wait on subprocesses, servers and sockets, so they run in TEST_WORKERS processes; the tests
+## marked `serial` measure latency under load and run alone afterwards.
+TEST_WORKERS ?= 3
 test: setup
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) -m "not serial"
+	$(BIN)/pytest -m serial
 
 lint: setup
 	$(BIN)/ruff check .
