@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,6 +24,17 @@ from tests.e2e.daemon import Daemon, free_port, live_config, runs, write_live_lo
 from tests.pg_cluster import Cluster
 
 PERIOD = timedelta(seconds=10)
+
+
+@contextmanager
+def _cleaned_up(daemon: Daemon, cluster: Cluster) -> Iterator[None]:
+    """Whatever a drill's checks find, its daemon does not outlive it and its throwaway cluster is removed."""
+    try:
+        yield
+    finally:
+        if daemon.process.poll() is None:
+            daemon.kill()
+        cluster.remove()
 
 
 def _utc(value) -> datetime:
@@ -67,7 +80,7 @@ def run_store_outage_drill(directory: Path, *, outage_seconds: float) -> dict[st
     config = live_config(directory, store_url=cluster.url, source_url=source, port=port, monitors=2, catch_up=horizon)
     daemon = Daemon(config, port, "store-outage")
     figures: dict[str, object] = {"outage_seconds": outage_seconds}
-    try:
+    with _cleaned_up(daemon, cluster):
         daemon.wait_ready()
         daemon.wait_until(lambda: len([r for r in runs(cluster.url) if r["status"] == "ok"]) >= 4, 120, "4 ok runs")
         before = datetime.now(UTC)
@@ -111,10 +124,6 @@ def run_store_outage_drill(directory: Path, *, outage_seconds: float) -> dict[st
             "runs_left_running": len(left),
         }
         assert daemon.stop() == 0
-    finally:
-        if daemon.process.poll() is None:
-            daemon.kill()
-        cluster.remove()
     return figures
 
 
@@ -170,7 +179,7 @@ url = "{receiver.url}"
     def alerted(status: str) -> bool:
         return any(b["monitor"] == "broken" and b["status"] == status for b in receiver.bodies)
 
-    try:
+    with _cleaned_up(daemon, cluster):
         daemon.wait_ready()
         daemon.wait_until(lambda: "ok" in statuses("broken", datetime.now(UTC) - timedelta(minutes=5)), 120, "ok")
         for phase in ("unreachable", "column dropped"):
@@ -198,10 +207,6 @@ url = "{receiver.url}"
             figures[f"{phase}: recovered after s"] = round((datetime.now(UTC) - back).total_seconds(), 1)
             receiver.requests.clear()
         assert daemon.stop() == 0
-    finally:
-        if daemon.process.poll() is None:
-            daemon.kill()
-        cluster.remove()
     return figures
 
 
