@@ -68,7 +68,9 @@ class Daemon:
         self._reload_requested = threading.Event()
         self._inflight: set[Future] = set()
         self._inflight_lock = threading.Lock()
-        self._unfinished: set[tuple[str, datetime]] = set()
+        # Windows whose run broke off, to be failed at their monitor's next tick: True when it was the window's
+        # own doing (its worker died under it), False when the store went away.
+        self._unfinished: dict[tuple[str, datetime], bool] = {}
         self._workers_stopped = threading.Event()  # runs that broke off while the store was away
         self.metrics = DaemonMetrics(self.store, lambda: self.config, clock)
         self.http = HttpServer(
@@ -296,6 +298,8 @@ class Daemon:
                     window_end=iso(window.end),
                     hint="a worker process exited mid-run; the window is retried as a missed one",
                 )
+                with self._inflight_lock:
+                    self._unfinished[(name, window.end)] = True  # counts: a window that kills workers is given up
                 self._replace_broken_pool()
             return
         except Exception as error:
@@ -303,14 +307,14 @@ class Daemon:
                 self.metrics.runs.labels(name, "error").inc()
                 log.error("run.error", monitor=name, window_end=iso(window.end), error=redaction.redact(repr(error)))
                 with self._inflight_lock:
-                    self._unfinished.add((name, window.end))
+                    self._unfinished.setdefault((name, window.end), False)
             return
         finally:
             with self._inflight_lock:
                 self._inflight.discard(future)
         if not summary.recorded:
             with self._inflight_lock:
-                self._unfinished.add((name, window.end))
+                self._unfinished.setdefault((name, window.end), False)
         self.metrics.observe(summary.monitor, summary.status, summary.duration_seconds, summary.rows)
         if summary.notifications:
             self._delivery_wake.set()
@@ -326,15 +330,19 @@ class Daemon:
                     return None
 
     def _fail_unfinished(self, session: Session, name: str, now: datetime) -> None:
-        """Windows whose run broke off (the store went away mid-run) are failed now the store answers, so this
-        tick retries them instead of waiting for their claims to time out."""
+        """Windows whose run broke off are failed now the store answers, so this tick retries them instead of
+        waiting for their claims to time out."""
         with self._inflight_lock:
-            mine = [key for key in self._unfinished if key[0] == name]
-        for monitor, window_end in mine:
-            reason = "the run broke off before its result was stored (store unreachable); retried"
-            fail_unfinished(session, monitor=monitor, window_end=window_end, reason=reason, now=now)
+            mine = {key: its_own for key, its_own in self._unfinished.items() if key[0] == name}
+        for (monitor, window_end), its_own in mine.items():
+            reason = (
+                "the worker evaluating this window died; retried"
+                if its_own
+                else "the run broke off before its result was stored (store unreachable); retried"
+            )
+            fail_unfinished(session, monitor=monitor, window_end=window_end, reason=reason, now=now, its_own=its_own)
             with self._inflight_lock:
-                self._unfinished.discard((monitor, window_end))
+                self._unfinished.pop((monitor, window_end), None)
 
     def _replace_broken_pool(self) -> None:
         broken = self.pool

@@ -16,8 +16,10 @@ from monitor.store.runs import STALE_CLAIM_AFTER, owner_is_gone
 from monitor.windows import EPOCH, Schedule
 
 MAX_CATCH_UP_WINDOWS = 100
-# A window whose run failed is tried again (as a missed window) this many times in all.
-MAX_ATTEMPTS = 3
+# A window whose run failed is tried again (as a missed window) until it has failed this many times of its
+# own. A run cut short because its process was killed does not count: a daemon restarted three times while
+# catching up would otherwise give up the window it was on.
+MAX_FAILURES = 3
 
 
 def schedule_of(monitor: MonitorConfig) -> Schedule:
@@ -47,15 +49,15 @@ def settled_ends(
 ) -> set[datetime]:
     """Window ends after `since` that need no run now: done, being done elsewhere, or failed too often."""
     rows = session.execute(
-        select(Run.window_end, Run.status, Run.heartbeat_at, Run.attempts, Run.owner).where(
+        select(Run.window_end, Run.status, Run.heartbeat_at, Run.failures, Run.owner).where(
             Run.monitor == monitor, Run.window_end > since
         )
     ).all()
     settled = set()
-    for end, status, heartbeat, attempts, owner in rows:
+    for end, status, heartbeat, failures, owner in rows:
         alive = (
             status == "running" and heartbeat is not None and heartbeat > now - stale_after and not owner_is_gone(owner)
         )
-        if status in ("ok", "skipped") or alive or (status == "failed" and attempts >= MAX_ATTEMPTS):
+        if status in ("ok", "skipped") or alive or (status == "failed" and failures >= MAX_FAILURES):
             settled.add(end)
     return settled

@@ -51,6 +51,8 @@ class Run(Base):
     owner: Mapped[str | None] = mapped_column(String(200))
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=1)
+    # Failures of the window's own (an error, its worker dying under it); not claims cut by a killed process.
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Late labels: model quality is due at window end + delay (then computed, at labels_at).

@@ -189,6 +189,8 @@ def finish_run(
         raise ClaimLost(f"run {run_id} of {run.monitor} is now held by {run.owner} ({run.status})")
     run.status = outcome.status
     run.reason = outcome.reason
+    if outcome.status == "failed":
+        run.failures += 1
     run.rows = outcome.rows
     run.rows_total = outcome.rows_total
     run.reference_rows = outcome.reference_rows
@@ -253,13 +255,22 @@ def release_claims(session: Session, *, owner: str, now: datetime) -> int:
     return released.rowcount or 0
 
 
-def fail_unfinished(session: Session, *, monitor: str, window_end: datetime, reason: str, now: datetime) -> int:
-    """Marks a run failed that its worker gave up on while still claimed (the store went away before the
-    result was written): retried at once like any failed window, not after the claim's timeout."""
+def fail_unfinished(
+    session: Session, *, monitor: str, window_end: datetime, reason: str, now: datetime, its_own: bool = False
+) -> int:
+    """Marks a run failed that its worker gave up on while still claimed: retried at once like any failed
+    window, not after the claim's timeout. `its_own`: the window's fault (its worker died evaluating it), so
+    it counts toward giving the window up; the store going away does not."""
     result = session.execute(
         update(Run)
         .where(Run.monitor == monitor, Run.window_end == window_end, Run.status == "running")
-        .values(status="failed", finished_at=now, heartbeat_at=None, reason=reason)
+        .values(
+            status="failed",
+            finished_at=now,
+            heartbeat_at=None,
+            reason=reason,
+            failures=Run.failures + (1 if its_own else 0),
+        )
     )
     session.commit()
     return result.rowcount or 0

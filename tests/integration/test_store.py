@@ -178,3 +178,30 @@ def test_an_older_store_is_refused_until_upgraded_and_keeps_its_data(database_ur
     with store.engine.connect() as connection:
         assert connection.execute(sa.text("SELECT state, op FROM alerts")).one() == ("firing", "below")
     store.dispose()
+
+
+def test_claims_cut_by_killed_processes_never_give_a_window_up_but_its_own_failures_do(store):
+    """Found by the crash drill: a daemon killed three times while catching up gave up the window it was on."""
+    from monitor.service.scheduling import MAX_FAILURES, settled_ends
+    from monitor.store.runs import expire_abandoned
+
+    later = NOW
+    for kill in range(MAX_FAILURES + 2):  # each claim's owner is a process that no longer exists
+        later += timedelta(minutes=5)
+        with store.session() as session:
+            assert claim_window(session, monitor="m", window=WINDOW, owner=f"stale-{kill}", now=later).held
+        with store.session() as session:
+            assert expire_abandoned(session, now=later + timedelta(minutes=4)) == 1
+    with store.session() as session:
+        assert WINDOW.end not in settled_ends(session, "m", since=WINDOW.start, now=later), "still owed"
+    for failure in range(MAX_FAILURES):
+        later += timedelta(minutes=5)
+        with store.session() as session:
+            claim = claim_window(session, monitor="m", window=WINDOW, owner="a", now=later)
+        with store.transaction() as session:
+            finish_run(
+                session, run_id=claim.run_id, owner="a", outcome=RunOutcome("failed", "boom"), metrics=[], now=later
+            )
+        with store.session() as session:
+            given_up = WINDOW.end in settled_ends(session, "m", since=WINDOW.start, now=later)
+        assert given_up == (failure == MAX_FAILURES - 1), f"after {failure + 1} failures of its own"
