@@ -1,6 +1,6 @@
 """The long drills (run by hand; the tests run short versions). Figures go in bench/RELIABILITY.md.
 
-    .venv/bin/python bench/drills.py [--only crash outage reports fuzz load] [--out bench/out/drills.json]
+    .venv/bin/python bench/drills.py [--only crash outage receiver fuzz load] [--out bench/out/drills.json]
 
 Stores: SQLite, and PostgreSQL databases made on 127.0.0.1:5432 (dropped afterwards); the outage drills
 stop a throwaway cluster of their own, never that server.
@@ -17,6 +17,7 @@ import time
 import uuid
 from collections import Counter
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -30,6 +31,7 @@ from tests.drills.crash import run_crash_drill
 from tests.drills.fuzz import check_config, check_log, config_texts, prediction_logs
 from tests.drills.load import run_load_drill
 from tests.drills.outage import run_source_outage_drill, run_store_outage_drill
+from tests.drills.receiver import run_receiver_outage_drill
 from tests.receivers import Receiver
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
@@ -58,7 +60,7 @@ def folder() -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", nargs="+", default=["crash", "outage", "fuzz", "load"])
+    parser.add_argument("--only", nargs="+", default=["crash", "outage", "receiver", "fuzz", "load"])
     parser.add_argument("--kills", type=int, default=50)
     parser.add_argument("--load-seconds", type=float, default=600)
     parser.add_argument("--out", default=str(Path(__file__).parent / "out" / "drills.json"))
@@ -83,6 +85,13 @@ def main() -> None:
                 "source outage and schema change",
                 run_source_outage_drill(folder(), receiver=Receiver(server), outage_seconds=120),
             )
+    if "receiver" in args.only:
+        for kind in ("sqlite", "postgresql"):
+            where = folder()
+            with store(kind, where) as url, HTTPServer(host="127.0.0.1") as server:
+                # 50 minutes down: within give_up_after (1 h), so everything is owed and must arrive.
+                figures = run_receiver_outage_drill(url, server, runs=600, outage=timedelta(minutes=50))
+            record(f"receiver outage ({kind} store)", figures)
     if "fuzz" in args.only:
         configs: Counter = Counter()
         logs: Counter = Counter()
