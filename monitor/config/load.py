@@ -44,30 +44,32 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
 def parse_config(
     text: str, *, where: str = "config.toml", base_dir: Path | None = None, environ: Mapping[str, str] | None = None
 ) -> Config:
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(where, f"not valid TOML: {error}") from None
-    _check_keys(raw, Config, (), where, raw)
-    data = interpolate(raw, environ, where)
     secrets = referenced_values(text, environ)
     try:
+        try:
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(where, f"not valid TOML: {error}") from None
+        _check_keys(raw, Config, (), where, raw)
+        data = interpolate(raw, environ, where)
         try:
             config = Config.model_validate(data)
         except ValidationError as error:
             raise ConfigError(where, _first_problem(error, data)) from None
         _check_references(config, where)
         _check_failed_runs_channels(config, where)
-    except ConfigError as error:  # a message may quote a value: never one that came from the environment
-        raise ConfigError(_hidden(error.where, secrets), _hidden(error.message, secrets)) from None
+    except ConfigError as error:
+        raise ConfigError(_shown(error.where, secrets), _shown(error.message, secrets)) from None
     _register_secrets(config)
     return _resolve_paths(config, base_dir or Path.cwd())
 
 
-def _hidden(text: str, secrets: set[str]) -> str:
+def _shown(text: str, secrets: set[str]) -> str:
+    """An error as it may be shown: on one line (a quoted key may hold a newline: it is escaped) and never
+    quoting a value that came from the environment."""
     for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, "***")
-    return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def _check_keys(data: Any, model: type[BaseModel], path: tuple[str | int, ...], where: str, root: Any) -> None:

@@ -266,3 +266,11 @@ def test_an_error_that_quotes_a_value_never_shows_one_from_the_environment():
     with pytest.raises(ConfigError) as raised:
         parse_config(text, environ={"PGPW": "hunter2-secret"})
     assert "hunter2-secret" not in str(raised.value) and "***" in str(raised.value)
+
+
+def test_a_key_with_a_newline_is_named_on_one_line():
+    """Found by the fuzz drill: a quoted TOML key holding a newline made a two-line error."""
+    with pytest.raises(ConfigError) as raised:
+        parse_config('"\\n" = 1\n', environ={})
+    message = str(raised.value)
+    assert "\n" not in message and 'unknown key "\\n"' in message
