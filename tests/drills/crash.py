@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from tests.e2e.daemon import Daemon, free_port
+from tests.e2e.daemon import Daemon, as_utc, free_port
 
 PERIOD = timedelta(seconds=10)
 BLOCK_SECONDS = 30  # the log's rate doubles every other 30 s: the `rows` rule fires and resolves in turn
@@ -191,23 +191,17 @@ def _rows(store_url: str, sql: str) -> list[dict]:
         engine.dispose()
 
 
-def _utc(value) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def _caught_up(store_url: str, cutoff: datetime) -> bool:
     """Every monitor has an ok result for every window from its first up to `cutoff`, and one window past
     it (skipped: the log has ended)."""
     runs = _rows(store_url, "SELECT monitor, window_end, status FROM runs")
-    before = [r for r in runs if _utc(r["window_end"]) <= cutoff]
+    before = [r for r in runs if as_utc(r["window_end"]) <= cutoff]
     if any(r["status"] != "ok" for r in before):
         return False
     ends: dict[str, set[datetime]] = defaultdict(set)
     for run in before:
-        ends[run["monitor"]].add(_utc(run["window_end"]))
-    past = {r["monitor"] for r in runs if _utc(r["window_end"]) > cutoff and r["status"] == "skipped"}
+        ends[run["monitor"]].add(as_utc(run["window_end"]))
+    past = {r["monitor"] for r in runs if as_utc(r["window_end"]) > cutoff and r["status"] == "skipped"}
     return (
         len(ends) == MONITORS
         and len(past) == MONITORS
@@ -224,12 +218,12 @@ def _drained(store_url: str) -> bool:
 def _account(store_url: str, receiver, figures: CrashFigures, cutoff: datetime) -> None:
     """Every window evaluated once with one result, every transition delivered under one delivery id."""
     everything = _rows(store_url, "SELECT monitor, window_end, status, attempts FROM runs ORDER BY monitor, window_end")
-    runs = [r for r in everything if _utc(r["window_end"]) <= cutoff]
+    runs = [r for r in everything if as_utc(r["window_end"]) <= cutoff]
     assert runs and {r["status"] for r in runs} == {"ok"}, Counter(r["status"] for r in runs)
-    assert {r["status"] for r in everything if _utc(r["window_end"]) > cutoff} == {"skipped"}
+    assert {r["status"] for r in everything if as_utc(r["window_end"]) > cutoff} == {"skipped"}
     by_monitor: dict[str, list[datetime]] = defaultdict(list)
     for run in runs:
-        by_monitor[run["monitor"]].append(_utc(run["window_end"]))
+        by_monitor[run["monitor"]].append(as_utc(run["window_end"]))
     for monitor, ends in by_monitor.items():
         assert len(ends) == len(set(ends)), f"{monitor}: a window has two results"
         gaps = [(a, b) for a, b in itertools.pairwise(sorted(ends)) if b - a != PERIOD]
@@ -250,10 +244,10 @@ def _account(store_url: str, receiver, figures: CrashFigures, cutoff: datetime) 
     received: dict[tuple[str, datetime, str], set[str]] = defaultdict(set)
     for request in receiver.requests:
         body = request["body"]
-        key = (body["monitor"], _utc(body["window"]["end"]), body["status"])
+        key = (body["monitor"], as_utc(body["window"]["end"]), body["status"])
         received[key].add(body["delivery_id"])
     for t in transitions:
-        ids = received.get((t["monitor"], _utc(t["window_end"]), t["to_state"]))
+        ids = received.get((t["monitor"], as_utc(t["window_end"]), t["to_state"]))
         assert ids, f"transition never reached the receiver: {t}"
         assert len(ids) == 1, f"one transition under two delivery ids: {t} {ids}"
     assert {m["delivery_id"] for m in outbox} == {i for ids in received.values() for i in ids}

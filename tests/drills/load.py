@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.e2e.daemon import Daemon, free_port, live_config, runs, write_live_log
+from tests.e2e.daemon import Daemon, as_utc, free_port, live_config, runs, write_live_log
 
 
 def tree_rss_mb(pid: int) -> float:
@@ -48,12 +48,6 @@ def _latency(url: str) -> float:
     return time.monotonic() - started
 
 
-def _utc(value) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def _tick(moment: datetime, period: timedelta) -> datetime:
     seconds = period.total_seconds()
     return datetime.fromtimestamp(moment.timestamp() // seconds * seconds, UTC)
@@ -65,7 +59,7 @@ def _done_through(store_url: str, monitors: int, first: datetime, last: datetime
     done: dict[str, set[datetime]] = defaultdict(set)
     for run in runs(store_url):
         if run["status"] in ("ok", "skipped", "failed"):
-            done[run["monitor"]].add(_utc(run["window_end"]))
+            done[run["monitor"]].add(as_utc(run["window_end"]))
     return len(done) == monitors and all(wanted <= ends for ends in done.values())
 
 
@@ -106,7 +100,7 @@ def run_load_drill(directory: Path, *, store_url: str, monitors: int, seconds: f
     ends: dict[str, list[datetime]] = defaultdict(list)
     for run in all_runs:
         if run["status"] == "ok":
-            ends[run["monitor"]].append(_utc(run["window_end"]))
+            ends[run["monitor"]].append(as_utc(run["window_end"]))
     # Windows that ended while the drill ran, a period after the start (the start-up catch-up aside).
     wanted = set()
     moment = first

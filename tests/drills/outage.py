@@ -20,7 +20,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.daemon import Daemon, free_port, live_config, runs, write_live_log
+from tests.e2e.daemon import Daemon, as_utc, free_port, live_config, runs, write_live_log
 from tests.pg_cluster import Cluster
 
 PERIOD = timedelta(seconds=10)
@@ -35,12 +35,6 @@ def _cleaned_up(daemon: Daemon, cluster: Cluster) -> Iterator[None]:
         if daemon.process.poll() is None:
             daemon.kill()
         cluster.remove()
-
-
-def _utc(value) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _metric(daemon: Daemon, name: str) -> float:
@@ -65,7 +59,7 @@ def _timed_get(daemon: Daemon, path: str) -> tuple[int, float]:
 
 def gap_free(store_url: str, monitor: str, since: datetime, until: datetime) -> bool:
     """An ok result for every window of `monitor` ending in [since, until]."""
-    ends = {_utc(r["window_end"]) for r in runs(store_url) if r["monitor"] == monitor and r["status"] == "ok"}
+    ends = {as_utc(r["window_end"]) for r in runs(store_url) if r["monitor"] == monitor and r["status"] == "ok"}
     wanted = {since + k * PERIOD for k in range(int((until - since) / PERIOD) + 1)}
     return wanted <= ends
 
@@ -173,7 +167,7 @@ url = "{receiver.url}"
         return [
             r["status"]
             for r in runs(store)
-            if r["monitor"] == monitor and _utc(r["window_end"]) > after and r["status"] != "running"
+            if r["monitor"] == monitor and as_utc(r["window_end"]) > after and r["status"] != "running"
         ]
 
     def alerted(status: str) -> bool:

@@ -26,6 +26,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def as_utc(value) -> datetime:
+    """A time read back from a store (SQLite gives naive text, PostgreSQL aware datetimes), as aware UTC."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def write_live_log(
     url: str, *, back: timedelta = timedelta(minutes=30), ahead: timedelta = timedelta(minutes=20), per_second: int = 10
 ) -> None:

@@ -10,17 +10,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.daemon import Daemon, free_port, live_config, runs, write_live_log
+from tests.e2e.daemon import Daemon, as_utc, free_port, live_config, runs, write_live_log
 
 pytestmark = pytest.mark.e2e
 
 PERIOD = timedelta(seconds=10)
-
-
-def as_utc(value) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def ok_runs(store_url: str, monitor: str = "live-0") -> list[dict]:
