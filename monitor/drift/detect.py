@@ -205,11 +205,16 @@ def _calibrated(column: str, values: pd.Series, profile: ReferenceProfile, alpha
     )
 
 
+def window_categories(values: pd.Series, p: _Profile) -> tuple[list[object], dict[object, int]]:
+    """The categories a window is compared over (the reference's, then new ones) and the window's counts."""
+    counted = counts(values.astype(float) if p.declared == "numerical" else values)
+    known = set(p.categories)
+    return [*p.categories, *sorted((v for v in counted if v not in known), key=str)], counted
+
+
 def _aligned_shares(values: pd.Series, p: _Profile) -> tuple[np.ndarray, np.ndarray]:
     """Current and reference shares over the reference's categories plus any new ones (share 0 before)."""
-    current = counts(values.astype(float) if p.declared == "numerical" else values)
-    known = set(p.categories)
-    categories = [*p.categories, *sorted((v for v in current if v not in known), key=str)]
+    categories, current = window_categories(values, p)
     reference = np.concatenate([p.shares, np.zeros(len(categories) - len(p.categories))])
     return shares_of(current, categories), reference
 

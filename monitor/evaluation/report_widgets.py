@@ -14,8 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from monitor.drift.detect import ColumnDrift, ReferenceProfile
-from monitor.drift.statistics import counts
+from monitor.drift.detect import ColumnDrift, ReferenceProfile, window_categories
 from monitor.evaluation.roles import ColumnRoles
 from monitor.figures import MetricRow
 
@@ -169,8 +168,7 @@ def _histograms(column: str, profile: ReferenceProfile, current: pd.DataFrame) -
         window = np.histogram(np.clip(values.to_numpy(dtype=float), low, high), edges)[0]
         x = (edges[:-1] / 2 + edges[1:] / 2).tolist()  # halves first: no overflow at +-1e308
         return [_short(v) for v in x], reference.tolist(), window.tolist()
-    seen = counts(values.astype(float) if p.declared == "numerical" else values)
-    categories = [*p.categories, *sorted((c for c in seen if c not in set(p.categories)), key=str)]
+    categories, seen = window_categories(values, p)
     assert p.shares is not None
     new = len(categories) - len(p.categories)
     reference_counts = [*np.rint(p.shares * p.rows).astype(int).tolist(), *[0] * new]
