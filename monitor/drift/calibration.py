@@ -1,12 +1,13 @@
 """What "no drift" looks like for each column, learnt from the reference itself.
 
-For a window of n rows, pieces of n rows are drawn from the reference and each is
-compared with the whole reference: under no drift the current window is just such
-a piece, except that it is independent of the reference, which widens the spread
-by a known factor (see _pieces). A
-distribution fitted to these values gives the threshold at any false-alarm level:
-log-normal for the Wasserstein distance (whose right tail is heavy on skewed data),
-gamma for the others.
+Wasserstein: for a window of n rows, pieces of n rows are drawn from the reference and each is
+compared with the whole reference: under no drift the current window is just such a piece, except
+that it is independent of the reference, which widens the spread by a known factor (see _pieces).
+A log-normal fitted to these values (its right tail is heavy on skewed data) gives the threshold at
+any false-alarm level. Jensen-Shannon: multinomial draws from the reference's shares, fitted by a gamma.
+
+Tails: samples of n rows are drawn from the reference's tails alone (see _tail_draws), many of them,
+and each tail statistic's bias, spread and skewness are measured (see TailNull).
 
 Statistics shrink as 1/sqrt(n), so a null learnt at n0 rows serves any window of
 n >= n0 rows, scaled; windows smaller than the cap are calibrated at their size.
@@ -19,9 +20,19 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from monitor.drift.statistics import js_distance, tail_means, tail_shares
+from monitor.drift.statistics import (
+    js_distance,
+    sample_tail_statistics,
+    tail_bounds,
+    tail_shares,
+    tail_statistics,
+)
 
 REPLICATES = 200
+# The tails need more replicates: their thresholds depend on a skewness, which 200 replicates would leave
+# uncertain by +-0.17 (a threshold moved by +-0.5 std). They are cheap: only the tails of each sample are drawn.
+TAIL_REPLICATES = 4000
+MAX_SKEW = 0.5  # beyond this the Cornish-Fisher term is no longer a fair guide
 MAX_CALIBRATION_ROWS = 5000
 
 
@@ -53,26 +64,36 @@ class NullModel:
 
 @dataclass(frozen=True)
 class TailNull:
-    """The tail statistic is studentised: each tail mean's move is divided by its own no-drift spread,
-    so a thin tail weighs as much as a heavy one.
+    """The no-drift spread of the tail statistics (statistics.tail_statistics) for windows of `rows` rows.
 
-    Tail means are close to normal, so the largest of k studentised moves passes
-    Phi^-1(1 - alpha/2k) with chance at most alpha; `heaviness` (>= 1) widens that where the
-    bootstrap shows heavier tails than normal (few rows in a tail, or few distinct values).
+    Each statistic's move is studentised (centred on its no-drift bias, divided by its no-drift spread), so a
+    thin tail weighs as much as a heavy one. Tail statistics are means of many values, close to normal but
+    skewed where the tail is (a mean of 50 values from an exponential tail has a skewness of about 0.3, which
+    at the thresholds used here makes one side 20 times likelier to be passed than a normal law says), so
+    each side's threshold is moved by the Cornish-Fisher term of its measured skewness. `heaviness` (>= 1)
+    widens all of them where the replicates show heavier tails than that still (few distinct values).
     """
 
     shares: tuple[float, ...]  # the tails tested (see statistics.tail_shares)
-    reference_tails: np.ndarray  # the reference's tail means for those shares
-    spread: np.ndarray  # std of (sample tail mean - reference tail mean) at `rows` rows, per tail
+    bounds: np.ndarray  # where the reference's tails start (statistics.tail_bounds)
+    reference_tails: np.ndarray  # the reference's own tail statistics
+    bias: np.ndarray  # mean (sample statistic - reference statistic) at `rows` rows
+    spread: np.ndarray  # its std at `rows` rows, widened for the reference's own noise
+    skew: np.ndarray  # its skewness at `rows` rows
     heaviness: float
     rows: int
     reference_rows: int
 
-    def spread_at(self, rows: int) -> np.ndarray:
-        return self.spread * _scale(self.rows, rows, self.reference_rows)
+    def studentised(self, moves: np.ndarray, rows: int) -> np.ndarray:
+        """Signed moves in no-drift standard deviations (a bias of order 1/n shrinks as such)."""
+        return (moves - self.bias * (self.rows / rows)) / (self.spread * _scale(self.rows, rows, self.reference_rows))
 
-    def threshold(self, alpha: float) -> float:
-        return float(stats.norm.ppf(1 - alpha / (2 * len(self.spread)))) * self.heaviness
+    def limits(self, alpha: float, rows: int, z: np.ndarray) -> np.ndarray:
+        """The threshold of each statistic on the side its studentised move `z` is on, for a family-wise
+        false-alarm rate of alpha over all of them."""
+        t = float(stats.norm.ppf(1 - alpha / (2 * len(self.spread))))
+        skew = np.clip(self.skew * np.sqrt(self.rows / rows), -MAX_SKEW, MAX_SKEW) * np.where(z < 0, -1, 1)
+        return np.maximum(t + (t * t - 1) * skew / 6, t / 2) * self.heaviness
 
 
 def _scale(calibrated_rows: int, rows: int, reference_rows: int) -> float:
@@ -114,8 +135,55 @@ def _pieces(sorted_reference: np.ndarray, rows: int, rng: np.random.Generator) -
     return np.sort(sorted_reference[index], axis=1), float(np.sqrt(1 + rows / m))
 
 
+def _tail_draws(
+    sorted_reference: np.ndarray, rows: int, reach: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """The lowest `reach` values (ascending) and the highest (descending) of TAIL_REPLICATES samples of `rows`
+    rows drawn from the reference with replacement, without drawing the rest of each sample: the order
+    statistics of n uniforms are the running sums of n + 1 exponential gaps over their total (Renyi), so
+    only the gaps at each end and one gamma draw for the middle are needed."""
+    m = len(sorted_reference)
+    reach = max(1, min(reach, rows // 2))
+    low_gaps = rng.standard_exponential((TAIL_REPLICATES, reach)).cumsum(axis=1)
+    high_gaps = rng.standard_exponential((TAIL_REPLICATES, reach)).cumsum(axis=1)
+    middle = rng.standard_gamma(rows + 1 - 2 * reach, (TAIL_REPLICATES, 1)) if rows + 1 > 2 * reach else 0.0
+    total = low_gaps[:, -1:] + high_gaps[:, -1:] + middle
+    lowest = np.minimum((low_gaps / total * m).astype(np.int64), m - 1)
+    highest = np.minimum(((1 - high_gaps / total) * m).astype(np.int64), m - 1)
+    return sorted_reference[lowest], sorted_reference[highest]
+
+
 def calibration_rows(rows: int) -> int:
     return max(2, min(rows, MAX_CALIBRATION_ROWS))
+
+
+def tail_null(sorted_reference: np.ndarray, reference_std: float, rows: int, rng: np.random.Generator) -> TailNull:
+    m = len(sorted_reference)
+    n0 = calibration_rows(rows)
+    shares = tail_shares(n0)
+    bounds = tail_bounds(sorted_reference, shares)
+    reference_tails = sample_tail_statistics(sorted_reference, shares, bounds)
+    # Enough of each end for the largest tail, and for the values beyond a bound up to 6 std more than usual.
+    widest = max(1, round(n0 * max(shares)))
+    lowest, highest = _tail_draws(sorted_reference, n0, widest + int(6 * np.sqrt(widest)) + 10, rng)
+    moves = tail_statistics(lowest, highest, n0, shares, bounds) - reference_tails
+    bias = moves.mean(axis=0)
+    # A window is independent of the reference, whose own statistic is as noisy at m rows.
+    spread = moves.std(axis=0) * np.sqrt(1 + n0 / m)
+    untestable = spread <= 0
+    # A tail mean that never moves is a tail of one value: any move is news. An excess never seen is a bound
+    # with nothing beyond it in the reference (ties at the edge): it says nothing.
+    excess = np.tile([False, False, True, True], len(shares))
+    spread = np.where(untestable, np.where(excess, np.inf, reference_std * 1e-6), spread)
+    centred = moves - bias
+    skew = np.where(untestable, 0.0, stats.skew(centred, axis=0, bias=False))
+    skew = np.nan_to_num(skew)
+    null = TailNull(shares, bounds, reference_tails, bias, spread, skew, 1.0, n0, m)
+    # Heavier than the skewness accounts for: how far the replicates pass the 1% family-wise limits.
+    z = centred / spread
+    ratios = np.abs(z) / null.limits(0.01, n0, z)
+    heaviness = max(1.0, float(np.quantile(ratios.max(axis=1), 0.99)))
+    return TailNull(shares, bounds, reference_tails, bias, spread, skew, heaviness, n0, m)
 
 
 def numerical_nulls(
@@ -126,22 +194,10 @@ def numerical_nulls(
     n0 = calibration_rows(rows)
     grid = (np.arange(n0) + 0.5) / n0
     reference_at_grid = np.quantile(sorted_reference, grid)
-    shares = tail_shares(n0)
-    reference_tails = tail_means(sorted_reference, shares)
     draws, inflation = _pieces(sorted_reference, n0, rng)
     # W1 between two distributions is the mean distance between their quantile functions.
     wasserstein = np.abs(draws - reference_at_grid).mean(axis=1) / reference_std * inflation
-    sizes = [max(1, round(n0 * share)) for share in shares]
-    draw_tails = np.stack(
-        [part for k in sizes for part in (draws[:, :k].mean(axis=1), draws[:, -k:].mean(axis=1))], axis=1
-    )
-    moves = (draw_tails - reference_tails) * inflation
-    spread = moves.std(axis=0)
-    spread = np.where(spread > 0, spread, reference_std * 1e-6)
-    studentised = np.abs(moves / spread).max(axis=1)
-    # Measured where the replicates are many enough to say something (their 90th percentile).
-    heaviness = max(1.0, float(np.quantile(studentised, 0.9)) / stats.norm.ppf(1 - 0.1 / (2 * len(spread))))
-    return _fit_lognormal(wasserstein, n0, m), TailNull(shares, reference_tails, spread, heaviness, n0, m)
+    return _fit_lognormal(wasserstein, n0, m), tail_null(sorted_reference, reference_std, rows, rng)
 
 
 def categorical_null(

@@ -21,9 +21,9 @@ from monitor.drift.statistics import (
     counts,
     js_distance,
     normed_wasserstein,
+    sample_tail_statistics,
     shares_of,
     sorted_wasserstein,
-    tail_means,
     total_variation,
 )
 
@@ -185,13 +185,14 @@ def _calibrated(column: str, values: pd.Series, profile: ReferenceProfile, alpha
         numbers = np.sort(np.clip(values.to_numpy(dtype=float), *p.clip))  # the window's one sort
         null_w, null_t = profile.numerical_nulls(column, rows)
         wasserstein = sorted_wasserstein(numbers, p.sorted_values) / p.std
-        moves = tail_means(numbers, null_t.shares) - null_t.reference_tails
-        z = np.abs(moves) / null_t.spread_at(rows)
-        worst = int(z.argmax())
+        moves = sample_tail_statistics(numbers, null_t.shares, null_t.bounds) - null_t.reference_tails
+        z = null_t.studentised(moves, rows)
+        limits = null_t.limits(alpha, rows, z)
+        worst = int((np.abs(z) / limits).argmax())
         # (method, score, threshold, effect in std units)
         candidates = [
             ("wasserstein (calibrated)", wasserstein, null_w.threshold(alpha, rows), wasserstein),
-            ("tail means (calibrated)", float(z[worst]), null_t.threshold(alpha), float(abs(moves[worst]) / p.std)),
+            ("tail means (calibrated)", float(abs(z[worst])), float(limits[worst]), float(abs(moves[worst]) / p.std)),
         ]
         method, score, threshold, effect = max(candidates, key=lambda c: c[1] / c[2] if c[2] > 0 else np.inf)
         detected = any(s > t and e >= floor for _, s, t, e in candidates)

@@ -2,7 +2,8 @@
 
 Numerical columns: the Wasserstein distance normed by the reference's standard
 deviation (a shift of location or spread, in std units) and the tail moves (how
-far the means of the lowest and highest 5% and 1% moved). Categorical columns: the
+far the means of the lowest and highest 5% and 1% moved, and how far values beyond
+the reference's 5% and 95%, 1% and 99% quantiles reach past them). Categorical columns: the
 Jensen-Shannon distance (base 2) of the category shares, and the total variation
 distance (the share of rows that changed category) as the effect.
 """
@@ -39,7 +40,7 @@ def sorted_wasserstein(current_sorted: np.ndarray, reference_sorted: np.ndarray)
     return float(np.sum(np.multiply(np.abs(current_cdf - reference_cdf), np.diff(merged))))
 
 
-# A tail mean of fewer values is too noisy (and too far from normal) to be worth testing.
+# A tail statistic over fewer values is too noisy (and too far from normal) to be worth testing.
 MIN_TAIL_ROWS = 20
 
 
@@ -49,14 +50,47 @@ def tail_shares(rows: int) -> tuple[float, ...]:
     return usable or TAIL_SHARES[:1]
 
 
-def tail_means(sorted_values: np.ndarray, shares: tuple[float, ...] = TAIL_SHARES) -> np.ndarray:
-    """Means of the lowest and highest `shares` of sorted values (lower, upper for each share): means of many
-    values, not single quantiles, so a stretching tail is seen early and the no-drift spread is near normal."""
-    means = []
-    for share in shares:
-        k = max(1, round(len(sorted_values) * share))
-        means += [sorted_values[:k].mean(), sorted_values[-k:].mean()]
-    return np.array(means)
+def tail_bounds(sorted_reference: np.ndarray, shares: tuple[float, ...]) -> np.ndarray:
+    """Where the reference's tails start: its `share` and 1 - `share` quantiles (lower, upper per share)."""
+    return np.quantile(sorted_reference, [q for share in shares for q in (share, 1 - share)])
+
+
+def tail_reach(sorted_values: np.ndarray, shares: tuple[float, ...], bounds: np.ndarray) -> int:
+    """How many of the lowest and highest values `tail_statistics` needs of a sorted sample."""
+    n = len(sorted_values)
+    beyond = [
+        max(int(np.searchsorted(sorted_values, low, "left")), n - int(np.searchsorted(sorted_values, high, "right")))
+        for low, high in bounds.reshape(-1, 2)
+    ]
+    return max(1, *(round(n * share) for share in shares), *beyond)
+
+
+def tail_statistics(
+    lowest: np.ndarray, highest: np.ndarray, rows: int, shares: tuple[float, ...], bounds: np.ndarray
+) -> np.ndarray:
+    """The tail statistics of samples of `rows` rows, over the last axis of their lowest values (ascending) and
+    highest values (descending), as many as `tail_reach` says. For each share, in this order:
+
+    - the mean of the lowest and of the highest `share` of the sample's own values: means of many values, not
+      single quantiles, so a tail that moves is seen early and the no-drift spread is near normal;
+    - the mean excess beyond the reference's bounds (how far past the lower bound, on average, the values
+      below it lie; the same above the upper bound): what a tail that stretches without moving its start
+      changes, free of the noise of where the sample's own tail starts. Zero when no value is beyond.
+    """
+    parts = []
+    for share, (low, high) in zip(shares, bounds.reshape(-1, 2), strict=True):
+        k = max(1, round(rows * share))
+        parts += [lowest[..., :k].mean(axis=-1), highest[..., :k].mean(axis=-1)]
+        for gaps in (low - lowest, highest - high):
+            beyond = gaps > 0
+            parts.append(np.where(beyond, gaps, 0).sum(axis=-1) / np.maximum(beyond.sum(axis=-1), 1))
+    return np.stack(parts, axis=-1)
+
+
+def sample_tail_statistics(sorted_values: np.ndarray, shares: tuple[float, ...], bounds: np.ndarray) -> np.ndarray:
+    """`tail_statistics` of one sorted sample."""
+    reach = tail_reach(sorted_values, shares, bounds)
+    return tail_statistics(sorted_values[:reach], sorted_values[::-1][:reach], len(sorted_values), shares, bounds)
 
 
 def counts(values: Sequence[object] | np.ndarray | pd.Series) -> dict[object, int]:
