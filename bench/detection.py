@@ -254,6 +254,13 @@ def shifted(columns: list[Column], name: str, windows: int, references: int, see
     }
 
 
+def write_results(path: str, results: dict) -> None:
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    print(f"wrote {out}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer windows (a smoke run, not for the figures)")
@@ -295,10 +302,7 @@ def main() -> None:
             with_evidently=not args.wide_drifthound_only,
         )
         print(f"{key}: {results[key]}  ({time.time() - started:.0f}s)", flush=True)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2))
-    print(f"wrote {out}")
+    write_results(args.out, results)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from detection import Column, evidently_defaults
+from detection import Column, evidently_defaults, write_results
 
 from monitor.drift.detect import DriftSettings, ReferenceProfile, detect
 
@@ -131,10 +131,7 @@ def main() -> None:
             },
         }
         print(name, json.dumps(results[name]), flush=True)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2))
-    print(f"wrote {out}")
+    write_results(args.out, results)
 
 
 if __name__ == "__main__":
