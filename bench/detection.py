@@ -227,11 +227,13 @@ SCENARIOS = {
 }
 
 
-def shifted(columns: list[Column], name: str, windows: int, references: int, seed: int) -> dict[str, float]:
+def shifted(
+    columns: list[Column], name: str, windows: int, references: int, seed: int, with_evidently: bool = True
+) -> dict[str, float]:
     target, apply = SCENARIOS[name]
     rng = np.random.default_rng(seed)
-    hits = {"drifthound": 0, "evidently_defaults": 0, "plain_p_values": 0}
-    others = {"drifthound": 0, "evidently_defaults": 0, "plain_p_values": 0}
+    methods = ("drifthound", "evidently_defaults", "plain_p_values") if with_evidently else ("drifthound",)
+    hits, others = dict.fromkeys(methods, 0), dict.fromkeys(methods, 0)
     per_reference = windows // references
     for _ in range(references):
         reference = make(columns, rng, 50_000)
@@ -239,11 +241,11 @@ def shifted(columns: list[Column], name: str, windows: int, references: int, see
         for _ in range(per_reference):
             current = make(columns, rng, 5_000)
             apply(current, reference, rng)
-            for method, flagged in (
-                ("drifthound", drifthound(profile, current, columns)),
-                ("evidently_defaults", evidently_defaults(reference, current, columns)[0]),
-                ("plain_p_values", plain_p_values(reference, current, columns)),
-            ):
+            found = {"drifthound": drifthound(profile, current, columns)}
+            if with_evidently:
+                found["evidently_defaults"] = evidently_defaults(reference, current, columns)[0]
+                found["plain_p_values"] = plain_p_values(reference, current, columns)
+            for method, flagged in found.items():
                 hits[method] += target in flagged
                 others[method] += bool(flagged - {target})
     runs = per_reference * references
@@ -275,19 +277,30 @@ def main() -> None:
         action="store_true",
         help="the 200-column case without Evidently's defaults and p-values beside it (they take most of its time)",
     )
+    parser.add_argument("--windows", type=int, help="windows per case (default 200; 40 with --quick)")
+    parser.add_argument(
+        "--drifthound-only",
+        action="store_true",
+        help="every case without Evidently's defaults and p-values beside it: more windows in the same time",
+    )
     args = parser.parse_args()
-    windows = 40 if args.quick else 200
+    windows = args.windows or (40 if args.quick else 200)
+    with_evidently = not args.drifthound_only
     columns = twenty_columns()
     results: dict[str, dict[str, float]] = {}
     stationary_cases = ((1_000, 50_000), (5_000, 50_000), (50_000, 200_000)) if "stationary" in args.only else ()
     for window, reference_rows in stationary_cases:
         key = f"stationary, 20 columns, windows of {window:,} rows, reference {reference_rows:,}"
         started = time.time()
-        results[key] = stationary(columns, window, reference_rows, windows, references=10, seed=window)
+        results[key] = stationary(
+            columns, window, reference_rows, windows, references=10, seed=window, with_evidently=with_evidently
+        )
         print(f"{key}: {results[key]}  ({time.time() - started:.0f}s)", flush=True)
     for index, name in enumerate(SCENARIOS if "shifts" in args.only else ()):
         started = time.time()
-        results[f"shift: {name}"] = shifted(columns, name, windows, references=10, seed=100 + index)
+        results[f"shift: {name}"] = shifted(
+            columns, name, windows, references=10, seed=100 + index, with_evidently=with_evidently
+        )
         print(f"shift: {name}: {results[f'shift: {name}']}  ({time.time() - started:.0f}s)", flush=True)
     if "wide" in args.only and not args.skip_wide:
         started = time.time()
@@ -299,7 +312,7 @@ def main() -> None:
             args.wide_windows or windows,
             references=10,
             seed=7,
-            with_evidently=not args.wide_drifthound_only,
+            with_evidently=with_evidently and not args.wide_drifthound_only,
         )
         print(f"{key}: {results[key]}  ({time.time() - started:.0f}s)", flush=True)
     write_results(args.out, results)
