@@ -121,9 +121,8 @@ def _fit_lognormal(values: np.ndarray, rows: int, reference_rows: int) -> NullMo
 def _pieces(sorted_reference: np.ndarray, rows: int, rng: np.random.Generator) -> tuple[np.ndarray, float]:
     """REPLICATES sorted pieces of `rows` rows of the reference, and how much to widen their statistics.
 
-    Pieces drawn without replacement are fresh samples of the reference's distribution, extremes
-    included (the bootstrap, with replacement, understates how far extremes wander, which matters in
-    tails). A piece is part of the reference it is compared with, which narrows the spread by
+    Pieces drawn without replacement are fresh samples of the reference's distribution. A piece is part
+    of the reference it is compared with, which narrows the spread by
     (1/n - 1/m) instead of the (1/n + 1/m) of an independent window: hence sqrt((m + n) / (m - n)).
     A reference too small for that (under 4 windows) is bootstrapped.
     """
@@ -158,6 +157,7 @@ def calibration_rows(rows: int) -> int:
 
 
 def tail_null(sorted_reference: np.ndarray, reference_std: float, rows: int, rng: np.random.Generator) -> TailNull:
+    """The tail statistics' no-drift bias, spread and skewness for windows of `rows` rows."""
     m = len(sorted_reference)
     n0 = calibration_rows(rows)
     shares = tail_shares(n0)
