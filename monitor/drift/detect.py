@@ -81,7 +81,7 @@ class _Profile:
     shares: np.ndarray | None = None
     rows: int = 0
     clip: tuple[float, float] = (-np.inf, np.inf)
-    nulls: dict[tuple[str, int], calibration.NullModel] = field(default_factory=dict)
+    nulls: dict[tuple[str, int], calibration.NullModel | calibration.TailNull] = field(default_factory=dict)
 
 
 class ReferenceProfile:
