@@ -32,7 +32,8 @@ REPLICATES = 200
 # The tails need more replicates: their thresholds depend on a skewness, which 200 replicates would leave
 # uncertain by +-0.17 (a threshold moved by +-0.5 std). They are cheap: only the tails of each sample are drawn.
 TAIL_REPLICATES = 4000
-MAX_SKEW = 0.5  # beyond this the Cornish-Fisher term is no longer a fair guide
+MAX_SKEW = 0.5  # beyond these the Cornish-Fisher terms are no longer a fair guide
+MAX_KURTOSIS = 0.5
 MAX_CALIBRATION_ROWS = 5000
 
 
@@ -80,6 +81,7 @@ class TailNull:
     bias: np.ndarray  # mean (sample statistic - reference statistic) at `rows` rows
     spread: np.ndarray  # its std at `rows` rows, widened for the reference's own noise
     skew: np.ndarray  # its skewness at `rows` rows
+    kurtosis: np.ndarray  # its excess kurtosis at `rows` rows, where positive (0 where not)
     heaviness: float
     rows: int
     reference_rows: int
@@ -93,7 +95,11 @@ class TailNull:
         false-alarm rate of alpha over all of them."""
         t = float(stats.norm.ppf(1 - alpha / (2 * len(self.spread))))
         skew = np.clip(self.skew * np.sqrt(self.rows / rows), -MAX_SKEW, MAX_SKEW) * np.where(z < 0, -1, 1)
-        return np.maximum(t + (t * t - 1) * skew / 6, t / 2) * self.heaviness
+        kurtosis = np.clip(self.kurtosis * (self.rows / rows), 0, MAX_KURTOSIS)
+        cornish_fisher = (
+            t + (t * t - 1) * skew / 6 + (t**3 - 3 * t) * kurtosis / 24 - (2 * t**3 - 5 * t) * skew * skew / 36
+        )
+        return np.maximum(cornish_fisher, t / 2) * self.heaviness
 
 
 def _scale(calibrated_rows: int, rows: int, reference_rows: int) -> float:
@@ -179,12 +185,15 @@ def tail_null(sorted_reference: np.ndarray, reference_std: float, rows: int, rng
     variance = (centred**2).mean(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         skew = np.where(untestable | (variance <= 0), 0.0, (centred**3).mean(axis=0) / variance**1.5)
-    null = TailNull(shares, bounds, reference_tails, bias, spread, skew, 1.0, n0, m)
+        kurtosis = np.where(untestable | (variance <= 0), 0.0, (centred**4).mean(axis=0) / variance**2 - 3)
+    # Only a heavier tail than normal widens a threshold; a negative estimate is mostly noise.
+    kurtosis = np.maximum(kurtosis, 0.0)
+    null = TailNull(shares, bounds, reference_tails, bias, spread, skew, kurtosis, 1.0, n0, m)
     # Heavier than the skewness accounts for: how far the replicates pass the 1% family-wise limits.
     z = centred / spread
     ratios = np.abs(z) / null.limits(0.01, n0, z)
     heaviness = max(1.0, float(np.quantile(ratios.max(axis=1), 0.99)))
-    return TailNull(shares, bounds, reference_tails, bias, spread, skew, heaviness, n0, m)
+    return TailNull(shares, bounds, reference_tails, bias, spread, skew, kurtosis, heaviness, n0, m)
 
 
 def numerical_nulls(
