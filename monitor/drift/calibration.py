@@ -71,8 +71,9 @@ class TailNull:
     thin tail weighs as much as a heavy one. Tail statistics are means of many values, close to normal but
     skewed where the tail is (a mean of 50 values from an exponential tail has a skewness of about 0.3, which
     at the thresholds used here makes one side 20 times likelier to be passed than a normal law says), so
-    each side's threshold is moved by the Cornish-Fisher term of its measured skewness. `heaviness` (>= 1)
-    widens all of them where the replicates show heavier tails than that still (few distinct values).
+    each side's threshold is moved by the Cornish-Fisher terms of its measured skewness and (where positive)
+    excess kurtosis; the latter matters with many columns, where each statistic is tested near 1e-6.
+    `heaviness` (>= 1) widens all of them where the replicates show heavier tails than that still.
     """
 
     shares: tuple[float, ...]  # the tails tested (see statistics.tail_shares)
