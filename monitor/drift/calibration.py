@@ -7,7 +7,7 @@ A log-normal fitted to these values (its right tail is heavy on skewed data) giv
 any false-alarm level. Jensen-Shannon: multinomial draws from the reference's shares, fitted by a gamma.
 
 Tails: samples of n rows are drawn from the reference's tails alone (see _tail_draws), many of them,
-and each tail statistic's bias, spread and skewness are measured (see TailNull).
+and each tail statistic's bias, spread, skewness and kurtosis are measured (see TailNull).
 
 Statistics shrink as 1/sqrt(n), so a null learnt at n0 rows serves any window of
 n >= n0 rows, scaled; windows smaller than the cap are calibrated at their size.
@@ -15,12 +15,13 @@ n >= n0 rows, scaled; windows smaller than the cap are calibrated at their size.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import stats
 
 from monitor.drift.statistics import (
+    TAIL_STATISTICS,
     js_distance,
     sample_tail_statistics,
     tail_bounds,
@@ -164,7 +165,7 @@ def calibration_rows(rows: int) -> int:
 
 
 def tail_null(sorted_reference: np.ndarray, reference_std: float, rows: int, rng: np.random.Generator) -> TailNull:
-    """The tail statistics' no-drift bias, spread and skewness for windows of `rows` rows."""
+    """The tail statistics' no-drift bias, spread, skewness and kurtosis for windows of `rows` rows."""
     m = len(sorted_reference)
     n0 = calibration_rows(rows)
     shares = tail_shares(n0)
@@ -175,26 +176,24 @@ def tail_null(sorted_reference: np.ndarray, reference_std: float, rows: int, rng
     lowest, highest = _tail_draws(sorted_reference, n0, widest + int(6 * np.sqrt(widest)) + 10, rng)
     moves = tail_statistics(lowest, highest, n0, shares, bounds) - reference_tails
     bias = moves.mean(axis=0)
-    # A window is independent of the reference, whose own statistic is as noisy at m rows.
-    spread = moves.std(axis=0) * np.sqrt(1 + n0 / m)
-    untestable = spread <= 0
-    # A tail mean that never moves is a tail of one value: any move is news. An excess never seen is a bound
-    # with nothing beyond it in the reference (ties at the edge): it says nothing.
-    excess = np.tile([False, False, True, True], len(shares))
-    spread = np.where(untestable, np.where(excess, np.inf, reference_std * 1e-6), spread)
     centred = moves - bias
     variance = (centred**2).mean(axis=0)
+    untestable = variance <= 0
+    # A window is independent of the reference, whose own statistic is as noisy at m rows.
+    spread = np.sqrt(variance) * np.sqrt(1 + n0 / m)
+    # A tail mean that never moves is a tail of one value: any move is news. An excess never seen is a bound
+    # with nothing beyond it in the reference (ties at the edge): it says nothing.
+    excess = np.array([name.startswith("excess") for name in TAIL_STATISTICS] * len(shares))
+    spread = np.where(untestable, np.where(excess, np.inf, reference_std * 1e-6), spread)
     with np.errstate(divide="ignore", invalid="ignore"):
-        skew = np.where(untestable | (variance <= 0), 0.0, (centred**3).mean(axis=0) / variance**1.5)
-        kurtosis = np.where(untestable | (variance <= 0), 0.0, (centred**4).mean(axis=0) / variance**2 - 3)
-    # Only a heavier tail than normal widens a threshold; a negative estimate is mostly noise.
-    kurtosis = np.maximum(kurtosis, 0.0)
+        skew = np.where(untestable, 0.0, (centred**3).mean(axis=0) / variance**1.5)
+        # Only a heavier tail than normal widens a threshold; a negative estimate is mostly noise.
+        kurtosis = np.where(untestable, 0.0, np.maximum((centred**4).mean(axis=0) / variance**2 - 3, 0.0))
     null = TailNull(shares, bounds, reference_tails, bias, spread, skew, kurtosis, 1.0, n0, m)
-    # Heavier than the skewness accounts for: how far the replicates pass the 1% family-wise limits.
+    # Heavier than the skewness and kurtosis account for: how far the replicates pass the 1% family-wise limits.
     z = centred / spread
     ratios = np.abs(z) / null.limits(0.01, n0, z)
-    heaviness = max(1.0, float(np.quantile(ratios.max(axis=1), 0.99)))
-    return TailNull(shares, bounds, reference_tails, bias, spread, skew, kurtosis, heaviness, n0, m)
+    return replace(null, heaviness=max(1.0, float(np.quantile(ratios.max(axis=1), 0.99))))
 
 
 def numerical_nulls(

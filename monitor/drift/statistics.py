@@ -65,11 +65,15 @@ def tail_reach(sorted_values: np.ndarray, shares: tuple[float, ...], bounds: np.
     return max(1, *(round(n * share) for share in shares), *beyond)
 
 
+# What `tail_statistics` gives for each share, in this order.
+TAIL_STATISTICS = ("lowest mean", "highest mean", "excess below", "excess above")
+
+
 def tail_statistics(
     lowest: np.ndarray, highest: np.ndarray, rows: int, shares: tuple[float, ...], bounds: np.ndarray
 ) -> np.ndarray:
     """The tail statistics of samples of `rows` rows, over the last axis of their lowest values (ascending) and
-    highest values (descending), as many as `tail_reach` says. For each share, in this order:
+    highest values (descending), as many as `tail_reach` says. For each share, in TAIL_STATISTICS order:
 
     - the mean of the lowest and of the highest `share` of the sample's own values: means of many values, not
       single quantiles, so a tail that moves is seen early and the no-drift spread is near normal;

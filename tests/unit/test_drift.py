@@ -11,7 +11,7 @@ from scipy import stats
 from monitor.config import parse_config
 from monitor.drift.detect import ColumnSettings, DriftSettings, ReferenceProfile, detect
 from monitor.drift.settings import drift_settings
-from monitor.drift.statistics import sample_tail_statistics
+from monitor.drift.statistics import TAIL_STATISTICS, sample_tail_statistics
 
 RNG_SEED = 11
 
@@ -114,7 +114,8 @@ def test_a_skewed_column_whose_tail_stretches_is_caught():
         z.append(
             null.studentised(sample_tail_statistics(window, null.shares, null.bounds) - null.reference_tails, 5_000)
         )
-    upper_mean, upper_excess = np.mean(z, axis=0)[[1, 3]]  # of the 5% tails
+    # Of the 5% tails (the first share's statistics come first).
+    upper_mean, upper_excess = np.mean(z, axis=0)[[TAIL_STATISTICS.index(s) for s in ("highest mean", "excess above")]]
     assert upper_excess > 1.25 * upper_mean > 4
     assert caught >= 32 and others <= 1
 
@@ -131,7 +132,7 @@ def test_tail_thresholds_learn_the_spread_and_skew_of_fresh_windows():
     z = null.studentised(moves, 1_000)
     assert np.all(np.abs(z.mean(axis=0)) < 0.25), "no bias left: centred on what windows give"
     assert np.all((z.std(axis=0) > 0.85) & (z.std(axis=0) < 1.2)), "the learnt spread is the windows' spread"
-    upper_excess = 3  # lower mean, upper mean, lower excess, upper excess
+    upper_excess = TAIL_STATISTICS.index("excess above")
     assert null.skew[upper_excess] > 0.1 and stats.skew(z[:, upper_excess]) > 0.1
     upper, lower = null.limits(0.001, 1_000, np.ones(4)), null.limits(0.001, 1_000, -np.ones(4))
     assert upper[upper_excess] > lower[upper_excess]
