@@ -34,9 +34,9 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from detection import Column, evidently_defaults, write_results
+from detection import Column, drifthound, evidently_defaults, write_results
 
-from monitor.drift.detect import DriftSettings, ReferenceProfile, detect
+from monitor.drift.detect import ReferenceProfile
 
 warnings.filterwarnings("ignore")
 
@@ -90,12 +90,6 @@ def cases(frame: pd.DataFrame, annotations: dict[str, list[int]], rows: int) -> 
     return out
 
 
-def drifthound_flags(reference: pd.DataFrame, current: pd.DataFrame) -> set[str]:
-    kinds = {c: "numerical" for c in reference}
-    profile = ReferenceProfile(reference, kinds, seed=1)
-    return {d.column for d in detect(current, profile, list(kinds), DriftSettings()) if d.detected}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=30, help="rows in the reference and in the window")
@@ -105,6 +99,7 @@ def main() -> None:
     for name, about in DATASETS.items():
         frame, annotations = load(name)
         columns = [Column(c, "numerical", None) for c in frame]  # type: ignore[arg-type]
+        kinds = {c.name: c.kind for c in columns}
         methods = ("drifthound", "evidently_defaults")
         keys = ("runs", *methods, *(f"{m}.columns_flagged_share" for m in methods))
         tally = {truth: dict.fromkeys(keys, 0.0) for truth in ("change", "quiet")}
@@ -113,7 +108,7 @@ def main() -> None:
             current = frame.iloc[split:end].reset_index(drop=True)
             tally[truth]["runs"] += 1
             flagged = {
-                "drifthound": drifthound_flags(reference, current),
+                "drifthound": drifthound(ReferenceProfile(reference, kinds, seed=1), current, columns),
                 "evidently_defaults": evidently_defaults(reference, current, columns)[0],
             }
             for method, found in flagged.items():
