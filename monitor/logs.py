@@ -41,7 +41,7 @@ def configure(log_format: str | None = None, level: str = "INFO", stream: Any = 
         logger_factory=structlog.PrintLoggerFactory(file=_Unbreakable(stream)),
         cache_logger_on_first_use=False,
     )
-    # Libraries that log through `logging` (alembic, apscheduler) come out in the same format, masked too.
+    # Libraries that log through `logging` (alembic, httpx) come out in the same format, masked too.
     handler = logging.StreamHandler(_Unbreakable(stream))
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
@@ -52,10 +52,6 @@ def configure(log_format: str | None = None, level: str = "INFO", stream: Any = 
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
-    # "skipped: maximum number of running instances reached" only means a run outlasted its period;
-    # the next run catches up the window, so it is not worth a warning.
-    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
-    logging.getLogger("apscheduler.executors").setLevel(logging.ERROR)
 
 
 class _Unbreakable:

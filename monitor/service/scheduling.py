@@ -1,19 +1,17 @@
-"""When each monitor runs: APScheduler triggers, and which windows are due (with catch-up)."""
+"""Which windows of a monitor are due now (with catch-up), as far as the store says."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.config import MonitorConfig
 from monitor.store.models import Run
-from monitor.store.runs import STALE_CLAIM_AFTER, owner_is_gone
-from monitor.windows import EPOCH, Schedule
+from monitor.store.owners import owner_is_gone
+from monitor.store.runs import STALE_CLAIM_AFTER
+from monitor.windows import Schedule
 
 MAX_CATCH_UP_WINDOWS = 100
 # A window whose run failed is tried again (as a missed window) until it has failed this many times of its
@@ -24,24 +22,6 @@ MAX_FAILURES = 3
 
 def schedule_of(monitor: MonitorConfig) -> Schedule:
     return Schedule(monitor.schedule, monitor.every)
-
-
-def trigger_for(monitor: MonitorConfig) -> tuple[BaseTrigger, int]:
-    """The trigger, and a misfire grace as long as one period.
-
-    APScheduler skips a job that starts more than misfire_grace_time late (default 1 s): after a
-    busy minute or a suspended VM that would silently drop a window. A late run still evaluates
-    the right window, so any lateness within a period is fine.
-    """
-    if monitor.every is not None:
-        trigger: BaseTrigger = IntervalTrigger(seconds=monitor.every.total_seconds(), start_date=EPOCH, timezone=UTC)
-        period = monitor.every
-    else:
-        trigger = CronTrigger.from_crontab(monitor.schedule, timezone=UTC)
-        schedule = schedule_of(monitor)
-        tick = schedule.next_tick(datetime.now(UTC))
-        period = schedule.next_tick(tick) - tick
-    return trigger, max(30, int(period.total_seconds()))
 
 
 def settled_ends(

@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.daemon import Daemon, as_utc, free_port, live_config, runs, write_live_log
@@ -157,3 +158,29 @@ def test_http_token_guards_everything_but_healthz(tmp_path, live, daemons):
         assert daemon.get(path, {"Authorization": "Bearer t0ken-for-tests"})[0] == 200, path
     assert "t0ken-for-tests" not in daemon.log_text()
     assert daemon.stop() == 0
+
+
+def test_every_runs_start_within_a_second_or_two_of_their_tick(tmp_path, live, daemons):
+    """`every` ticks are epoch-aligned: a run starts right after its window ends, not at the daemon's start time
+    plus multiples of the period (14-25 s late in a one-minute monitor before)."""
+    port = free_port()
+    config = live_config(tmp_path, store_url=f"sqlite:///{tmp_path / 'store.db'}", source_url=live, port=port)
+    started = datetime.now(UTC)
+    daemon = Daemon(config, port)
+    daemons.append(daemon)
+    daemon.wait_ready()
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+
+    def on_time() -> list[float]:
+        engine = sa.create_engine(store)
+        try:
+            with engine.connect() as connection:
+                rows = connection.exec_driver_sql("SELECT window_end, started_at FROM runs").all()
+        finally:
+            engine.dispose()
+        # Windows that ended after the start (and after the workers' first start-up): on schedule, not catch-up.
+        return [(as_utc(s) - as_utc(e)).total_seconds() for e, s in rows if as_utc(e) > started + timedelta(seconds=15)]
+
+    daemon.wait_until(lambda: len(on_time()) >= 4, 120, "four runs on schedule")
+    delays = on_time()
+    assert all(0 <= delay < 2.0 for delay in delays), f"seconds after the tick: {delays}"

@@ -1,0 +1,262 @@
+"""What a monitor's tick does: find the windows owed, hand each to an evaluation worker, account for the outcome.
+
+Evaluation happens in worker processes (pool.py). When one of them dies (kill -9,
+out of memory), the pool breaks: it is replaced once, `worker.died` is logged once,
+and exactly the runs whose worker is gone are failed (counted against their window).
+Runs of live workers, and every other process's runs, are left alone. A run whose
+result could not be stored (the store went away) is failed at the monitor's next
+tick, if it is still ours, so the window is retried at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+from datetime import datetime
+from pathlib import Path
+
+import structlog
+
+from monitor import redaction
+from monitor.config import Config
+from monitor.service import scheduling
+from monitor.service.pool import EvaluationPool, RunSummary
+from monitor.service.prom import DaemonMetrics
+from monitor.store import Store
+from monitor.store.runs import fail_dead_workers, fail_unfinished, labels_due
+from monitor.times import format_duration, iso
+from monitor.windows import Window, due_windows
+
+log = structlog.get_logger("drifthound.daemon")
+
+# How many times a tick starts over when a worker died under one of its runs (a window that kills every
+# worker it meets fails its own runs, and is given up after scheduling.MAX_FAILURES).
+RETRIES_AFTER_WORKER_DEATH = 2
+
+
+class _Interrupted:
+    """A run cut short by a worker's death."""
+
+
+INTERRUPTED = _Interrupted()
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        config: Callable[[], Config],
+        config_text: Callable[[], str],
+        config_file: Path,
+        store: Store,
+        owner: str,
+        metrics: DaemonMetrics,
+        clock: Callable[[], datetime],
+        on_notifications: Callable[[], None],
+    ) -> None:
+        self.config, self.config_text, self.config_file = config, config_text, config_file
+        self.store, self.owner, self.metrics, self.clock = store, owner, metrics, clock
+        self.on_notifications = on_notifications
+        self.stopping = threading.Event()
+        self._workers_stopped = threading.Event()
+        self._lock = threading.Lock()
+        self._inflight: set[Future] = set()
+        # Runs whose result could not be stored, by (monitor, window end): failed at the monitor's next tick.
+        self._unrecorded: set[tuple[str, datetime]] = set()
+        self.pool = self._new_pool()
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def renew(self) -> None:
+        """After a reload: new runs go to workers with the new config; runs in progress finish on the old."""
+        with self._lock:
+            old, self.pool = self.pool, self._new_pool()
+        old.shutdown(wait=False)
+
+    def stop(self, grace: float) -> int:
+        """Waits up to `grace` seconds for runs in progress, then stops the workers where they stand.
+        Returns how many runs were still in progress when asked."""
+        from concurrent.futures import wait
+
+        self.stopping.set()
+        with self._lock:
+            inflight = set(self._inflight)
+        log.info("daemon.stopping", grace_s=grace, runs_in_progress=len(inflight))
+        _, unfinished = wait(inflight, timeout=grace)
+        if unfinished:
+            self.pool.kill()
+        else:
+            self.pool.shutdown(wait=True)
+        self._workers_stopped.set()
+        return len(inflight)
+
+    @property
+    def size(self) -> int:
+        return self.pool.size
+
+    # --- a monitor's tick -----------------------------------------------------------------
+
+    def tick(self, name: str) -> None:
+        """Evaluates what the monitor owes now: the latest window, missed ones, then windows whose labels came.
+
+        Runs cut short by a worker's death (theirs or a neighbour's) are owed again at once, not at the next
+        tick, which for a weekly schedule is a week away (and beyond the catch-up horizon).
+        """
+        for _ in range(1 + RETRIES_AFTER_WORKER_DEATH):
+            if not self._tick_once(name):
+                return
+
+    def _tick_once(self, name: str) -> bool:
+        """One pass; True when a worker died under one of its runs."""
+        config = self.config()
+        monitor = next((m for m in config.monitors if m.name == name), None)
+        if monitor is None or self.stopping.is_set():
+            return False
+        now = self.clock()
+        schedule = scheduling.schedule_of(monitor)
+        horizon = config.service.catch_up
+        try:
+            self._fail_unrecorded(name)
+            with self.store.session() as session:
+                settled = scheduling.settled_ends(session, name, since=schedule.last_tick(now) - horizon, now=now)
+        except Exception as error:
+            self.metrics.store_errors.inc()
+            log.error("schedule.store_unavailable", monitor=name, error=redaction.redact(str(error)))
+            return False
+        windows = due_windows(
+            schedule, monitor.window, now, settled=settled, catch_up=horizon, limit=scheduling.MAX_CATCH_UP_WINDOWS
+        )
+        if len(windows) > 1:
+            log.info(
+                "schedule.catching_up",
+                monitor=name,
+                windows=len(windows),
+                horizon=format_duration(horizon),
+                oldest=iso(min(w.end for w in windows)),
+            )
+        interrupted = False
+        for index, window in enumerate(windows):
+            if self.stopping.is_set():
+                return False
+            # Catch-up runs fold into one message: only the latest (first) and the last run notify.
+            outcome = self.evaluate(name, window, notify=index == 0 or index == len(windows) - 1)
+            interrupted |= outcome is INTERRUPTED
+        if monitor.labels is not None:
+            interrupted |= self._label_passes(name)
+        return interrupted
+
+    def _label_passes(self, name: str) -> bool:
+        """Windows whose labels are now due are evaluated again, with their model quality."""
+        try:
+            with self.store.session() as session:
+                due = labels_due(session, monitor=name, now=self.clock())
+        except Exception as error:
+            self.metrics.store_errors.inc()
+            log.error("schedule.store_unavailable", monitor=name, error=redaction.redact(str(error)))
+            return False
+        if due:
+            log.info("labels.due", monitor=name, windows=len(due), oldest=iso(due[0].end))
+        interrupted = False
+        for index, window in enumerate(due):
+            if self.stopping.is_set():
+                return False
+            interrupted |= self.evaluate(name, window, notify=index == len(due) - 1, force=True) is INTERRUPTED
+        return interrupted
+
+    # --- one window -------------------------------------------------------------------------
+
+    def evaluate(
+        self, name: str, window: Window, *, notify: bool, force: bool = False
+    ) -> RunSummary | _Interrupted | None:
+        """The run's summary; INTERRUPTED when a worker died under it; None when there is nothing to say."""
+        pool = self.pool
+        try:
+            future = pool.submit(name, window.start, window.end, notify, force)
+        except (RuntimeError, BrokenProcessPool):  # shutting down, or a reload or a death swapped the pool
+            return None
+        with self._lock:
+            self._inflight.add(future)
+        try:
+            summary = self._result(future)
+        except BrokenProcessPool:
+            if self.stopping.is_set():
+                return None
+            self._worker_died(pool)
+            return INTERRUPTED
+        except Exception as error:
+            if not self.stopping.is_set():
+                self.metrics.runs.labels(name, "error").inc()
+                log.error("run.error", monitor=name, window_end=iso(window.end), error=redaction.redact(repr(error)))
+            return None
+        finally:
+            with self._lock:
+                self._inflight.discard(future)
+        if summary is None:
+            return None
+        if not summary.recorded:
+            with self._lock:
+                self._unrecorded.add((name, window.end))
+        self.metrics.observe(summary.monitor, summary.status, summary.duration_seconds, summary.rows)
+        if summary.notifications:
+            self.on_notifications()
+        return summary
+
+    def _result(self, future: Future) -> RunSummary | None:
+        """The run's summary; None once the daemon has stopped its workers (a killed worker's future may never
+        resolve, and a job thread waiting on it for ever would keep the process from exiting)."""
+        while True:
+            try:
+                return future.result(timeout=1.0)
+            except TimeoutError:
+                if self._workers_stopped.is_set():
+                    return None
+
+    def _worker_died(self, broken: EvaluationPool) -> None:
+        """Once per broken pool: a new pool, one log line, and the dead worker's run failed."""
+        with self._lock:
+            if self.pool is not broken:
+                return  # another job thread saw the same death first
+            self.pool = self._new_pool()
+        broken.shutdown(wait=False)
+        try:
+            with self.store.session() as session:
+                dead = fail_dead_workers(session, owner=self.owner, now=self.clock())
+        except Exception as error:
+            self.metrics.store_errors.inc()
+            log.error("worker.died", error=redaction.redact(str(error)), hint="the store is away; claims go stale")
+            return
+        log.error(
+            "worker.died",
+            runs_failed=[{"monitor": d.monitor, "window_end": iso(d.window_end), "pid": d.worker_pid} for d in dead],
+            hint="an evaluation process exited mid-run (killed, or out of memory); its window is retried",
+        )
+
+    def _fail_unrecorded(self, name: str) -> None:
+        with self._lock:
+            mine = {key for key in self._unrecorded if key[0] == name}
+        if not mine:
+            return
+        with self.store.session() as session:
+            for monitor, window_end in mine:
+                fail_unfinished(
+                    session,
+                    monitor=monitor,
+                    window_end=window_end,
+                    owner=self.owner,
+                    reason="the run broke off before its result was stored (store unreachable); retried",
+                    now=self.clock(),
+                )
+        with self._lock:
+            self._unrecorded -= mine
+
+    def _new_pool(self) -> EvaluationPool:
+        config = self.config()
+        return EvaluationPool(
+            config_text=self.config_text(),
+            config_file=str(self.config_file),
+            owner=self.owner,
+            log_format=config.service.log_format,
+            workers=config.service.workers,
+        )
