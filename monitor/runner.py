@@ -6,12 +6,9 @@ monitor, the window and what to do; it never escapes to stop other monitors.
 
 from __future__ import annotations
 
-import os
-import socket
 import threading
 import time
 import traceback
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -28,6 +25,7 @@ from monitor.evaluation.window import evaluate_window
 from monitor.figures import MetricRow, as_mapping, drifted_columns
 from monitor.sources.inputs import MonitorInputs
 from monitor.store import Store
+from monitor.store.owners import new_owner_id
 from monitor.store.runs import (
     HEARTBEAT_EVERY,
     ClaimLost,
@@ -41,10 +39,6 @@ from monitor.times import iso, utc_now
 from monitor.windows import Window
 
 log = structlog.get_logger("drifthound.run")
-
-
-def new_owner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 @dataclass

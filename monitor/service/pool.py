@@ -63,11 +63,12 @@ def _init_worker(config_text: str, config_file: str, owner: str, log_format: str
     from monitor.config import parse_config
     from monitor.runner import Runner
     from monitor.store import Store
+    from monitor.store.owners import worker_owner_id
 
     logs.configure(log_format, level="INFO")
     path = Path(config_file)
     config = parse_config(config_text, where=str(path), base_dir=path.resolve().parent)
-    _runner = Runner(config, Store(config.service.store_url), owner=owner)
+    _runner = Runner(config, Store(config.service.store_url), owner=worker_owner_id(owner))
 
 
 def _evaluate(monitor_name: str, start: datetime, end: datetime, notify: bool, force: bool = False) -> RunSummary:

@@ -9,18 +9,18 @@ only one contender can win.
 from __future__ import annotations
 
 import math
-import os
-import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from monitor.figures import MetricRow
 from monitor.store.models import MetricValue, Run
+from monitor.store.owners import OwnerId, owner_is_gone
 from monitor.windows import Window
 
 # A claim not heart-beaten for this long belongs to a process that died.
@@ -128,26 +128,6 @@ def may_take_over(
     return force
 
 
-def owner_is_gone(owner: str | None) -> bool:
-    """True when the owner ran on this host and its process no longer exists (a restart after kill -9).
-
-    Owners elsewhere, or a PID now used by another process, are left to the heartbeat timeout.
-    """
-    if not owner:
-        return True
-    host, _, rest = owner.partition(":")
-    pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit():
-        return False
-    try:
-        os.kill(int(pid_text), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
 def heartbeat(session: Session, *, run_id: int, owner: str, now: datetime) -> bool:
     """Extends our claim; False when it was taken over (we should stop)."""
     result = session.execute(
@@ -245,50 +225,104 @@ def consecutive_failures_before(session: Session, *, monitor: str, window_end: d
 
 
 def release_claims(session: Session, *, owner: str, now: datetime) -> int:
-    """Lets go of the windows `owner` was evaluating (at shutdown): anyone may take them at once."""
+    """Lets go of the windows this daemon and its workers were evaluating (at shutdown): anyone may take them
+    at once."""
     released = session.execute(
         update(Run)
-        .where(Run.owner == owner, Run.status == "running")
+        .where(_held_by(owner), Run.status == "running")
         .values(heartbeat_at=None, reason=f"abandoned at {now.isoformat()} by {owner} (shutting down)")
     )
     session.commit()
     return released.rowcount or 0
 
 
+def _held_by(daemon_owner: str) -> sa.ColumnElement[bool]:
+    return (Run.owner == daemon_owner) | Run.owner.startswith(daemon_owner + "/", autoescape=True)
+
+
 def fail_unfinished(
-    session: Session, *, monitor: str, window_end: datetime, reason: str, now: datetime, its_own: bool = False
+    session: Session, *, monitor: str, window_end: datetime, owner: str, reason: str, now: datetime
 ) -> int:
-    """Marks a run failed that its worker gave up on while still claimed: retried at once like any failed
-    window, not after the claim's timeout. `its_own`: the window's fault (its worker died evaluating it), so
-    it counts toward giving the window up; the store going away does not."""
+    """Marks failed a run of ours whose result could not be stored (the store went away under it), so the
+    window is retried at once instead of after the claim's timeout. Only our own claim: a window another
+    process took over since is its business. Not counted against the window: it was not its fault."""
     result = session.execute(
         update(Run)
-        .where(Run.monitor == monitor, Run.window_end == window_end, Run.status == "running")
-        .values(
-            status="failed",
-            finished_at=now,
-            heartbeat_at=None,
-            reason=reason,
-            failures=Run.failures + (1 if its_own else 0),
-        )
+        .where(Run.monitor == monitor, Run.window_end == window_end, Run.status == "running", _held_by(owner))
+        .values(status="failed", finished_at=now, heartbeat_at=None, reason=reason)
     )
     session.commit()
     return result.rowcount or 0
 
 
+@dataclass(frozen=True)
+class DeadRun:
+    monitor: str
+    window_end: datetime
+    worker_pid: int | None
+
+
+def fail_dead_workers(session: Session, *, owner: str, now: datetime) -> list[DeadRun]:
+    """Fails the runs of this daemon whose worker process died under them (killed, out of memory).
+
+    It counts against the window (a window that keeps killing its workers is given up). Runs in workers that
+    still live are left to finish, and so is every other process's run.
+    """
+    rows = session.execute(
+        select(Run.id, Run.monitor, Run.window_end, Run.owner, Run.attempts).where(
+            Run.status == "running", _held_by(owner)
+        )
+    ).all()
+    failed = []
+    for run_id, monitor, window_end, run_owner, attempts in rows:
+        if not owner_is_gone(run_owner):
+            continue
+        worker = OwnerId.parse(run_owner).worker_pid
+        done = session.execute(
+            update(Run)
+            .where(Run.id == run_id, Run.owner == run_owner, Run.attempts == attempts, Run.status == "running")
+            .values(
+                status="failed",
+                finished_at=now,
+                heartbeat_at=None,
+                failures=Run.failures + 1,
+                reason=f"the worker process evaluating this window (pid {worker}) died: killed, or out of memory; "
+                "retried",
+            )
+        )
+        if done.rowcount == 1:
+            failed.append(DeadRun(monitor, window_end, worker))
+    session.commit()
+    return failed
+
+
 def expire_abandoned(session: Session, *, now: datetime, stale_after: timedelta = STALE_CLAIM_AFTER) -> int:
     """Marks runs whose owner died mid-run as failed, so no window stays "running" for ever.
 
-    A window still within the catch-up horizon is then evaluated again like any failed one.
+    A window still within the catch-up horizon is then evaluated again like any failed one. Each update is
+    conditional on the row being as read: a run that finished, or was taken over, in between stays as it is.
     """
-    rows = session.scalars(select(Run).where(Run.status == "running")).all()
+    rows = session.execute(
+        select(Run.id, Run.owner, Run.heartbeat_at, Run.attempts).where(Run.status == "running")
+    ).all()
     expired = 0
-    for run in rows:
-        stale = run.heartbeat_at is None or run.heartbeat_at <= now - stale_after
-        if stale or owner_is_gone(run.owner):
-            run.status, run.finished_at = "failed", now
-            run.reason = f"abandoned: {run.owner} stopped before finishing this run"
-            expired += 1
+    for run_id, owner, heartbeat_at, attempts in rows:
+        stale = heartbeat_at is None or heartbeat_at <= now - stale_after
+        if not (stale or owner_is_gone(owner)):
+            continue
+        same_beat = Run.heartbeat_at.is_(None) if heartbeat_at is None else Run.heartbeat_at == heartbeat_at
+        done = session.execute(
+            update(Run)
+            .where(
+                Run.id == run_id,
+                Run.status == "running",
+                Run.attempts == attempts,
+                Run.owner == owner if owner is not None else Run.owner.is_(None),
+                same_beat,
+            )
+            .values(status="failed", finished_at=now, reason=f"abandoned: {owner} stopped before finishing this run")
+        )
+        expired += done.rowcount or 0
     session.commit()
     return expired
 

@@ -84,14 +84,50 @@ def test_a_claim_of_a_dead_process_on_this_host_is_taken_at_once():
     import socket
     import subprocess
 
-    from monitor.store.runs import owner_is_gone
+    from monitor.store.owners import owner_is_gone, pid_space, worker_owner_id
+
+    host, space = socket.gethostname(), pid_space()
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    assert owner_is_gone(f"{host}:{dead.pid}:abc123:{space}")
+    assert not owner_is_gone(f"{host}:{os.getpid()}:abc123:{space}"), "we are alive"
+    assert not owner_is_gone(f"elsewhere:{dead.pid}:abc123:{space}"), "another host: only the heartbeat can tell"
+    assert may_take_over(
+        "running", NOW, now=NOW, force=False, retry_failed=True, stale_after=timedelta(minutes=3), owner_gone=True
+    )
+    # A worker of a live daemon that died: its run is gone, though the daemon lives.
+    daemon = f"{host}:{os.getpid()}:abc123:{space}"
+    assert owner_is_gone(worker_owner_id(daemon, dead.pid))
+    assert not owner_is_gone(worker_owner_id(daemon, os.getpid()))
+
+
+def test_a_pid_says_nothing_to_another_pid_namespace_sharing_the_hostname():
+    """Two containers with one hostname each have their own PID 1: a PID of another namespace, or an owner id
+    written before namespaces were recorded, is left to the heartbeat timeout."""
+    import socket
+    import subprocess
+
+    from monitor.store.owners import owner_is_gone
 
     host = socket.gethostname()
     dead = subprocess.Popen(["true"])
     dead.wait()
-    assert owner_is_gone(f"{host}:{dead.pid}:abc123")
-    assert not owner_is_gone(f"{host}:{os.getpid()}:abc123"), "we are alive"
-    assert not owner_is_gone(f"elsewhere:{dead.pid}:abc123"), "another host: only the heartbeat can tell"
-    assert may_take_over(
-        "running", NOW, now=NOW, force=False, retry_failed=True, stale_after=timedelta(minutes=3), owner_gone=True
-    )
+    assert not owner_is_gone(f"{host}:{dead.pid}:abc123:0badc0de")
+    assert not owner_is_gone(f"{host}:{dead.pid}:abc123"), "an older owner id: no namespace to trust"
+
+
+def test_a_zombie_worker_is_gone():
+    """A worker killed under a busy pool stays a zombie until its parent reaps it: it runs nothing."""
+    import signal
+    import subprocess
+    import time
+
+    from monitor.store.owners import pid_alive
+
+    child = subprocess.Popen(["sleep", "30"])
+    child.send_signal(signal.SIGKILL)
+    time.sleep(0.3)  # not reaped: no wait() yet
+    try:
+        assert not pid_alive(child.pid)
+    finally:
+        child.wait()
