@@ -1,8 +1,9 @@
 """The delivery worker: sends due outbox rows through their channels and writes down each answer.
 
-It claims rows with a lease (another worker takes them over if this one dies), sends
-outside any transaction, and records the answer: delivered, retry later (backoff,
-Retry-After), or dead (refused outright, or past give_up_after), loudly.
+It claims one row at a time with a lease (another worker takes it over if this one
+dies), sends outside any transaction, and records the answer: delivered, retry later
+(backoff, Retry-After), or dead (refused outright, or past give_up_after), loudly.
+Several threads may run it at once: each claim is one conditional UPDATE.
 """
 
 from __future__ import annotations
@@ -48,41 +49,52 @@ class Deliverer:
         self.rng = rng or random.Random()
         self.lease = lease_for(self.channels)
         self._lock = threading.Lock()
+        self._sending = 0  # sends in progress, across threads
+        self._retired: list[Channel] = []  # replaced channels, closed once no send uses them
 
     def replace_channels(self, channels: Mapping[str, Channel]) -> None:
         """After a reload: new rows go through the new channels; a send in progress finishes on the old one."""
         with self._lock:
+            old = list(self.channels.values())
             self.channels = dict(channels)
             self.lease = lease_for(self.channels)
+            self._retired += old
+            idle = self._sending == 0
+        if idle:
+            self._close_retired()
 
     def run_once(self, limit: int = 20) -> int:
-        """Sends what is due now; returns how many attempts were made."""
-        with self._lock:
-            with self.store.session() as session:
-                claimed = outbox.claim_due(session, owner=self.owner, now=self.clock(), lease=self.lease, limit=limit)
-            for message in claimed:
-                self._deliver(message)
-            return len(claimed)
+        """Sends what is due now, one row at a time (claimed, sent, recorded), at most `limit`; returns how many
+        attempts were made."""
+        attempts = 0
+        while attempts < limit:
+            with self._lock:
+                channels, lease = dict(self.channels), self.lease
+                self._sending += 1
+            try:
+                with self.store.session() as session:
+                    message = outbox.claim_next(
+                        session, owner=self.owner, now=self.clock(), lease=lease, channels=channels.keys()
+                    )
+                if message is None:
+                    return attempts
+                self._deliver(message, channels[message.channel])
+                attempts += 1
+            finally:
+                with self._lock:
+                    self._sending -= 1
+                    idle = self._sending == 0
+                if idle:
+                    self._close_retired()
+        return attempts
 
-    def _deliver(self, message: outbox.Claimed) -> None:
-        channel = self.channels.get(message.channel)
-        if channel is None:
-            with self.store.session() as session:
-                outbox.mark_dead(
-                    session,
-                    message_id=message.id,
-                    owner=self.owner,
-                    now=self.clock(),
-                    reason=f'channel "{message.channel}" is no longer configured',
-                )
-            log.error(
-                "notification.dead",
-                delivery_id=message.delivery_id,
-                channel=message.channel,
-                monitor=message.monitor,
-                reason="channel no longer configured",
-            )
-            return
+    def _close_retired(self) -> None:
+        with self._lock:
+            retired, self._retired = self._retired, []
+        for channel in retired:
+            channel.close()
+
+    def _deliver(self, message: outbox.Claimed, channel: Channel) -> None:
         try:
             answer = channel.send(message.notification, message.delivery_id, now=self.clock())
         except Exception as error:  # a channel bug must not take the worker down
@@ -108,6 +120,13 @@ class Deliverer:
             log.info("notification.delivered", **fields)
         elif status == "dead":
             log.error("notification.dead", **fields)
+        elif status == "lost":
+            log.warning(
+                "notification.lease_lost",
+                **fields,
+                hint="the send outlasted its lease and another worker took the row over; the receiver may see "
+                "this delivery id twice and should drop the duplicate",
+            )
         else:
             log.warning("notification.retry", **fields)
 
@@ -126,5 +145,6 @@ class Deliverer:
             time.sleep(poll)
 
     def close(self) -> None:
-        for channel in self.channels.values():
-            channel.close()
+        with self._lock:
+            self._retired += list(self.channels.values())
+        self._close_retired()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from alerts.models import ChannelHealth
@@ -13,9 +14,15 @@ from monitor import redaction
 
 def _row(session: Session, channel: str) -> ChannelHealth:
     row = session.get(ChannelHealth, channel, with_for_update=True)
-    if row is None:
-        row = ChannelHealth(channel=channel, broken=False)
-        session.add(row)
+    if row is not None:
+        return row
+    try:  # two delivery workers may meet a channel for the first time at once: one row wins
+        with session.begin_nested():
+            session.add(ChannelHealth(channel=channel, broken=False))
+    except IntegrityError:
+        pass
+    row = session.get(ChannelHealth, channel, with_for_update=True, populate_existing=True)
+    assert row is not None
     return row
 
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import random
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -78,8 +80,15 @@ class Claimed:
     give_up_at: datetime
 
 
-def claim_due(session: Session, *, owner: str, now: datetime, lease: timedelta, limit: int = 20) -> list[Claimed]:
-    """Takes the due rows a worker may send now: the oldest queued row of each (monitor, channel)."""
+def claim_next(
+    session: Session, *, owner: str, now: datetime, lease: timedelta, channels: Collection[str]
+) -> Claimed | None:
+    """Takes one row to send now: the oldest queued row of a (monitor, channel) whose turn it is, for a channel
+    this process knows. One row at a time, claimed just before it is sent, so a lease never lapses while the
+    row waits behind others (another process would send it too) and rows of channels this process does not
+    have are left for one that does."""
+    if not channels:
+        return None
     queued = session.execute(
         select(
             OutboxMessage.id,
@@ -88,19 +97,18 @@ def claim_due(session: Session, *, owner: str, now: datetime, lease: timedelta, 
             OutboxMessage.next_attempt_at,
             OutboxMessage.claimed_until,
         )
-        .where(OutboxMessage.status == "queued")
+        .where(OutboxMessage.status == "queued", OutboxMessage.channel.in_(list(channels)))
         .order_by(OutboxMessage.id)
     ).all()
     heads: dict[tuple[str, str], tuple[int, datetime, datetime | None]] = {}
     for row_id, monitor, channel, due, claimed_until in queued:
         heads.setdefault((monitor, channel), (row_id, due, claimed_until))
-    ready = [
-        row_id
+    ready = sorted(
+        (due, row_id)
         for row_id, due, claimed_until in heads.values()
         if due <= now and (claimed_until is None or claimed_until <= now)
-    ][:limit]
-    claimed = []
-    for row_id in ready:
+    )
+    for _, row_id in ready:
         taken = session.execute(
             update(OutboxMessage)
             .where(
@@ -110,22 +118,40 @@ def claim_due(session: Session, *, owner: str, now: datetime, lease: timedelta, 
             )
             .values(claimed_by=owner, claimed_until=now + lease)
         )
-        if taken.rowcount == 1:
-            row = session.get(OutboxMessage, row_id)
-            assert row is not None
-            claimed.append(
-                Claimed(
-                    row.id,
-                    row.delivery_id,
-                    row.channel,
-                    row.monitor,
-                    Notification.from_dict(json.loads(row.payload)),
-                    row.attempts,
-                    row.give_up_at,
-                )
-            )
+        if taken.rowcount != 1:
+            continue  # another worker took it first
+        row = session.get(OutboxMessage, row_id)
+        assert row is not None
+        claimed = Claimed(
+            row.id,
+            row.delivery_id,
+            row.channel,
+            row.monitor,
+            Notification.from_dict(json.loads(row.payload)),
+            row.attempts,
+            row.give_up_at,
+        )
+        session.commit()
+        return claimed
     session.commit()
-    return claimed
+    return None
+
+
+def expire_unknown_channels(session: Session, *, channels: Collection[str], now: datetime) -> int:
+    """Rows for a channel no longer configured are not sent by anyone; past their give-up time they are marked
+    dead with that reason (never silently dropped, never killed early by a process that just lacks it)."""
+    rows = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.status == "queued",
+            OutboxMessage.give_up_at <= now,
+            OutboxMessage.channel.not_in(list(channels)) if channels else sa.true(),
+        )
+    ).all()
+    for row in rows:
+        row.status, row.finished_at, row.claimed_by, row.claimed_until = "dead", now, None, None
+        row.last_error = f'channel "{row.channel}" is not configured; gave up at {row.give_up_at.isoformat()}'
+    session.commit()
+    return len(rows)
 
 
 def record_answer(
@@ -160,17 +186,6 @@ def record_answer(
     status = row.status
     session.commit()
     return status
-
-
-def mark_dead(session: Session, *, message_id: int, owner: str, reason: str, now: datetime) -> None:
-    session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == owner)
-        .values(
-            status="dead", finished_at=now, last_error=redaction.redact(reason), claimed_by=None, claimed_until=None
-        )
-    )
-    session.commit()
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 
 from pytest_httpserver import HTTPServer
@@ -36,6 +37,7 @@ class Receiver:
     requests: list[dict] = field(default_factory=list)
     bad_signatures: int = 0
     hold: threading.Event | None = None
+    delay: float = 0.0  # seconds every answer takes (a slow receiver)
     arrived: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
@@ -59,6 +61,8 @@ class Receiver:
         self.arrived.set()
         if self.hold is not None:
             self.hold.wait(60)
+        if self.delay:
+            time.sleep(self.delay)
         status, text, headers = self.script.pop(0) if self.script else self.default
         return Response(text, status=status, headers=headers)
 
