@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -12,7 +12,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from monitor import metric_names
 from monitor.drift.methods import ALL_METHODS
-from monitor.times import parse_duration, parse_time
+from monitor.times import format_duration, parse_duration, parse_time
 
 
 def _duration(value: object) -> timedelta:
@@ -30,6 +30,17 @@ Instant = Annotated[datetime, BeforeValidator(_instant)]
 
 # Monitor names become folder names and URL parts: keep them plain.
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+def _fires(cron: str) -> bool:
+    """Whether a (valid) cron expression has a tick at all within a leap cycle."""
+    from croniter import CroniterBadDateError
+
+    try:
+        croniter(cron, datetime(2024, 1, 1, tzinfo=UTC)).get_next(datetime)
+    except CroniterBadDateError:
+        return False
+    return True
 
 
 class Strict(BaseModel):
@@ -65,6 +76,16 @@ class ServiceConfig(Strict):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError(f"{value!r} must start with http:// or https://")
         return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _retention_covers_catch_up(self) -> ServiceConfig:
+        if self.report_retention <= self.catch_up:
+            raise ValueError(
+                f"report_retention ({format_duration(self.report_retention)}) must be longer than catch_up "
+                f"({format_duration(self.catch_up)}): windows purged within the catch-up horizon would be "
+                "evaluated again; lengthen report_retention or shorten catch_up"
+            )
+        return self
 
     @property
     def base_url(self) -> str:
@@ -239,6 +260,8 @@ class MonitorConfig(Strict):
     def _cron(cls, value: str | None) -> str | None:
         if value is not None and (len(value.split()) != 5 or not croniter.is_valid(value)):
             raise ValueError(f'{value!r} is not a cron expression of five fields (UTC), e.g. "*/15 * * * *"')
+        if value is not None and not _fires(value):
+            raise ValueError(f"{value!r} matches no date (such as February 30th); it would never run")
         return value
 
     @field_validator("query")

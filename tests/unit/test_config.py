@@ -122,6 +122,12 @@ def test_unknown_keys_are_named_with_a_suggestion(change, expected):
         (('window = "1h"', 'window = "0s"'), "must be longer than zero"),
         (('schedule = "*/15 * * * *"', 'schedule = "61 * * * *"'), "is not a cron expression"),
         (('schedule = "*/15 * * * *"', 'every = "15m"\nschedule = "*/15 * * * *"'), "exactly one of schedule"),
+        (('schedule = "*/15 * * * *"', 'schedule = "0 6 30 2 *"'), "matches no date (such as February 30th)"),
+        (('schedule = "*/15 * * * *"', 'schedule = "0 6 * * 8"'), "is not a cron expression"),
+        (
+            ('reports_dir = "reports"', 'reports_dir = "reports"\nreport_retention = "12h"'),
+            "service: report_retention (12h) must be longer than catch_up (1d)",
+        ),
         (('table = "predictions"', 'table = "predictions"\nquery = "SELECT 1"'), "exactly one of table"),
         (
             ('source = "main"', 'source = "other"'),
@@ -158,6 +164,14 @@ def test_unknown_keys_are_named_with_a_suggestion(change, expected):
 def test_each_mistake_gets_one_clear_error(change, expected):
     message = error_of(VALID.replace(*change, 1))
     assert expected in message
+
+
+@pytest.mark.parametrize(
+    "cron", ["0 6 * * 7", "0 6 * * 0", "0 6 * * sun", "0 6 * * mon-fri", "0 6 1 * *", "0 6 29 2 *"]
+)
+def test_cron_s_own_weekday_numbers_and_names_are_accepted(cron):
+    config = parse(VALID.replace('schedule = "*/15 * * * *"', f'schedule = "{cron}"', 1))
+    assert config.monitors[0].schedule == cron
 
 
 def test_two_monitors_with_one_name_are_refused():
