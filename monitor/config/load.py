@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from monitor import redaction
 from monitor.config.interpolate import interpolate, key_path, referenced_values
-from monitor.config.schema import CHANNEL_TYPES, Config
+from monitor.config.schema import CHANNEL_TYPES, AlertmanagerChannel, Config, SlackChannel, WebhookChannel
 from monitor.errors import ConfigError
 
 CONFIG_ENV = "DRIFTHOUND_CONFIG"
@@ -191,8 +191,17 @@ def _register_secrets(config: Config) -> None:
     for source in config.sources.values():
         redaction.register_url_password(source.url)
     for channel in config.channels.values():
-        redaction.register(getattr(channel, "webhook_url", None))
-        redaction.register(getattr(channel, "secret", None))
+        if isinstance(channel, SlackChannel):
+            # All of a Slack webhook URL is the secret; a receiver quoting the request line shows its path.
+            redaction.register(channel.webhook_url)
+            redaction.register_url_credentials(channel.webhook_url, secret_path=True)
+        elif isinstance(channel, WebhookChannel):
+            redaction.register_url_credentials(channel.url)
+            redaction.register(channel.secret)
+            for value in channel.headers.values():
+                redaction.register_header_value(value)
+        elif isinstance(channel, AlertmanagerChannel):
+            redaction.register_url_credentials(channel.url)
 
 
 def resolve_sqlite_url(url: str, base_dir: Path) -> str:
