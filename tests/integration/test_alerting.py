@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from alerts import health, outbox, silences
-from alerts.models import AlertEvent, ChannelHealth
+from alerts.models import AlertEvent, ChannelHealth, OutboxMessage
 from monitor import logs
 from monitor.commands import alerting as alerting_commands
 from monitor.commands.status import status
@@ -360,3 +360,21 @@ def test_an_answer_cut_to_length_keeps_no_piece_of_a_secret(database_url, httpse
     [message] = [m for m in world.queued() if m.channel == "padded"]
     assert message.status == "dead" and "token=***" in message.last_error
     assert "s3cr3t" not in message.last_error
+
+
+def test_status_masks_answers_stored_unmasked_by_an_older_version(database_url, httpserver, tmp_path, monkeypatch):
+    text = config_text(database_url, accuracy_channels='["echo"]', extra_channels=echoing_channels(httpserver))
+    world = World(database_url, parse_config(text, environ={"HOOK_SECRET": SECRET}))
+    world.run(1, accuracy=0.5)
+    world.deliverer().run_once()
+    unmasked = "HTTP 400: bad request: POST /echo?token=s3cr3t-value&x=1"
+    with world.store.transaction() as session:
+        session.execute(sa.update(OutboxMessage).values(last_error=unmasked))
+        session.execute(sa.update(ChannelHealth).values(reason=unmasked))
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(text)
+    monkeypatch.setenv("HOOK_SECRET", SECRET)
+    shown = io.StringIO()
+    assert status(str(config_file), out=shown) == 0
+    assert "DEAD     echo" in shown.getvalue() and "BROKEN   channel echo" in shown.getvalue()
+    assert "s3cr3t-value" not in shown.getvalue() and shown.getvalue().count("token=***") == 2
