@@ -19,6 +19,8 @@ from monitor.config.schema import CHANNEL_TYPES, AlertmanagerChannel, Config, Sl
 from monitor.errors import ConfigError
 
 CONFIG_ENV = "DRIFTHOUND_CONFIG"
+# Keys whose values may be secrets though written in the file: an error never quotes what they hold.
+_SECRET_KEYS = frozenset({"store_url", "http_token", "url", "webhook_url", "secret", "headers"})
 
 
 def config_path(explicit: str | os.PathLike[str] | None, environ: Mapping[str, str] | None = None) -> Path:
@@ -146,7 +148,9 @@ def _first_problem(error: ValidationError, data: Any) -> str:
     elif kind == "union_tag_not_found" or kind == "union_tag_invalid":
         message = f"needs type = one of {', '.join(CHANNEL_TYPES)}"
     elif message.startswith("Input should be"):
-        message = message.replace("Input should be", "should be", 1) + f" (got {first.get('input')!r})"
+        message = message.replace("Input should be", "should be", 1)
+        if not _SECRET_KEYS.intersection(str(part) for part in loc):
+            message += f" (got {first.get('input')!r})"
     more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
     location = _describe(loc, data)
     return f"{location}: {message}{more}" if location else f"{message}{more}"

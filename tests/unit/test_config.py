@@ -227,6 +227,15 @@ url = "https://am-t0ken-77@am.example"
     assert redaction.redact("user x=1 Bearer token") == "user x=1 Bearer token"
 
 
+def test_a_wrong_type_error_quotes_no_value_of_a_key_that_holds_secrets():
+    channel = '[channels.hook]\ntype = "webhook"\nurl = "https://hooks.example/in"\n'
+    message = error_of(VALID + channel + 'headers = "Bearer abcdef123"\n')
+    assert message == "config.toml: channels.hook.headers: should be a valid dictionary"
+    message = error_of(VALID.replace('url = "sqlite:///demo.db"', 'url = ["postgresql://app:pw-1234@db/x"]'))
+    assert message == "config.toml: sources.main.url: should be a valid string"
+    assert "(got 'two')" in error_of(VALID.replace("for_runs = 2", 'for_runs = "two"')), "other keys' are quoted"
+
+
 def test_a_fixed_reference_takes_toml_datetimes_and_text():
     text = VALID.replace(
         'reference = { last = "7d", offset = "1d" }',
