@@ -22,6 +22,7 @@ class Answer:
 
 
 def classify_http(status: int, body: str, retry_after_header: str | None, *, now: datetime) -> Answer:
+    """`body` is the receiver's answer with secrets already masked: it is cut to length here."""
     text = " ".join(body.split())[:200]
     detail = f"HTTP {status}" + (f": {text}" if text else "")
     if 200 <= status < 300:
@@ -32,8 +33,9 @@ def classify_http(status: int, body: str, retry_after_header: str | None, *, now
     return Answer("permanent", detail)
 
 
-def classify_error(error: BaseException) -> Answer:
-    return Answer("retry", f"{error.__class__.__name__}: {error}"[:300])
+def classify_error(description: str) -> Answer:
+    """A send that got no answer (refused, timed out): `description` is the error, secrets already masked."""
+    return Answer("retry", description[:300])
 
 
 def parse_retry_after(value: str | None, *, now: datetime) -> float | None:

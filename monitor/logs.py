@@ -13,12 +13,23 @@ from monitor import redaction
 
 
 def _redact(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
-    for key, value in event.items():
-        if isinstance(value, str):
-            event[key] = redaction.redact(value)
-        elif isinstance(value, Exception):
-            event[key] = redaction.redact(str(value))
-    return event
+    return {key: _masked(value) for key, value in event.items()}
+
+
+def _masked(value: Any) -> Any:
+    """`value` with secrets masked at every depth. Containers are copied, not changed in place: they may be
+    the caller's own data (a notification's alerts)."""
+    if isinstance(value, str):
+        return redaction.redact(value)
+    if isinstance(value, BaseException):
+        return redaction.redact(str(value))
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_masked(item) for item in value)
+    if isinstance(value, list | set | frozenset):
+        return [_masked(item) for item in value]
+    return value
 
 
 def configure(log_format: str | None = None, level: str = "INFO", stream: Any = None) -> None:

@@ -1,14 +1,15 @@
 """Keeps secrets out of everything DriftHound prints, logs, stores or sends.
 
 Every value that came from `${ENV}` in the config, and every field that holds a
-secret by nature (webhook URLs, tokens, passwords in URLs), is registered here;
-`redact()` replaces each occurrence with "***".
+secret by nature (webhook URLs, tokens, header values, passwords and query values
+in URLs), is registered here; `redact()` replaces each occurrence with "***".
 """
 
 from __future__ import annotations
 
+import base64
 import threading
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, unquote_plus, urlsplit
 
 MASK = "***"
 # Shorter values ("1", "on") would mask ordinary words; they are not secrets worth the name.
@@ -37,6 +38,42 @@ def register_url_password(url: str) -> None:
         return
     if password:
         register(str(password))
+
+
+def register_url_credentials(url: str, *, secret_path: bool = False) -> None:
+    """Registers what gives access in an HTTP URL: its userinfo, each value of its query, and its path
+    where that is the token (`secret_path`, as in a Slack webhook URL).
+
+    A receiver may quote the request back (its request line, its Authorization header), so each is
+    registered as written, decoded, and as the basic-auth header value that carries the userinfo.
+    Query values are masked one by one, not the whole query, so "token=***&x=1" still says which
+    parameter it was. A user name is a secret only where no password follows it (https://TOKEN@host);
+    beside a password it is a name like "user" or "admin", and masking it would mask those words.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        register(url)
+        return
+    if secret_path:
+        register(parts.path)
+    userinfo, _, _host = parts.netloc.rpartition("@")
+    if userinfo:
+        user, colon, password = userinfo.partition(":")
+        register(userinfo)
+        register(password if colon else user)
+        register(base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode())
+    for pair in parts.query.split("&"):
+        _name, _, value = pair.partition("=")
+        register(value)
+        register(unquote_plus(value))
+
+
+def register_header_value(value: str) -> None:
+    """Registers a header's value, and the credentials of a "<scheme> <credentials>" value alone too."""
+    register(value)
+    _scheme, _, credentials = value.strip().partition(" ")
+    register(credentials.strip())
 
 
 def redact(text: str) -> str:

@@ -33,7 +33,11 @@ class Clock:
         self.now += timedelta(**kwargs)
 
 
-def config_for(
+def config_for(store_url: str, **parts: str) -> object:
+    return parse_config(config_text(store_url, **parts), environ={"HOOK_SECRET": SECRET})
+
+
+def config_text(
     store_url: str,
     *,
     hook: str = "http://127.0.0.1:9/none",
@@ -42,9 +46,9 @@ def config_for(
     alerting: str = "",
     accuracy_channels: str = '["hook"]',
     extra_channels: str = "",
-) -> object:
-    return parse_config(
-        f"""
+) -> str:
+    """The alerting tests' config, as a file would hold it (`${HOOK_SECRET}` unresolved)."""
+    return f"""
 [service]
 store_url = "{store_url}"
 public_url = "http://drifthound.test:9308"
@@ -87,9 +91,7 @@ timeout = "2s"
 repeat_interval = "4h"
 give_up_after = "1h"
 {alerting}
-""",
-        environ={"HOOK_SECRET": SECRET},
-    )
+"""
 
 
 class World:

@@ -73,3 +73,21 @@ class Receiver:
     @property
     def bodies(self) -> list[dict]:
         return [r["body"] for r in self.requests]
+
+
+@dataclass
+class Echo:
+    """Refuses every request and quotes it back, request line and Authorization header, as some proxies do."""
+
+    server: HTTPServer
+    path: str
+    status: int = 400
+    prefix: str = "bad request: "
+
+    def __post_init__(self) -> None:
+        self.server.expect_request(self.path, method="POST").respond_with_handler(self._handle)
+
+    def _handle(self, request: Request) -> Response:
+        line = f"{request.method} {request.full_path.rstrip('?')} HTTP/1.1"
+        auth = request.headers.get("Authorization")
+        return Response(self.prefix + line + (f" Authorization: {auth}" if auth else ""), status=self.status)

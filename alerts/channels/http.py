@@ -14,7 +14,7 @@ from alerts.payload import webhook_body
 from alerts.retry import Answer, classify_error, classify_http
 from alerts.signing import signature_header
 from alerts.slack import slack_message
-from monitor import __version__
+from monitor import __version__, redaction
 
 USER_AGENT = f"drifthound/{__version__}"
 
@@ -34,8 +34,10 @@ class _HttpChannel:
                 url or self.url, content=body, headers={"Content-Type": "application/json", **headers}
             )
         except httpx.HTTPError as error:
-            return classify_error(error)
-        return classify_http(response.status_code, response.text, response.headers.get("Retry-After"), now=now)
+            return classify_error(redaction.redact(f"{error.__class__.__name__}: {error}"))
+        # Masked before it is cut to length: a cut through a secret leaves a piece that no mask matches.
+        text = redaction.redact(response.text)
+        return classify_http(response.status_code, text, response.headers.get("Retry-After"), now=now)
 
     def close(self) -> None:
         self._client.close()

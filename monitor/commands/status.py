@@ -8,6 +8,7 @@ from typing import TextIO
 
 from monitor.commands.context import open_context
 from monitor.commands.summary import summary_lines
+from monitor.redaction import redact
 from monitor.store import history
 from monitor.times import iso, utc_now
 
@@ -28,7 +29,7 @@ def status(config_file: str | None, *, out: TextIO = sys.stdout) -> int:
             last = runs[0]
             print(
                 f"  last run: window ending {iso(last.window_end)} ({_ago(now - last.window_end)}): "
-                f"{last.status}" + (f" ({last.reason})" if last.reason else ""),
+                f"{last.status}" + (f" ({redact(last.reason)})" if last.reason else ""),
                 file=out,
             )
             ok = last if last.status == "ok" else history.last_run_with_status(session, monitor.name, "ok")
@@ -75,6 +76,8 @@ def _alert_lines(session, monitor: str, now, out: TextIO) -> None:
 
 
 def _delivery_lines(session, now, out: TextIO) -> None:
+    """Answers are masked when stored; masked again here for rows an older version stored, before secrets
+    such as a webhook URL's query were registered."""
     from alerts import health, outbox
 
     backlog = outbox.backlog(session)
@@ -86,11 +89,11 @@ def _delivery_lines(session, now, out: TextIO) -> None:
         f"notifications: {backlog.queued} queued{oldest}, {backlog.delivered} delivered, {backlog.dead} dead", file=out
     )
     for message in outbox.recent_dead(session):
-        print(
-            f"  DEAD     {message.channel} ({message.monitor}, {message.delivery_id}): {message.last_error}", file=out
-        )
+        error = redact(message.last_error or "")
+        print(f"  DEAD     {message.channel} ({message.monitor}, {message.delivery_id}): {error}", file=out)
     for channel in broken:
-        print(f"  BROKEN   channel {channel.channel} since {iso(channel.broken_since)}: {channel.reason}", file=out)
+        reason = redact(channel.reason or "")
+        print(f"  BROKEN   channel {channel.channel} since {iso(channel.broken_since)}: {reason}", file=out)
 
 
 def _number(value: float | None) -> str:

@@ -15,10 +15,12 @@ from pydantic import BaseModel, ValidationError
 
 from monitor import redaction
 from monitor.config.interpolate import interpolate, key_path, referenced_values
-from monitor.config.schema import CHANNEL_TYPES, Config
+from monitor.config.schema import CHANNEL_TYPES, AlertmanagerChannel, Config, SlackChannel, WebhookChannel
 from monitor.errors import ConfigError
 
 CONFIG_ENV = "DRIFTHOUND_CONFIG"
+# Keys whose values may be secrets though written in the file: an error never quotes what they hold.
+_SECRET_KEYS = frozenset({"store_url", "http_token", "url", "webhook_url", "secret", "headers"})
 
 
 def config_path(explicit: str | os.PathLike[str] | None, environ: Mapping[str, str] | None = None) -> Path:
@@ -146,7 +148,9 @@ def _first_problem(error: ValidationError, data: Any) -> str:
     elif kind == "union_tag_not_found" or kind == "union_tag_invalid":
         message = f"needs type = one of {', '.join(CHANNEL_TYPES)}"
     elif message.startswith("Input should be"):
-        message = message.replace("Input should be", "should be", 1) + f" (got {first.get('input')!r})"
+        message = message.replace("Input should be", "should be", 1)
+        if not _SECRET_KEYS.intersection(str(part) for part in loc):
+            message += f" (got {first.get('input')!r})"
     more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
     location = _describe(loc, data)
     return f"{location}: {message}{more}" if location else f"{message}{more}"
@@ -191,8 +195,17 @@ def _register_secrets(config: Config) -> None:
     for source in config.sources.values():
         redaction.register_url_password(source.url)
     for channel in config.channels.values():
-        redaction.register(getattr(channel, "webhook_url", None))
-        redaction.register(getattr(channel, "secret", None))
+        if isinstance(channel, SlackChannel):
+            # All of a Slack webhook URL is the secret; a receiver quoting the request line shows its path.
+            redaction.register(channel.webhook_url)
+            redaction.register_url_credentials(channel.webhook_url, secret_path=True)
+        elif isinstance(channel, WebhookChannel):
+            redaction.register_url_credentials(channel.url)
+            redaction.register(channel.secret)
+            for value in channel.headers.values():
+                redaction.register_header_value(value)
+        elif isinstance(channel, AlertmanagerChannel):
+            redaction.register_url_credentials(channel.url)
 
 
 def resolve_sqlite_url(url: str, base_dir: Path) -> str:

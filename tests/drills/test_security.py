@@ -1,7 +1,8 @@
-"""Security drill: every `${ENV}` value of a config is searched for in everything a daemon produces (its
-logs, the store's rows, reports, pages, notification bodies, `status` and errors), on SQLite and PostgreSQL
-stores. (Path traversal: tests/integration/test_http.py; http_token: tests/e2e/test_daemon.py; a read-only
-query source: tests/integration/test_sources.py; signatures and replays: tests/unit/test_notifications.py.)"""
+"""Security drill: every `${ENV}` value of a config, and every credential written in it literally (a webhook
+URL's query, a header's token), is searched for in everything a daemon produces (its logs, the store's rows,
+reports, pages, notification bodies, `status` and errors), on SQLite and PostgreSQL stores. (Path traversal:
+tests/integration/test_http.py; http_token: tests/e2e/test_daemon.py; a read-only query source:
+tests/integration/test_sources.py; signatures and replays: tests/unit/test_notifications.py.)"""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pytest_httpserver import HTTPServer
 
 from tests.e2e.cli import drifthound
 from tests.e2e.daemon import Daemon, free_port, live_config, write_live_log
-from tests.receivers import Receiver
+from tests.receivers import Echo, Receiver
 
 pytestmark = pytest.mark.e2e
 
@@ -24,6 +25,8 @@ SECRETS = {
     "SLACK_PATH": "T000-B000-slk7e4a2c9",
     "BROKEN_PW": "pw-77b3e1d4-broken",
 }
+# Written in the config file itself, on a channel whose receiver refuses and quotes the request back.
+LITERAL_SECRETS = {"QUERY_TOKEN": "qt-3e8d0a7f-query", "HEADER_TOKEN": "ht-5c2b9e1a-bearer"}
 
 
 def everything_in_the_store(store_url: str) -> str:
@@ -46,6 +49,7 @@ def test_no_secret_reaches_logs_rows_reports_pages_or_payloads(tmp_path, databas
     with HTTPServer(host="127.0.0.1") as server:
         hook = Receiver(server, secret=SECRETS["HOOK_SECRET"])
         slack = Receiver(server, path=f"/services/{SECRETS['SLACK_PATH']}")
+        Echo(server, "/echo")
         port = free_port()
         config = live_config(
             tmp_path,
@@ -63,7 +67,7 @@ def test_no_secret_reaches_logs_rows_reports_pages_or_payloads(tmp_path, databas
 name = "busy"
 metric = "rows"
 above = 10
-channels = ["hook", "slack"]
+channels = ["hook", "slack", "echo"]
 
 [sources.broken]
 url = "{broken_source}"
@@ -86,6 +90,11 @@ secret = "${{HOOK_SECRET}}"
 [channels.slack]
 type = "slack"
 webhook_url = "{server.url_for("/services/")}${{SLACK_PATH}}"
+
+[channels.echo]
+type = "webhook"
+url = "{server.url_for("/echo")}?token={LITERAL_SECRETS["QUERY_TOKEN"]}&x=1"
+headers = {{ Authorization = "Bearer {LITERAL_SECRETS["HEADER_TOKEN"]}" }}
 """
         )
         daemon = Daemon(config, port, "security", env=SECRETS)
@@ -119,7 +128,8 @@ webhook_url = "{server.url_for("/services/")}${{SLACK_PATH}}"
         "check errors": check.stdout + check.stderr,
     }
     assert "cannot connect" in produced["check errors"] and "unreachable" in produced["store rows"]
+    assert "POST /echo?token=***&x=1" in produced["status"], "the echoing receiver's refusal, masked"
     assert hook.bad_signatures == 0 and len(produced["reports"]) > 10_000
     for where, text in produced.items():
-        for name, secret in SECRETS.items():
+        for name, secret in {**SECRETS, **LITERAL_SECRETS}.items():
             assert secret not in text, f"{name} found in {where}"

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import base64
+import io
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from alerts import outbox, silences
-from alerts.models import AlertEvent, ChannelHealth
+from alerts import health, outbox, silences
+from alerts.models import AlertEvent, ChannelHealth, OutboxMessage
+from monitor import logs
+from monitor.commands import alerting as alerting_commands
+from monitor.commands.status import status
 from monitor.config import parse_config
-from tests.alert_world import SECRET, T0, World, config_for
-from tests.receivers import SLACK_ANSWERS, Receiver
+from tests.alert_world import SECRET, T0, World, config_for, config_text
+from tests.receivers import SLACK_ANSWERS, Echo, Receiver
 
 
 @pytest.fixture
@@ -278,3 +283,98 @@ webhook_url = "${{SLACK_URL}}"
     captured = capsys.readouterr()
     assert "xoxb-secret-token-123" not in (message.last_error or "") + captured.out + captured.err
     assert "notification.retry" in captured.out + captured.err
+
+
+# Written in the config itself, not through ${ENV}: a query token, a header's credentials, Alertmanager's
+# password (and the basic-auth header it travels in), and the token a Slack webhook URL holds in its path.
+LITERAL_SECRETS = ("s3cr3t-value", "abcdef123", "pa55word", base64.b64encode(b"user:pa55word").decode(), "chat-0c4f9e")
+
+
+def echoing_channels(server) -> str:
+    address = f"{server.host}:{server.port}"
+    for path in ("/echo", "/api/v2/alerts", "/services/T0/B0/chat-0c4f9e"):
+        Echo(server, path)
+    return f"""
+[channels.echo]
+type = "webhook"
+url = "http://{address}/echo?token=s3cr3t-value&x=1"
+headers = {{ Authorization = "Bearer abcdef123" }}
+timeout = "2s"
+[channels.am]
+type = "alertmanager"
+url = "http://user:pa55word@{address}"
+timeout = "2s"
+[channels.chat]
+type = "slack"
+webhook_url = "http://{address}/services/T0/B0/chat-0c4f9e"
+timeout = "2s"
+"""
+
+
+def test_a_receiver_quoting_the_request_back_shows_no_secret_of_the_channel(
+    database_url, httpserver, tmp_path, monkeypatch
+):
+    """Receivers answer 400 quoting the request line and its Authorization header: the secrets written in the
+    channels' URLs and headers stay out of the logs, the outbox, channel health, `status` and `alerts test`."""
+    text = config_text(
+        database_url, accuracy_channels='["echo", "am", "chat"]', extra_channels=echoing_channels(httpserver)
+    )
+    log = io.StringIO()
+    logs.configure("json", level="INFO", stream=log)
+    world = World(database_url, parse_config(text, environ={"HOOK_SECRET": SECRET}))
+    world.run(1, accuracy=0.5)
+    world.deliverer().run_once()
+    dead = {m.channel: m.last_error for m in world.queued() if m.status == "dead"}
+    assert "HTTP 400: bad request: POST /echo?token=***&x=1 HTTP/1.1 Authorization: ***" in dead["echo"]
+    assert "POST /api/v2/alerts HTTP/1.1 Authorization: Basic ***" in dead["am"]
+    assert "POST *** HTTP/1.1" in dead["chat"]
+    with world.store.session() as session:
+        broken = {h.channel: h.reason for h in health.broken_channels(session)}
+    assert set(broken) == {"echo", "am", "chat"}
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(text)
+    monkeypatch.setenv("HOOK_SECRET", SECRET)
+    shown = io.StringIO()
+    assert status(str(config_file), out=shown) == 0
+    assert alerting_commands.test_channel(str(config_file), "echo", out=shown) == 1
+    produced = {
+        "log": log.getvalue(),
+        "outbox": "\n".join(dead.values()),
+        "channel health": "\n".join(broken.values()),
+        "status and alerts test": shown.getvalue(),
+    }
+    assert "notification.dead" in produced["log"] and "channel.broken" in produced["log"]
+    assert "DEAD     echo" in shown.getvalue() and "POST /echo?token=***&x=1" in shown.getvalue()
+    for where, produced_text in produced.items():
+        for secret in LITERAL_SECRETS:
+            assert secret not in produced_text, f"{secret} found in {where}"
+
+
+def test_an_answer_cut_to_length_keeps_no_piece_of_a_secret(database_url, httpserver):
+    """Answers are cut to 200 characters; a cut through a secret would leave a piece no mask matches."""
+    Echo(httpserver, "/padded", prefix="x" * (200 - len("POST /padded?token=s3cr3t")))
+    channel = f'[channels.padded]\ntype = "webhook"\nurl = "{httpserver.url_for("/padded")}?token=s3cr3t-value"\n'
+    world = World(database_url, config_for(database_url, accuracy_channels='["padded"]', extra_channels=channel))
+    world.run(1, accuracy=0.5)
+    world.deliverer().run_once()
+    [message] = [m for m in world.queued() if m.channel == "padded"]
+    assert message.status == "dead" and "token=***" in message.last_error
+    assert "s3cr3t" not in message.last_error
+
+
+def test_status_masks_answers_stored_unmasked_by_an_older_version(database_url, httpserver, tmp_path, monkeypatch):
+    text = config_text(database_url, accuracy_channels='["echo"]', extra_channels=echoing_channels(httpserver))
+    world = World(database_url, parse_config(text, environ={"HOOK_SECRET": SECRET}))
+    world.run(1, accuracy=0.5)
+    world.deliverer().run_once()
+    unmasked = "HTTP 400: bad request: POST /echo?token=s3cr3t-value&x=1"
+    with world.store.transaction() as session:
+        session.execute(sa.update(OutboxMessage).values(last_error=unmasked))
+        session.execute(sa.update(ChannelHealth).values(reason=unmasked))
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(text)
+    monkeypatch.setenv("HOOK_SECRET", SECRET)
+    shown = io.StringIO()
+    assert status(str(config_file), out=shown) == 0
+    assert "DEAD     echo" in shown.getvalue() and "BROKEN   channel echo" in shown.getvalue()
+    assert "s3cr3t-value" not in shown.getvalue() and shown.getvalue().count("token=***") == 2

@@ -214,6 +214,42 @@ def test_passwords_written_in_urls_are_masked_too():
     assert redaction.safe_url("postgresql://app:literal-pw@db/x") == "postgresql://app:***@db/x"
 
 
+def test_secrets_written_in_channel_urls_and_headers_are_masked_too():
+    parse(
+        VALID
+        + """
+[channels.hook]
+type = "webhook"
+url = "https://hooks.example/in?token=s3cr3t-value&x=1&sig=a%2Fb%2Bc%3D%3D"
+headers = { Authorization = "Bearer abcdef123", X-Api-Key = "key-0123" }
+[channels.am]
+type = "alertmanager"
+url = "http://user:pa55word@127.0.0.1:9093"
+[channels.am-token]
+type = "alertmanager"
+url = "https://am-t0ken-77@am.example"
+"""
+    )
+    assert redaction.redact("POST /in?token=s3cr3t-value&x=1 HTTP/1.1") == "POST /in?token=***&x=1 HTTP/1.1"
+    assert redaction.redact("sig a/b+c== and a%2Fb%2Bc%3D%3D") == "sig *** and ***"
+    assert redaction.redact("Authorization: Bearer abcdef123; token abcdef123") == "Authorization: ***; token ***"
+    assert redaction.redact("X-Api-Key: key-0123") == "X-Api-Key: ***"
+    assert redaction.redact("http://user:pa55word@127.0.0.1:9093 pa55word") == "http://***@127.0.0.1:9093 ***"
+    assert redaction.redact("Authorization: Basic dXNlcjpwYTU1d29yZA==") == "Authorization: Basic ***"
+    assert redaction.redact("https://am-t0ken-77@am.example") == "https://***@am.example"
+    # Too short to be secrets, and ordinary words: never masked.
+    assert redaction.redact("user x=1 Bearer token") == "user x=1 Bearer token"
+
+
+def test_a_wrong_type_error_quotes_no_value_of_a_key_that_holds_secrets():
+    channel = '[channels.hook]\ntype = "webhook"\nurl = "https://hooks.example/in"\n'
+    message = error_of(VALID + channel + 'headers = "Bearer abcdef123"\n')
+    assert message == "config.toml: channels.hook.headers: should be a valid dictionary"
+    message = error_of(VALID.replace('url = "sqlite:///demo.db"', 'url = ["postgresql://app:pw-1234@db/x"]'))
+    assert message == "config.toml: sources.main.url: should be a valid string"
+    assert "(got 'two')" in error_of(VALID.replace("for_runs = 2", 'for_runs = "two"')), "other keys' are quoted"
+
+
 def test_a_fixed_reference_takes_toml_datetimes_and_text():
     text = VALID.replace(
         'reference = { last = "7d", offset = "1d" }',
