@@ -38,7 +38,7 @@ format: setup
 
 ## make bench-peer: the peer the benches compare with (NannyML 0.13, bench/peer_nannyml.py), in its own venv.
 ## NannyML pins an older stack (bench/peer-requirements.txt), so it never enters .venv or pyproject.toml.
-## The venv is about 2 GB (a minute to install); its check runs every calculator used on small slices (10 s).
+## The venv is about 2 GB (two minutes to install); its check runs every calculator used on small slices (10 s).
 PEER_VENV := .venv-peer
 PEER_STAMP := $(PEER_VENV)/.installed-stamp
 
