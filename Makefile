@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test setup lint format bench clean
+.PHONY: run test setup lint format bench bench-peer clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,5 +36,21 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+## make bench-peer: the peer the benches compare with (NannyML 0.13, bench/peer_nannyml.py), in its own venv.
+## NannyML pins an older stack (bench/peer-requirements.txt), so it never enters .venv or pyproject.toml.
+## The venv is about 2 GB (two minutes to install); its check runs every calculator used on small slices (10 s).
+PEER_VENV := .venv-peer
+PEER_STAMP := $(PEER_VENV)/.installed-stamp
+
+$(PEER_STAMP): bench/peer-requirements.txt
+	$(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/pip install --quiet --upgrade pip
+	$(PEER_VENV)/bin/pip install --quiet -r bench/peer-requirements.txt
+	$(PEER_VENV)/bin/pip check
+	$(PEER_VENV)/bin/python bench/peer_nannyml.py check
+	touch $(PEER_STAMP)
+
+bench-peer: $(PEER_STAMP)
+
 clean:
-	rm -rf $(VENV) predictions.db drifthound.db drifthound.db-wal drifthound.db-shm reports .pytest_cache
+	rm -rf $(VENV) $(PEER_VENV) predictions.db drifthound.db drifthound.db-wal drifthound.db-shm reports .pytest_cache
