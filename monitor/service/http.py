@@ -136,7 +136,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _index(self) -> None:
         config, now = self.context.config(), self.context.clock()
-        with self.context.store.session() as session:
+        with self.context.store.reading() as session:
             views = site.all_views(session, config, now)
         self._html(pages.index_page(views, now))
 
@@ -148,7 +148,7 @@ class _Handler(BaseHTTPRequestHandler):
             if monitor is None:
                 self._html(pages.not_found_page(f"no monitor named {name}"), 404)
                 return
-            with self.context.store.session() as session:
+            with self.context.store.reading() as session:
                 view = site.monitor_view(session, monitor, now)
             self._html(pages.monitor_page(view, now))
             return
@@ -187,7 +187,7 @@ class _Handler(BaseHTTPRequestHandler):
             except ValueError as error:
                 self._json({"error": f"since: {error}"}, 400)
                 return
-            with self.context.store.session() as session:
+            with self.context.store.reading() as session:
                 rows = figures(
                     session,
                     monitor.name,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
@@ -173,6 +175,21 @@ def test_health_readiness_metrics_and_the_api(site):
     assert get(base + "/api/monitors/credit/metrics?since=yesterday")[0] == 400
     assert get(base + "/reports/nope/")[0] == 404
     assert get(base + "/nothing")[0] == 404
+
+
+def test_readers_do_not_wait_for_a_writer_holding_the_sqlite_write_lock(site, tmp_path):
+    base, _ = site
+    writer = sqlite3.connect(tmp_path / "store.db", timeout=0, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # what a finishing run holds; WAL lets readers go on beside it
+    try:
+        for path in ("/readyz", "/metrics", "/api/monitors/credit/metrics", "/reports/", "/reports/credit/"):
+            started = time.monotonic()
+            status = get(base + path)[0]
+            assert status == 200 and time.monotonic() - started < 2, path
+        assert "drifthound_store_up 1.0" in get(base + "/metrics")[1]
+    finally:
+        writer.rollback()
+        writer.close()
 
 
 def test_readyz_says_not_ready_when_the_store_is_gone(tmp_path):
