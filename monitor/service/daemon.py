@@ -32,7 +32,7 @@ from monitor.config import Config, parse_config
 from monitor.errors import ConfigError
 from monitor.runner import new_owner_id
 from monitor.service import scheduling, systemd
-from monitor.service.housekeeping import purge
+from monitor.service.housekeeping import housekeep
 from monitor.service.http import HttpContext, HttpServer
 from monitor.service.pool import EvaluationPool, RunSummary
 from monitor.service.prom import DaemonMetrics
@@ -374,10 +374,9 @@ class Daemon:
         try:
             with self.store.session() as session:
                 expire_abandoned(session, now=now)
-            with self.store.transaction() as session:
-                purged = purge(
-                    session, self.config.service.reports_dir, before=now - self.config.service.report_retention
-                )
+            purged = housekeep(
+                self.store, self.config.service.reports_dir, before=now - self.config.service.report_retention
+            )
         except Exception as error:
             log.error("housekeeping.failed", error=redaction.redact(str(error)))
             return

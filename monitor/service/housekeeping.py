@@ -10,6 +10,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from alerts.models import AlertEvent, OutboxMessage, Silence
+from monitor.store import Store
 from monitor.store.models import MetricValue, Run
 from monitor.times import parse_file_stamp
 
@@ -19,6 +20,12 @@ class Purged:
     runs: int
     reports: int
     notifications: int
+
+
+def housekeep(store: Store, reports_dir: Path, *, before: datetime) -> Purged:
+    """What the daemon runs every so often: everything older than `before` goes."""
+    with store.transaction() as session:
+        return purge(session, reports_dir, before=before)
 
 
 def purge(session: Session, reports_dir: Path, *, before: datetime) -> Purged:
