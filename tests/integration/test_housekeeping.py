@@ -1,4 +1,4 @@
-"""Retention: what is older than report_retention goes; nothing newer, nothing queued."""
+"""Retention: what is older than report_retention goes; nothing newer, nothing queued, no file before the commit."""
 
 from __future__ import annotations
 
@@ -82,3 +82,18 @@ def test_old_runs_figures_reports_and_finished_notifications_go(world):
         "notes.txt",
     ]
 
+
+def test_a_purge_that_rolls_back_leaves_every_report(world):
+    """Reports go only once their runs' rows are gone for good: a rollback must not leave runs without reports."""
+    store, reports = world
+
+    def fail(_connection: sa.Connection) -> None:
+        raise sa.exc.OperationalError("COMMIT", None, Exception("the store went away"))
+
+    sa.event.listen(store.engine, "commit", fail)
+    with pytest.raises(sa.exc.OperationalError):
+        housekeep(store, reports, before=BEFORE)
+    sa.event.remove(store.engine, "commit", fail)
+    with store.session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Run)) == 3
+    assert len(list((reports / "m").iterdir())) == 7
