@@ -32,6 +32,13 @@ from monitor.times import iso, parse_time
 
 log = structlog.get_logger("drifthound.http")
 
+# Seconds a connection may stay silent (reading a request, or taking a response) before it is closed:
+# each connection holds a thread, so one that sends nothing must not hold it forever.
+CLIENT_TIMEOUT = 30.0
+# A response goes out in pieces: the timeout bounds each (socket.sendall's covers all it sends), so a
+# slow but steady reader still gets a large Evidently report.
+SEND_CHUNK = 64 * 1024
+
 PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
 # Evidently's reports carry their scripts and styles inline; they still may not fetch anything.
 REPORT_POLICY = (
@@ -68,6 +75,7 @@ def safe_report_path(reports_dir: Path, raw: str) -> Path | None:
 
 class _Handler(BaseHTTPRequestHandler):
     context: HttpContext
+    timeout = CLIENT_TIMEOUT
     server_version = "drifthound"
     sys_version = ""
 
@@ -77,8 +85,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         try:
             self._route()
-        except (BrokenPipeError, ConnectionResetError):
-            pass
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            self.close_connection = True  # the client left or stalled mid-response: nothing more to tell it
         except Exception as error:
             log.error("http.error", path=redaction.redact(self.path), error=redaction.redact(repr(error)))
             self._send(500, "internal error\n", "text/plain; charset=utf-8")
@@ -232,13 +240,15 @@ class _Handler(BaseHTTPRequestHandler):
         for key, value in (headers or {}).items():
             self.send_header(key, value)
         self.end_headers()
-        self.wfile.write(payload)
+        view = memoryview(payload)
+        for start in range(0, len(view), SEND_CHUNK):
+            self.wfile.write(view[start : start + SEND_CHUNK])
 
 
 class HttpServer:
-    def __init__(self, listen: str, context: HttpContext) -> None:
+    def __init__(self, listen: str, context: HttpContext, *, timeout: float = CLIENT_TIMEOUT) -> None:
         host, _, port = listen.rpartition(":")
-        handler = type("Handler", (_Handler,), {"context": context})
+        handler = type("Handler", (_Handler,), {"context": context, "timeout": timeout})
         self._server = ThreadingHTTPServer((host.strip("[]"), int(port)), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="http", daemon=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import time
 import urllib.error
@@ -96,6 +97,7 @@ reference = {{ last = "1d" }}
             healthy=lambda: (True, "fine"),
             clock=lambda: NOW,
         ),
+        timeout=1.0,
     )
     server.start()
     yield f"http://{server.address}", reports
@@ -208,3 +210,44 @@ def test_readyz_says_not_ready_when_the_store_is_gone(tmp_path):
         assert status == 503 and body.startswith("not ready: the store does not answer")
     finally:
         server.stop()
+
+
+def test_a_client_that_sends_nothing_more_is_cut_off_while_others_are_served(tmp_path):
+    config = parse_config(f'[service]\nstore_url = "sqlite:///{tmp_path / "s.db"}"\n')
+    context = HttpContext(
+        config=lambda: config,
+        store=Store(config.service.store_url),
+        registry=None,
+        healthy=lambda: (True, "fine"),
+        clock=lambda: NOW,
+    )
+    server = HttpServer("127.0.0.1:0", context, timeout=0.5)
+    server.start()
+    host, port = server.address.split(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=5) as idle:
+            idle.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # and never the blank line that ends it
+            assert get(f"http://{server.address}/healthz")[0] == 200, "others are served meanwhile"
+            started = time.monotonic()
+            assert idle.recv(1024) == b"", "the server hung up"
+            assert time.monotonic() - started < 3
+        assert get(f"http://{server.address}/healthz")[0] == 200
+    finally:
+        server.stop()
+        context.store.dispose()
+
+
+def test_a_slow_reader_still_gets_a_large_report_whole(site):
+    """The timeout bounds a stall, not the time a large Evidently report takes to download."""
+    base, reports = site
+    (reports / "credit" / "20261122T090000Z.html").write_bytes(b"x" * 6_000_000)
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as client:
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        client.sendall(b"GET /reports/credit/20261122T090000Z.html HTTP/1.0\r\n\r\n")
+        received = 0
+        started = time.monotonic()
+        while chunk := client.recv(65536):
+            received += len(chunk)
+            time.sleep(0.05)  # at most 1.3 MB/s: beyond what the kernel buffers, seconds
+    assert received > 6_000_000 and time.monotonic() - started > 1.5, "longer than the server's 1 s timeout"
