@@ -1,4 +1,4 @@
-"""The daemon's HTTP side: /healthz, /readyz, /metrics, /reports/ (and /api/ for figures as JSON).
+"""The daemon's HTTP side: /healthz, /readyz, /metrics, /reports/ (and /api/ for figures as JSON), GET and HEAD.
 
 Standard library only: a threading server, so a slow client never blocks the
 others. When `http_token` is set, everything but /healthz needs
@@ -90,6 +90,8 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as error:
             log.error("http.error", path=redaction.redact(self.path), error=redaction.redact(repr(error)))
             self._send(500, "internal error\n", "text/plain; charset=utf-8")
+
+    do_HEAD = do_GET  # the same status and headers; _send leaves the body out
 
     def _route(self) -> None:
         url = urlsplit(self.path)
@@ -240,6 +242,8 @@ class _Handler(BaseHTTPRequestHandler):
         for key, value in (headers or {}).items():
             self.send_header(key, value)
         self.end_headers()
+        if self.command == "HEAD":
+            return
         view = memoryview(payload)
         for start in range(0, len(view), SEND_CHUNK):
             self.wfile.write(view[start : start + SEND_CHUNK])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import socket
 import sqlite3
@@ -251,3 +252,36 @@ def test_a_slow_reader_still_gets_a_large_report_whole(site):
             received += len(chunk)
             time.sleep(0.05)  # at most 1.3 MB/s: beyond what the kernel buffers, seconds
     assert received > 6_000_000 and time.monotonic() - started > 1.5, "longer than the server's 1 s timeout"
+
+
+def test_head_answers_every_get_route_without_a_body(site):
+    base, _ = site
+    host, port = base.removeprefix("http://").split(":")
+
+    def ask(method: str, path: str) -> tuple[int, dict[str, str], bytes]:
+        connection = http.client.HTTPConnection(host, int(port), timeout=5)
+        try:
+            connection.request(method, path)
+            response = connection.getresponse()
+            headers = {k: v for k, v in response.getheaders() if k != "Date"}
+            return response.status, headers, response.read()
+        finally:
+            connection.close()
+
+    for path in (
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/",
+        "/reports/",
+        "/reports/credit/",
+        "/reports/credit/20261122T110000Z.html",
+        "/reports/credit/nope.html",
+        "/api/monitors",
+        "/api/monitors/credit/metrics?metric=drift.share",
+        "/api/monitors/nope/metrics",
+        "/nothing",
+    ):
+        got, head = ask("GET", path), ask("HEAD", path)
+        assert head[:2] == got[:2], path
+        assert head[2] == b"", path
