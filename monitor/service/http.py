@@ -17,7 +17,7 @@ from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -27,7 +27,7 @@ from monitor import redaction
 from monitor.config import Config
 from monitor.service import pages, site
 from monitor.store import Store
-from monitor.store.history import figures
+from monitor.store.history import newest_figures
 from monitor.times import iso, parse_time
 
 log = structlog.get_logger("drifthound.http")
@@ -38,6 +38,8 @@ CLIENT_TIMEOUT = 30.0
 # A response goes out in pieces: the timeout bounds each (socket.sendall's covers all it sends), so a
 # slow but steady reader still gets a large Evidently report.
 SEND_CHUNK = 64 * 1024
+# Rows of figures one API answer holds at most (and by default): older ones are a Link away.
+MAX_ROWS = 10_000
 
 PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
 # Evidently's reports carry their scripts and styles inline; they still may not fetch anything.
@@ -192,33 +194,43 @@ class _Handler(BaseHTTPRequestHandler):
             if monitor is None:
                 self._json({"error": f"no monitor named {parts[1]}"}, 404)
                 return
-            try:
-                since = parse_time(query["since"][0]) if "since" in query else None
-            except ValueError as error:
-                self._json({"error": f"since: {error}"}, 400)
-                return
-            with self.context.store.reading() as session:
-                rows = figures(
-                    session,
-                    monitor.name,
-                    since=since,
-                    metric=query.get("metric", [None])[0],
-                    column=query.get("column", [None])[0],
-                )
-            self._json(
-                [
-                    {
-                        "window_start": iso(r.window_start),
-                        "window_end": iso(r.window_end),
-                        "metric": r.metric,
-                        "column": r.column,
-                        "value": r.value,
-                    }
-                    for r in rows
-                ]
-            )
+            self._figures(monitor.name, query)
             return
         self._json({"error": "not found"}, 404)
+
+    def _figures(self, monitor: str, query: dict[str, list[str]]) -> None:
+        """The newest figures, at most `limit` rows in whole windows; the Link header's next page has older ones."""
+        try:
+            since, until = _time_parameter(query, "since"), _time_parameter(query, "until")
+            limit = _limit(query)
+        except ValueError as error:
+            self._json({"error": str(error)}, 400)
+            return
+        with self.context.store.reading() as session:
+            page = newest_figures(
+                session,
+                monitor,
+                limit=limit,
+                since=since,
+                until=until,
+                metric=query.get("metric", [None])[0],
+                column=query.get("column", [None])[0],
+            )
+        headers = {"X-DriftHound-Truncated": "false" if page.older is None else "true"}
+        if page.older is not None:
+            older = urlencode({**query, "until": [iso(page.older)]}, doseq=True)
+            headers["Link"] = f'<{urlsplit(self.path).path}?{older}>; rel="next"'
+        rows = [
+            {
+                "window_start": iso(r.window_start),
+                "window_end": iso(r.window_end),
+                "metric": r.metric,
+                "column": r.column,
+                "value": r.value,
+            }
+            for r in page.rows
+        ]
+        self._json(rows, headers=headers)
 
     def _redirect(self, where: str) -> None:
         self.send_response(302)
@@ -229,8 +241,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _html(self, text: str, status: int = 200) -> None:
         self._send(status, text, "text/html; charset=utf-8", {"Content-Security-Policy": PAGE_POLICY})
 
-    def _json(self, data: Any, status: int = 200) -> None:
-        self._send(status, json.dumps(data), "application/json")
+    def _json(self, data: Any, status: int = 200, headers: dict[str, str] | None = None) -> None:
+        self._send(status, json.dumps(data), "application/json", headers)
 
     def _send(self, status: int, body: str | bytes, kind: str, headers: dict[str, str] | None = None) -> None:
         payload = body.encode() if isinstance(body, str) else body
@@ -247,6 +259,20 @@ class _Handler(BaseHTTPRequestHandler):
         view = memoryview(payload)
         for start in range(0, len(view), SEND_CHUNK):
             self.wfile.write(view[start : start + SEND_CHUNK])
+
+
+def _time_parameter(query: dict[str, list[str]], name: str) -> datetime | None:
+    try:
+        return parse_time(query[name][0]) if name in query else None
+    except ValueError as error:
+        raise ValueError(f"{name}: {error}") from None
+
+
+def _limit(query: dict[str, list[str]]) -> int:
+    raw = query.get("limit", [str(MAX_ROWS)])[0]
+    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_ROWS):
+        raise ValueError(f"limit: {raw!r} is not a whole number from 1 to {MAX_ROWS}; page with the Link header")
+    return int(raw)
 
 
 class HttpServer:

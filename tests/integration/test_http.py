@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import socket
 import sqlite3
@@ -285,3 +286,31 @@ def test_head_answers_every_get_route_without_a_body(site):
         got, head = ask("GET", path), ask("HEAD", path)
         assert head[:2] == got[:2], path
         assert head[2] == b"", path
+
+
+def test_the_metrics_api_keeps_the_newest_whole_windows_within_its_limit_and_says_what_it_left_out(site):
+    base, _ = site
+    status, body, headers = get(base + "/api/monitors/credit/metrics")
+    everything = json.loads(body)
+    assert status == 200 and len(everything) == 9 and headers["X-DriftHound-Truncated"] == "false"
+    assert "Link" not in headers
+    pages, url = [], base + "/api/monitors/credit/metrics?limit=4"
+    while url:
+        status, body, headers = get(url)
+        assert status == 200
+        pages.append(json.loads(body))
+        link = headers.get("Link")
+        assert headers["X-DriftHound-Truncated"] == ("true" if link else "false")
+        url = base + link[1 : link.index(">")] if link else ""
+    assert [len(page) for page in pages] == [3, 3, 3], "whole windows, newest first, 3 figures each"
+    assert [row for page in reversed(pages) for row in page] == everything, "following the links, nothing is missed"
+    assert pages[0][0]["window_end"] == "2026-11-22T12:00:00Z"
+    status, body, headers = get(base + "/api/monitors/credit/metrics?limit=2&metric=drift.share")
+    assert [row["window_end"] for row in json.loads(body)] == ["2026-11-22T11:00:00Z", "2026-11-22T12:00:00Z"]
+    assert headers["X-DriftHound-Truncated"] == "true" and "metric=drift.share" in headers["Link"]
+    status, body, _ = get(base + "/api/monitors/credit/metrics?limit=2")
+    assert len(json.loads(body)) == 2, "a window larger than the limit is cut rather than left out"
+    for bad in ("0", "-1", "ten", "1.5", "10001"):
+        status, body, _ = get(base + f"/api/monitors/credit/metrics?limit={bad}")
+        assert status == 400 and "limit" in json.loads(body)["error"], bad
+    assert get(base + "/api/monitors/credit/metrics?until=soon")[0] == 400

@@ -265,3 +265,34 @@ def test_a_reading_session_cannot_write(store):
         with pytest.raises(sa.exc.OperationalError if store.dialect == "sqlite" else sa.exc.InternalError):
             session.execute(sa.delete(Run))
     store.ping()
+
+
+def test_newest_figures_come_in_whole_windows_newest_first_and_page_back_to_since(store):
+    from monitor.store.history import figures, newest_figures
+
+    for hours in range(4):
+        end = NOW - timedelta(hours=hours)
+        with store.session() as session:
+            claim = claim_window(session, monitor="m", window=Window(end - timedelta(hours=1), end), owner="a", now=NOW)
+        with store.transaction() as session:
+            finish_run(
+                session,
+                run_id=claim.run_id,
+                owner="a",
+                outcome=RunOutcome("ok"),
+                metrics=[MetricRow("drift.share", "", 0.1), MetricRow("drift.score", "b", 0.2)],
+                now=NOW,
+            )
+    since = NOW - timedelta(hours=3)  # windows ending after it: the oldest is not asked for
+    pages, until = [], None
+    with store.session() as session:
+        while True:
+            page = newest_figures(session, "m", limit=3, since=since, until=until)
+            pages.append(page.rows)
+            if page.older is None:
+                break
+            until = page.older
+        everything = figures(session, "m", since=since)
+    assert [{r.window_end for r in rows} for rows in pages] == [{NOW - timedelta(hours=h)} for h in range(3)]
+    assert [len(rows) for rows in pages] == [2, 2, 2]
+    assert [r for rows in reversed(pages) for r in rows] == everything
