@@ -27,7 +27,7 @@ def metrics(
     context = open_context(config_file)
     item = monitor_argument(context.config, monitor)
     start = time_argument(since, "--since")
-    with context.store.session() as session:
+    with context.store.reading() as session:
         rows = history.figures(session, item.name, since=start, metric=metric, column=column)
     records = [
         {

@@ -17,7 +17,7 @@ def status(config_file: str | None, *, out: TextIO = sys.stdout) -> int:
     context = open_context(config_file)
     now = utc_now()
     reports_dir = context.config.service.reports_dir
-    with context.store.session() as session:
+    with context.store.reading() as session:
         for monitor in context.config.monitors:
             runs = history.recent_runs(session, monitor.name, limit=1)
             counts = history.status_counts(session, monitor.name, now - timedelta(days=1))

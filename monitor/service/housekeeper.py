@@ -10,7 +10,7 @@ import structlog
 
 from alerts.outbox import expire_unknown_channels
 from monitor.config import Config
-from monitor.service.housekeeping import purge
+from monitor.service.housekeeping import housekeep
 from monitor.service.periodic import Periodic
 from monitor.store import Store
 from monitor.store.runs import expire_abandoned
@@ -46,8 +46,7 @@ class Housekeeper:
             dead = expire_unknown_channels(session, channels=config.channels.keys(), now=now)
         if dead:
             log.error("notification.dead", count=dead, reason="channel no longer configured")
-        with self.store.transaction() as session:
-            purged = purge(session, config.service.reports_dir, before=now - config.service.report_retention)
+        purged = housekeep(self.store, config.service.reports_dir, before=now - config.service.report_retention)
         if purged.runs or purged.reports or purged.notifications:
             log.info(
                 "housekeeping.purged", runs=purged.runs, reports=purged.reports, notifications=purged.notifications

@@ -10,6 +10,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from alerts.models import AlertEvent, OutboxMessage, Silence
+from monitor.store import Store
 from monitor.store.models import MetricValue, Run
 from monitor.times import parse_file_stamp
 
@@ -21,7 +22,20 @@ class Purged:
     notifications: int
 
 
-def purge(session: Session, reports_dir: Path, *, before: datetime) -> Purged:
+def housekeep(store: Store, reports_dir: Path, *, before: datetime) -> Purged:
+    """The rows go in one transaction; report files only once it committed.
+
+    A rollback then never leaves runs whose reports are gone, and walking reports_dir does
+    not hold SQLite's write lock. Which files go depends on their names alone, so deciding
+    it after the commit decides the same.
+    """
+    with store.transaction() as session:
+        runs, notifications = purge_rows(session, before=before)
+    return Purged(runs, _purge_reports(reports_dir, before), notifications)
+
+
+def purge_rows(session: Session, *, before: datetime) -> tuple[int, int]:
+    """Deletes what is older than `before`; returns (runs, notifications) deleted."""
     # Figures first: SQLite only cascades with foreign keys on, and this must not depend on it.
     session.execute(delete(MetricValue).where(MetricValue.window_end < before))
     runs = session.execute(delete(Run).where(Run.window_end < before, Run.status != "running")).rowcount
@@ -30,7 +44,7 @@ def purge(session: Session, reports_dir: Path, *, before: datetime) -> Purged:
     ).rowcount
     session.execute(delete(AlertEvent).where(AlertEvent.at < before))
     session.execute(delete(Silence).where(Silence.ends_at < before))
-    return Purged(runs or 0, _purge_reports(reports_dir, before), notifications or 0)
+    return runs or 0, notifications or 0
 
 
 def _purge_reports(reports_dir: Path, before: datetime) -> int:

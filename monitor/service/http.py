@@ -1,4 +1,4 @@
-"""The daemon's HTTP side: /healthz, /readyz, /metrics, /reports/ (and /api/ for figures as JSON).
+"""The daemon's HTTP side: /healthz, /readyz, /metrics, /reports/ (and /api/ for figures as JSON), GET and HEAD.
 
 Standard library only: a threading server, so a slow client never blocks the
 others. When `http_token` is set, everything but /healthz needs
@@ -17,7 +17,7 @@ from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -27,10 +27,19 @@ from monitor import redaction
 from monitor.config import Config
 from monitor.service import pages, site
 from monitor.store import Store
-from monitor.store.history import figures
+from monitor.store.history import newest_figures
 from monitor.times import iso, parse_time
 
 log = structlog.get_logger("drifthound.http")
+
+# Seconds a connection may stay silent (reading a request, or taking a response) before it is closed:
+# each connection holds a thread, so one that sends nothing must not hold it forever.
+CLIENT_TIMEOUT = 30.0
+# A response goes out in pieces: the timeout bounds each (socket.sendall's covers all it sends), so a
+# slow but steady reader still gets a large Evidently report.
+SEND_CHUNK = 64 * 1024
+# Rows of figures one API answer holds at most (and by default): older ones are a Link away.
+MAX_ROWS = 10_000
 
 PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
 # Evidently's reports carry their scripts and styles inline; they still may not fetch anything.
@@ -68,6 +77,7 @@ def safe_report_path(reports_dir: Path, raw: str) -> Path | None:
 
 class _Handler(BaseHTTPRequestHandler):
     context: HttpContext
+    timeout = CLIENT_TIMEOUT
     server_version = "drifthound"
     sys_version = ""
 
@@ -77,11 +87,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         try:
             self._route()
-        except (BrokenPipeError, ConnectionResetError):
-            pass
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            self.close_connection = True  # the client left or stalled mid-response: nothing more to tell it
         except Exception as error:
             log.error("http.error", path=redaction.redact(self.path), error=redaction.redact(repr(error)))
             self._send(500, "internal error\n", "text/plain; charset=utf-8")
+
+    do_HEAD = do_GET  # the same status and headers; _send leaves the body out
 
     def _route(self) -> None:
         url = urlsplit(self.path)
@@ -136,7 +148,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _index(self) -> None:
         config, now = self.context.config(), self.context.clock()
-        with self.context.store.session() as session:
+        with self.context.store.reading() as session:
             views = site.all_views(session, config, now)
         self._html(pages.index_page(views, now))
 
@@ -148,7 +160,7 @@ class _Handler(BaseHTTPRequestHandler):
             if monitor is None:
                 self._html(pages.not_found_page(f"no monitor named {name}"), 404)
                 return
-            with self.context.store.session() as session:
+            with self.context.store.reading() as session:
                 view = site.monitor_view(session, monitor, now)
             self._html(pages.monitor_page(view, now))
             return
@@ -182,33 +194,43 @@ class _Handler(BaseHTTPRequestHandler):
             if monitor is None:
                 self._json({"error": f"no monitor named {parts[1]}"}, 404)
                 return
-            try:
-                since = parse_time(query["since"][0]) if "since" in query else None
-            except ValueError as error:
-                self._json({"error": f"since: {error}"}, 400)
-                return
-            with self.context.store.session() as session:
-                rows = figures(
-                    session,
-                    monitor.name,
-                    since=since,
-                    metric=query.get("metric", [None])[0],
-                    column=query.get("column", [None])[0],
-                )
-            self._json(
-                [
-                    {
-                        "window_start": iso(r.window_start),
-                        "window_end": iso(r.window_end),
-                        "metric": r.metric,
-                        "column": r.column,
-                        "value": r.value,
-                    }
-                    for r in rows
-                ]
-            )
+            self._figures(monitor.name, query)
             return
         self._json({"error": "not found"}, 404)
+
+    def _figures(self, monitor: str, query: dict[str, list[str]]) -> None:
+        """The newest figures, at most `limit` rows in whole windows; the Link header's next page has older ones."""
+        try:
+            since, until = _time_parameter(query, "since"), _time_parameter(query, "until")
+            limit = _limit(query)
+        except ValueError as error:
+            self._json({"error": str(error)}, 400)
+            return
+        with self.context.store.reading() as session:
+            page = newest_figures(
+                session,
+                monitor,
+                limit=limit,
+                since=since,
+                until=until,
+                metric=query.get("metric", [None])[0],
+                column=query.get("column", [None])[0],
+            )
+        headers = {"X-DriftHound-Truncated": "false" if page.older is None else "true"}
+        if page.older is not None:
+            older = urlencode({**query, "until": [iso(page.older)]}, doseq=True)
+            headers["Link"] = f'<{urlsplit(self.path).path}?{older}>; rel="next"'
+        rows = [
+            {
+                "window_start": iso(r.window_start),
+                "window_end": iso(r.window_end),
+                "metric": r.metric,
+                "column": r.column,
+                "value": r.value,
+            }
+            for r in page.rows
+        ]
+        self._json(rows, headers=headers)
 
     def _redirect(self, where: str) -> None:
         self.send_response(302)
@@ -219,8 +241,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _html(self, text: str, status: int = 200) -> None:
         self._send(status, text, "text/html; charset=utf-8", {"Content-Security-Policy": PAGE_POLICY})
 
-    def _json(self, data: Any, status: int = 200) -> None:
-        self._send(status, json.dumps(data), "application/json")
+    def _json(self, data: Any, status: int = 200, headers: dict[str, str] | None = None) -> None:
+        self._send(status, json.dumps(data), "application/json", headers)
 
     def _send(self, status: int, body: str | bytes, kind: str, headers: dict[str, str] | None = None) -> None:
         payload = body.encode() if isinstance(body, str) else body
@@ -232,13 +254,31 @@ class _Handler(BaseHTTPRequestHandler):
         for key, value in (headers or {}).items():
             self.send_header(key, value)
         self.end_headers()
-        self.wfile.write(payload)
+        if self.command == "HEAD":
+            return
+        view = memoryview(payload)
+        for start in range(0, len(view), SEND_CHUNK):
+            self.wfile.write(view[start : start + SEND_CHUNK])
+
+
+def _time_parameter(query: dict[str, list[str]], name: str) -> datetime | None:
+    try:
+        return parse_time(query[name][0]) if name in query else None
+    except ValueError as error:
+        raise ValueError(f"{name}: {error}") from None
+
+
+def _limit(query: dict[str, list[str]]) -> int:
+    raw = query.get("limit", [str(MAX_ROWS)])[0]
+    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_ROWS):
+        raise ValueError(f"limit: {raw!r} is not a whole number from 1 to {MAX_ROWS}; page with the Link header")
+    return int(raw)
 
 
 class HttpServer:
-    def __init__(self, listen: str, context: HttpContext) -> None:
+    def __init__(self, listen: str, context: HttpContext, *, timeout: float = CLIENT_TIMEOUT) -> None:
         host, _, port = listen.rpartition(":")
-        handler = type("Handler", (_Handler,), {"context": context})
+        handler = type("Handler", (_Handler,), {"context": context, "timeout": timeout})
         self._server = ThreadingHTTPServer((host.strip("[]"), int(port)), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="http", daemon=True)

@@ -108,7 +108,7 @@ class _StoreCollector:
             "1 when the channel refused a notification outright (e.g. channel_is_archived).",
             labels=["channel"],
         )
-        with self.store.session() as session:
+        with self.store.reading() as session:
             rows = session.execute(
                 select(Run.monitor, func.max(Run.finished_at), func.max(Run.window_end))
                 .where(Run.status == "ok")

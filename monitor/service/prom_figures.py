@@ -108,7 +108,7 @@ class LatestFigures:
             .group_by(Run.monitor)
             .subquery()
         )
-        with self.store.session() as session:
+        with self.store.reading() as session:
             return [
                 tuple(row)
                 for row in session.execute(

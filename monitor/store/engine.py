@@ -9,6 +9,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+READING = "drifthound_reading"
+
 
 def create_store_engine(url: str) -> Engine:
     parsed = make_url(url)
@@ -22,12 +24,24 @@ def create_store_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
+def reading_engine(engine: Engine) -> Engine:
+    """The same engine (pool, events) for work that only reads: it neither waits for nor blocks a writer.
+
+    On PostgreSQL its transactions are READ ONLY; on SQLite they begin deferred (see below).
+    """
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(**{READING: True}, postgresql_readonly=True)
+    return engine.execution_options(**{READING: True})
+
+
 def _sqlite_transactions(engine: Engine) -> None:
-    """Every SQLite transaction takes the write lock up front (BEGIN IMMEDIATE).
+    """A SQLite transaction that may write takes the write lock up front (BEGIN IMMEDIATE); a reading one does not.
 
     pysqlite's own deferred transactions fail at once with "database is locked" when
     a reader turns writer after another process wrote; taking the lock first makes
-    concurrent writers wait (busy timeout) instead.
+    concurrent writers wait (busy timeout) instead. Readers need no lock under WAL,
+    so /readyz, /metrics and the pages answer while a run is being finished; query_only
+    makes a reading transaction that writes fail at once, not only under contention.
     """
 
     @event.listens_for(engine, "connect")
@@ -41,7 +55,9 @@ def _sqlite_transactions(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        reading = bool(connection.get_execution_options().get(READING))
+        connection.exec_driver_sql(f"PRAGMA query_only = {int(reading)}")
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from monitor.figures import MetricRow
@@ -22,6 +23,12 @@ class Figure:
     method: str | None
 
 
+@dataclass(frozen=True)
+class FigurePage:
+    rows: list[Figure]  # oldest first
+    older: datetime | None  # when rows were left out: they all end before this (the next page's `until`)
+
+
 def figures(
     session: Session,
     monitor: str,
@@ -30,6 +37,40 @@ def figures(
     metric: str | None = None,
     column: str | None = None,
 ) -> list[Figure]:
+    statement = _figures(monitor, since=since, metric=metric, column=column)
+    statement = statement.order_by(MetricValue.window_end, MetricValue.metric, MetricValue.column_name)
+    return [Figure(*row) for row in session.execute(statement)]
+
+
+def newest_figures(
+    session: Session,
+    monitor: str,
+    *,
+    limit: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    metric: str | None = None,
+    column: str | None = None,
+) -> FigurePage:
+    """At most `limit` of the newest figures ending before `until`, in whole windows.
+
+    A page never holds part of a window unless its newest window alone has more figures than `limit`.
+    """
+    statement = _figures(monitor, since=since, metric=metric, column=column)
+    if until is not None:
+        statement = statement.where(MetricValue.window_end < until)
+    statement = statement.order_by(
+        MetricValue.window_end.desc(), MetricValue.metric.desc(), MetricValue.column_name.desc()
+    ).limit(limit + 1)
+    rows = [Figure(*row) for row in session.execute(statement)]
+    if len(rows) <= limit:
+        return FigurePage(rows[::-1], None)
+    first_left_out = rows[limit].window_end
+    kept = [r for r in rows[:limit] if r.window_end > first_left_out] or rows[:limit]
+    return FigurePage(kept[::-1], kept[-1].window_end)
+
+
+def _figures(monitor: str, *, since: datetime | None, metric: str | None, column: str | None) -> Select[Any]:
     statement = (
         select(
             Run.window_start,
@@ -41,7 +82,6 @@ def figures(
         )
         .join(Run, Run.id == MetricValue.run_id)
         .where(MetricValue.monitor == monitor)
-        .order_by(MetricValue.window_end, MetricValue.metric, MetricValue.column_name)
     )
     if since is not None:
         statement = statement.where(MetricValue.window_end > since)
@@ -49,7 +89,7 @@ def figures(
         statement = statement.where(MetricValue.metric == metric)
     if column is not None:
         statement = statement.where(MetricValue.column_name == column)
-    return [Figure(*row) for row in session.execute(statement)]
+    return statement
 
 
 def recent_runs(session: Session, monitor: str, limit: int = 10) -> list[Run]:

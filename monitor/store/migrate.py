@@ -15,6 +15,7 @@ from sqlalchemy import Engine, inspect, text
 
 import migrations
 from monitor.errors import DriftHoundError
+from monitor.store.engine import reading_engine
 from monitor.store.schema import metadata
 
 
@@ -37,7 +38,8 @@ def head_revision() -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as connection:
+    # A read: every command checks it on start, and `status` must not wait behind a daemon's write.
+    with reading_engine(engine).connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 

@@ -1,23 +1,27 @@
-"""Retention: what is older than report_retention goes; nothing newer, nothing queued."""
+"""Retention: what is older than report_retention goes; nothing newer, nothing queued, no file before the commit."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from alerts.models import OutboxMessage
 from monitor.figures import MetricRow
-from monitor.service.housekeeping import purge
+from monitor.service.housekeeping import housekeep
 from monitor.store import Store
 from monitor.store.models import MetricValue, Run
 from monitor.store.runs import RunOutcome, claim_window, finish_run
 from monitor.windows import Window
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
+BEFORE = NOW - timedelta(days=30)
 
 
-def test_old_runs_figures_reports_and_finished_notifications_go(database_url, tmp_path):
+@pytest.fixture
+def world(database_url, tmp_path):
+    """Runs with figures and reports 40, 31 and 5 days old, and notifications finished long ago, lately or not."""
     store = Store(database_url)
     store.ensure_schema()
     reports = tmp_path / "reports"
@@ -59,8 +63,13 @@ def test_old_runs_figures_reports_and_finished_notifications_go(database_url, tm
                     finished_at=finished,
                 )
             )
-    with store.transaction() as session:
-        purged = purge(session, reports, before=NOW - timedelta(days=30))
+    yield store, reports
+    store.dispose()
+
+
+def test_old_runs_figures_reports_and_finished_notifications_go(world):
+    store, reports = world
+    purged = housekeep(store, reports, before=BEFORE)
     assert (purged.runs, purged.reports, purged.notifications) == (2, 4, 2)
     with store.session() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Run)) == 1
@@ -72,4 +81,19 @@ def test_old_runs_figures_reports_and_finished_notifications_go(database_url, tm
         "20261117T000000Z.json",
         "notes.txt",
     ]
-    store.dispose()
+
+
+def test_a_purge_that_rolls_back_leaves_every_report(world):
+    """Reports go only once their runs' rows are gone for good: a rollback must not leave runs without reports."""
+    store, reports = world
+
+    def fail(_connection: sa.Connection) -> None:
+        raise sa.exc.OperationalError("COMMIT", None, Exception("the store went away"))
+
+    sa.event.listen(store.engine, "commit", fail)
+    with pytest.raises(sa.exc.OperationalError):
+        housekeep(store, reports, before=BEFORE)
+    sa.event.remove(store.engine, "commit", fail)
+    with store.session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Run)) == 3
+    assert len(list((reports / "m").iterdir())) == 7

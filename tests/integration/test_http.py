@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
+import socket
+import sqlite3
+import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
@@ -94,6 +99,7 @@ reference = {{ last = "1d" }}
             healthy=lambda: (True, "fine"),
             clock=lambda: NOW,
         ),
+        timeout=1.0,
     )
     server.start()
     yield f"http://{server.address}", reports
@@ -175,6 +181,21 @@ def test_health_readiness_metrics_and_the_api(site):
     assert get(base + "/nothing")[0] == 404
 
 
+def test_readers_do_not_wait_for_a_writer_holding_the_sqlite_write_lock(site, tmp_path):
+    base, _ = site
+    writer = sqlite3.connect(tmp_path / "store.db", timeout=0, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # what a finishing run holds; WAL lets readers go on beside it
+    try:
+        for path in ("/readyz", "/metrics", "/api/monitors/credit/metrics", "/reports/", "/reports/credit/"):
+            started = time.monotonic()
+            status = get(base + path)[0]
+            assert status == 200 and time.monotonic() - started < 2, path
+        assert "drifthound_store_up 1.0" in get(base + "/metrics")[1]
+    finally:
+        writer.rollback()
+        writer.close()
+
+
 def test_readyz_says_not_ready_when_the_store_is_gone(tmp_path):
     config = parse_config(f'[service]\nstore_url = "sqlite:///{tmp_path / "gone" / "s.db"}"\n')
     store = Store(config.service.store_url)
@@ -191,3 +212,105 @@ def test_readyz_says_not_ready_when_the_store_is_gone(tmp_path):
         assert status == 503 and body.startswith("not ready: the store does not answer")
     finally:
         server.stop()
+
+
+def test_a_client_that_sends_nothing_more_is_cut_off_while_others_are_served(tmp_path):
+    config = parse_config(f'[service]\nstore_url = "sqlite:///{tmp_path / "s.db"}"\n')
+    context = HttpContext(
+        config=lambda: config,
+        store=Store(config.service.store_url),
+        registry=None,
+        healthy=lambda: (True, "fine"),
+        clock=lambda: NOW,
+    )
+    server = HttpServer("127.0.0.1:0", context, timeout=0.5)
+    server.start()
+    host, port = server.address.split(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=5) as idle:
+            idle.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # and never the blank line that ends it
+            assert get(f"http://{server.address}/healthz")[0] == 200, "others are served meanwhile"
+            started = time.monotonic()
+            assert idle.recv(1024) == b"", "the server hung up"
+            assert time.monotonic() - started < 3
+        assert get(f"http://{server.address}/healthz")[0] == 200
+    finally:
+        server.stop()
+        context.store.dispose()
+
+
+def test_a_slow_reader_still_gets_a_large_report_whole(site):
+    """The timeout bounds a stall, not the time a large Evidently report takes to download."""
+    base, reports = site
+    (reports / "credit" / "20261122T090000Z.html").write_bytes(b"x" * 6_000_000)
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as client:
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        client.sendall(b"GET /reports/credit/20261122T090000Z.html HTTP/1.0\r\n\r\n")
+        received = 0
+        started = time.monotonic()
+        while chunk := client.recv(65536):
+            received += len(chunk)
+            time.sleep(0.05)  # at most 1.3 MB/s: beyond what the kernel buffers, seconds
+    assert received > 6_000_000 and time.monotonic() - started > 1.5, "longer than the server's 1 s timeout"
+
+
+def test_head_answers_every_get_route_without_a_body(site):
+    base, _ = site
+    host, port = base.removeprefix("http://").split(":")
+
+    def ask(method: str, path: str) -> tuple[int, dict[str, str], bytes]:
+        connection = http.client.HTTPConnection(host, int(port), timeout=5)
+        try:
+            connection.request(method, path)
+            response = connection.getresponse()
+            headers = {k: v for k, v in response.getheaders() if k != "Date"}
+            return response.status, headers, response.read()
+        finally:
+            connection.close()
+
+    for path in (
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/",
+        "/reports/",
+        "/reports/credit/",
+        "/reports/credit/20261122T110000Z.html",
+        "/reports/credit/nope.html",
+        "/api/monitors",
+        "/api/monitors/credit/metrics?metric=drift.share",
+        "/api/monitors/nope/metrics",
+        "/nothing",
+    ):
+        got, head = ask("GET", path), ask("HEAD", path)
+        assert head[:2] == got[:2], path
+        assert head[2] == b"", path
+
+
+def test_the_metrics_api_keeps_the_newest_whole_windows_within_its_limit_and_says_what_it_left_out(site):
+    base, _ = site
+    status, body, headers = get(base + "/api/monitors/credit/metrics")
+    everything = json.loads(body)
+    assert status == 200 and len(everything) == 9 and headers["X-DriftHound-Truncated"] == "false"
+    assert "Link" not in headers
+    pages, url = [], base + "/api/monitors/credit/metrics?limit=4"
+    while url:
+        status, body, headers = get(url)
+        assert status == 200
+        pages.append(json.loads(body))
+        link = headers.get("Link")
+        assert headers["X-DriftHound-Truncated"] == ("true" if link else "false")
+        url = base + link[1 : link.index(">")] if link else ""
+    assert [len(page) for page in pages] == [3, 3, 3], "whole windows, newest first, 3 figures each"
+    assert [row for page in reversed(pages) for row in page] == everything, "following the links, nothing is missed"
+    assert pages[0][0]["window_end"] == "2026-11-22T12:00:00Z"
+    status, body, headers = get(base + "/api/monitors/credit/metrics?limit=2&metric=drift.share")
+    assert [row["window_end"] for row in json.loads(body)] == ["2026-11-22T11:00:00Z", "2026-11-22T12:00:00Z"]
+    assert headers["X-DriftHound-Truncated"] == "true" and "metric=drift.share" in headers["Link"]
+    status, body, _ = get(base + "/api/monitors/credit/metrics?limit=2")
+    assert len(json.loads(body)) == 2, "a window larger than the limit is cut rather than left out"
+    for bad in ("0", "-1", "ten", "1.5", "10001"):
+        status, body, _ = get(base + f"/api/monitors/credit/metrics?limit={bad}")
+        assert status == 400 and "limit" in json.loads(body)["error"], bad
+    assert get(base + "/api/monitors/credit/metrics?until=soon")[0] == 400

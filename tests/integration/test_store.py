@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import sqlite3
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -205,3 +208,91 @@ def test_claims_cut_by_killed_processes_never_give_a_window_up_but_its_own_failu
         with store.session() as session:
             given_up = WINDOW.end in settled_ends(session, "m", since=WINDOW.start, now=later)
         assert given_up == (failure == MAX_FAILURES - 1), f"after {failure + 1} failures of its own"
+
+
+def test_status_and_metrics_do_not_wait_for_a_writer_holding_the_sqlite_write_lock(tmp_path):
+    from monitor.commands.metrics import metrics
+    from monitor.commands.status import status
+
+    path = tmp_path / "store.db"
+    config = tmp_path / "config.toml"
+    config.write_text(f"""
+[service]
+store_url = "sqlite:///{path}"
+reports_dir = "{tmp_path / "reports"}"
+[sources.main]
+url = "sqlite://"
+[[monitors]]
+name = "m"
+source = "main"
+table = "p"
+timestamp_column = "ts"
+every = "1h"
+window = "1h"
+reference = {{ last = "1d" }}
+""")
+    store = Store(f"sqlite:///{path}")
+    store.ensure_schema()
+    with store.session() as session:
+        claim = claim_window(session, monitor="m", window=WINDOW, owner="a", now=NOW)
+    with store.transaction() as session:
+        finish_run(
+            session,
+            run_id=claim.run_id,
+            owner="a",
+            outcome=RunOutcome("ok"),
+            metrics=[MetricRow("drift.share", "", 0.25)],
+            now=NOW,
+        )
+    store.dispose()
+    writer = sqlite3.connect(path, timeout=0, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # a daemon finishing a run; WAL lets readers go on beside it
+    try:
+        started = time.monotonic()
+        assert status(str(config), out=io.StringIO()) == 0
+        out = io.StringIO()
+        assert metrics(str(config), "m", output="json", out=out) == 0
+        assert '"drift.share"' in out.getvalue()
+        assert time.monotonic() - started < 2
+    finally:
+        writer.rollback()
+        writer.close()
+
+
+def test_a_reading_session_cannot_write(store):
+    with store.reading() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Run)) == 0
+        with pytest.raises(sa.exc.OperationalError if store.dialect == "sqlite" else sa.exc.InternalError):
+            session.execute(sa.delete(Run))
+    store.ping()
+
+
+def test_newest_figures_come_in_whole_windows_newest_first_and_page_back_to_since(store):
+    from monitor.store.history import figures, newest_figures
+
+    for hours in range(4):
+        end = NOW - timedelta(hours=hours)
+        with store.session() as session:
+            claim = claim_window(session, monitor="m", window=Window(end - timedelta(hours=1), end), owner="a", now=NOW)
+        with store.transaction() as session:
+            finish_run(
+                session,
+                run_id=claim.run_id,
+                owner="a",
+                outcome=RunOutcome("ok"),
+                metrics=[MetricRow("drift.share", "", 0.1), MetricRow("drift.score", "b", 0.2)],
+                now=NOW,
+            )
+    since = NOW - timedelta(hours=3)  # windows ending after it: the oldest is not asked for
+    pages, until = [], None
+    with store.session() as session:
+        while True:
+            page = newest_figures(session, "m", limit=3, since=since, until=until)
+            pages.append(page.rows)
+            if page.older is None:
+                break
+            until = page.older
+        everything = figures(session, "m", since=since)
+    assert [{r.window_end for r in rows} for rows in pages] == [{NOW - timedelta(hours=h)} for h in range(3)]
+    assert [len(rows) for rows in pages] == [2, 2, 2]
+    assert [r for rows in reversed(pages) for r in rows] == everything
