@@ -119,7 +119,7 @@ class Dispatcher:
         horizon = config.service.catch_up
         try:
             self._fail_unrecorded(name)
-            with self.store.session() as session:
+            with self.store.reading() as session:
                 settled = scheduling.settled_ends(session, name, since=schedule.last_tick(now) - horizon, now=now)
         except Exception as error:
             self.metrics.store_errors.inc()
@@ -150,7 +150,7 @@ class Dispatcher:
     def _label_passes(self, name: str) -> bool:
         """Windows whose labels are now due are evaluated again, with their model quality."""
         try:
-            with self.store.session() as session:
+            with self.store.reading() as session:
                 due = labels_due(session, monitor=name, now=self.clock())
         except Exception as error:
             self.metrics.store_errors.inc()
