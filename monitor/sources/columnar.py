@@ -16,7 +16,12 @@ import sqlalchemy as sa
 
 
 class Unavailable(Exception):
-    """The fast path cannot read this; read it through SQLAlchemy instead."""
+    """The fast path cannot read this; read it through SQLAlchemy instead (the message says why)."""
+
+
+class Refused(Exception):
+    """The database ran the statement and refused or cancelled it: reading it another way would only repeat
+    that (a statement timeout would run twice)."""
 
 
 def supports(url: sa.URL) -> bool:
@@ -27,17 +32,54 @@ def supports(url: sa.URL) -> bool:
 
 
 def read(url: sa.URL, statement: sa.Select[Any], columns: list[str]) -> pd.DataFrame:
-    """The statement's rows as a frame with `columns`; raises Unavailable when this path cannot."""
+    """The statement's rows as a frame with `columns`. Raises Refused when the database refused the statement,
+    Unavailable when this path cannot read it (then SQLAlchemy can try)."""
     sql, params = _compiled(statement)
     try:
-        with _connect(url) as connection, connection.cursor() as cursor:
-            cursor.execute(sql, params)
+        connection = _connect(url)
+    except Exception as error:  # a URL or option libpq takes differently: SQLAlchemy may still connect
+        raise Unavailable(f"cannot connect this way ({_describe(error)})") from None
+    try:
+        with connection, connection.cursor() as cursor:
+            try:
+                cursor.execute(sql, params)
+            except Exception as error:
+                if getattr(error, "sqlstate", None):
+                    raise Refused(_describe(error)) from None
+                raise Unavailable(f"the statement failed on this path ({_describe(error)})") from None
             table = cursor.fetch_arrow_table()
+        unmapped = _unmapped(table.schema)
+        if unmapped:
+            raise Unavailable(unmapped)
         frame = table.to_pandas()
-    except Exception as error:  # any driver or conversion error means: read through SQLAlchemy
-        raise Unavailable(type(error).__name__) from None
+    except (Refused, Unavailable):
+        raise
+    except Exception as error:  # a type the driver or Arrow does not map
+        raise Unavailable(f"the rows could not be converted ({_describe(error)})") from None
     frame.columns = columns
     return frame
+
+
+# PostgreSQL types ADBC hands over in a form that would be read wrong: money as integer cents.
+_MISREAD = {"money"}
+
+
+def _unmapped(schema: Any) -> str | None:
+    """Why a column cannot be taken as the fast path gives it, if one cannot: a type ADBC passes through as
+    opaque bytes (point, xml, ...), or one it gives in other units."""
+    for field in schema:
+        kind = (field.metadata or {}).get(b"POSTGRESQL:type", b"").decode()
+        storage = getattr(field.type, "storage_type", None)
+        opaque = storage is not None and str(storage) in ("binary", "large_binary")
+        if opaque or kind in _MISREAD:
+            return f'column "{field.name}" has PostgreSQL type {kind or field.type}, which this path does not map'
+    return None
+
+
+def _describe(error: Exception) -> str:
+    """The error's class and the first line of its message (ADBC prefixes the driver's status)."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {text}"[:300] if text else type(error).__name__
 
 
 def _compiled(statement: sa.Select[Any]) -> tuple[str, list[Any]]:

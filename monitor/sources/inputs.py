@@ -8,7 +8,9 @@ its definition or bounds change, so a fixed reference is read once.
 from __future__ import annotations
 
 import threading
+from collections.abc import Hashable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 
@@ -22,13 +24,24 @@ from monitor.times import span
 from monitor.windows import Window, reference_window
 
 
+@dataclass(frozen=True)
+class ReferenceKey:
+    """What a read reference depends on: while all of it stays the same, the reference is not read again."""
+
+    bounds: Window | None
+    columns: tuple[str, ...]
+    max_rows: int
+    table: str | None
+
+
 @dataclass
 class ReferenceRead:
     bounds: Window | None
     result: ReadResult
     timestamps: pd.Series | None = None  # each row's time (UTC), when asked for and the source has them
-    # What runs derive from this reference and reuse while it stays the same (prepared frame, drift profile).
-    derived: dict[str, object] = field(default_factory=dict)
+    # What runs derive from this reference and reuse while it stays the same (prepared frame, drift profile,
+    # baselines), each under a key that says what else it depends on (see evaluation.derived).
+    derived: dict[Hashable, object] = field(default_factory=dict)
 
     def describe(self, table: str | None) -> str:
         if self.bounds is None:
@@ -43,13 +56,17 @@ class MonitorInputs:
             source_url, table=monitor.table, query=monitor.query, timestamp_column=monitor.timestamp_column
         )
         reference_table = monitor.reference.table
+        # A reference table is cut into windows by its timestamps when it has them (outside_reference rules).
         self.reference_source = (
-            Source(source_url, table=reference_table) if reference_table is not None else self.source
+            Source(source_url, table=reference_table, timestamp_column=monitor.timestamp_column)
+            if reference_table is not None
+            else self.source
         )
         labels = monitor.labels
         self.labels_source = Source(source_url, table=labels.table) if labels is not None else None
         self._roles: ColumnRoles | None = None
-        self._reference_key: tuple[object, ...] | None = None
+        self.notes: tuple[str, ...] = ()  # what every run should say about how its columns were found
+        self._reference_key: ReferenceKey | None = None
         self._reference: ReferenceRead | None = None
         self._lock = threading.Lock()
 
@@ -60,7 +77,9 @@ class MonitorInputs:
                 roles = configured_roles(self.monitor)
             else:
                 sample = self.source.sample()
-                roles = infer_roles(self.monitor, sample, exclude=self.source.primary_key())
+                key, note = self.source.primary_key()
+                roles = infer_roles(self.monitor, sample, exclude=key)
+                self.notes = (note,) if note else ()
                 if not roles.features:
                     raise DataError(
                         f"no feature columns could be inferred from {self.source.label} "
@@ -109,7 +128,7 @@ class MonitorInputs:
             frame = frame.assign(**{labels.column: keys.map(found)})
         else:
             frame = frame.assign(**{labels.column: pd.Series([None] * len(frame), dtype=object)})
-        return ReadResult(frame.drop(columns=[labels.key]), result.rows_total, result.seed)
+        return ReadResult(frame.drop(columns=[labels.key]), result.rows_total, result.seed, result.notes)
 
     def read_current(self, window: Window, *, with_labels: bool = True) -> ReadResult:
         seed = sampling.seed_for(self.monitor.name, window.start, window.end)
@@ -125,7 +144,7 @@ class MonitorInputs:
         timestamp = self.monitor.timestamp_column
         timed = with_timestamps and timestamp in self.reference_source.columns()
         columns = [*self._read_columns(self.roles()), *([timestamp] if timed else [])]
-        key = (bounds, tuple(columns), self.monitor.max_rows, reference.table)
+        key = ReferenceKey(bounds, tuple(columns), self.monitor.max_rows, reference.table)
         with self._lock:
             if self._reference is not None and self._reference_key == key:
                 return self._reference
@@ -136,11 +155,30 @@ class MonitorInputs:
         times = None
         if timed:
             times = to_utc(result.frame[timestamp], self.reference_source.timestamp_encoding())
-            result = ReadResult(result.frame.drop(columns=[timestamp]), result.rows_total, result.seed)
+            result = ReadResult(result.frame.drop(columns=[timestamp]), result.rows_total, result.seed, result.notes)
         read = ReferenceRead(bounds, result, times)
         with self._lock:
             self._reference_key, self._reference = key, read
         return read
+
+    def why_empty(self, window: Window) -> str:
+        """Why a window has no rows: a skip reason naming when the log's rows are, or DataError when they lie
+        where no window of this monitor can be (timestamps decoded in the wrong unit or shape)."""
+        span_of = self.source.time_span()
+        if not span_of.rows or span_of.first is None or span_of.last is None:
+            return f"{self.source.label} has no rows"
+        shown = f"{span(span_of.first, span_of.last)} ({span_of.rows:,} rows)"
+        implausible = span_of.last < datetime(1971, 1, 1, tzinfo=UTC) or span_of.first > window.end + timedelta(
+            days=365
+        )
+        if implausible:
+            kind = self.source.timestamp_encoding().kind.replace("_", " ")
+            raise DataError(
+                f"no rows in the window although {self.source.label} is not empty: timestamp_column "
+                f'"{self.monitor.timestamp_column}" read as {kind} puts its rows at {shown}; check the unit or '
+                "the format of the timestamps"
+            )
+        return f"{self.source.label} holds rows from {shown}"
 
 
 def _check_columns(

@@ -3,25 +3,31 @@
 A source is a table (optionally "schema.table") or a read-only query, on any
 SQLAlchemy URL. Rows beyond `max_rows` are sampled uniformly with a recorded seed:
 in SQL where the database can (PostgreSQL TABLESAMPLE BERNOULLI ... REPEATABLE,
-SQLite rowid hashing), else while streaming.
+SQLite rowid hashing), else while streaming. The statements are built in
+statements.py; every frame is read by read.read_frame. What did not go the usual way
+(the fast path, sampling in the database) is said in the result's notes, which the
+run records and logs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 import structlog
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
+from monitor import redaction
 from monitor.errors import SourceError
-from monitor.sources import columnar, sampling
+from monitor.sources import columnar, sampling, statements
 from monitor.sources.connect import source_engine
-from monitor.sources.timestamps import TimestampEncoding, TimestampError, detect_encoding
+from monitor.sources.read import connect, execute, read_frame
+from monitor.sources.timestamps import TimestampEncoding, TimestampError, detect_encoding, to_utc
 from monitor.windows import Window
 
 _STREAM_CHUNK = 50_000
@@ -33,10 +39,20 @@ class ReadResult:
     frame: pd.DataFrame
     rows_total: int  # rows in the window before sampling
     seed: int | None  # set when the rows were sampled
+    notes: tuple[str, ...] = ()  # how the read departed from the usual way, for the run's record
 
     @property
     def sampled(self) -> bool:
         return self.seed is not None
+
+
+@dataclass(frozen=True)
+class TimeSpan:
+    """The times a source's rows span, as its timestamps decode."""
+
+    first: datetime | None
+    last: datetime | None
+    rows: int
 
 
 class Source:
@@ -45,16 +61,16 @@ class Source:
     def __init__(
         self, url: str, *, table: str | None = None, query: str | None = None, timestamp_column: str | None = None
     ) -> None:
-        if (table is None) == (query is None):
-            raise ValueError("a source is a table or a query")
+        self.relation = statements.Relation(table, query, timestamp_column)
         self.url = url
-        self.table = table
-        self.query = query
-        self.timestamp_column = timestamp_column
         self._engine = source_engine(url)
-        self._columnar = columnar.supports(self._engine.url)
+        self._fast = columnar.supports(self._engine.url)
         self._encoding: TimestampEncoding | None = None
         self._columns: list[str] | None = None
+
+    @property
+    def table(self) -> str | None:
+        return self.relation.table
 
     @property
     def dialect(self) -> str:
@@ -62,167 +78,158 @@ class Source:
 
     @property
     def label(self) -> str:
-        return f'table "{self.table}"' if self.table else "the configured query"
-
-    def _from(self) -> sa.FromClause:
-        if self.table is not None:
-            schema, _, name = self.table.rpartition(".")
-            return sa.table(name, schema=schema or None)
-        return sa.text(f"({self.query}) AS drifthound_source")  # type: ignore[return-value]
+        return self.relation.label
 
     # --- what the source holds -------------------------------------------------
 
     def columns(self) -> list[str]:
         if self._columns is None:
-            statement = sa.select(sa.literal_column("*")).select_from(self._from()).limit(0)
-            with self._connect() as connection:
-                self._columns = list(self._execute(connection, statement).keys())
+            with connect(self._engine) as connection:
+                self._columns = list(execute(connection, statements.all_columns(self.relation, 0), self.label).keys())
         return self._columns
 
     def sample(self, limit: int = 1000) -> pd.DataFrame:
         """The first rows, to infer column kinds from."""
-        statement = sa.select(sa.literal_column("*")).select_from(self._from()).limit(limit)
-        with self._connect() as connection:
-            result = self._execute(connection, statement)
+        with connect(self._engine) as connection:
+            result = execute(connection, statements.all_columns(self.relation, limit), self.label)
             return pd.DataFrame.from_records(result.fetchall(), columns=list(result.keys()), coerce_float=True)
 
-    def primary_key(self) -> list[str]:
+    def primary_key(self) -> tuple[list[str], str | None]:
+        """The table's primary key columns, and a note when they could not be read (then an id column may be
+        taken for a feature: the run says so)."""
         if self.table is None:
-            return []
-        schema, _, name = self.table.rpartition(".")
+            return [], None
+        schema, name = self.relation.schema_and_name
         try:
-            return list(
-                sa.inspect(self._engine).get_pk_constraint(name, schema=schema or None).get("constrained_columns") or []
+            constraint = sa.inspect(self._engine).get_pk_constraint(name, schema=schema)
+        except SQLAlchemyError as error:
+            reason = redaction.redact(str(getattr(error, "orig", None) or error).strip().splitlines()[0])
+            note = (
+                f"could not read the primary key of {self.label} ({reason}); an id column may have been taken "
+                "for a feature: list numerical_features and categorical_features to be sure"
             )
-        except SQLAlchemyError:
-            return []
+            log.warning("source.primary_key_unknown", source=self.label, reason=reason)
+            return [], note
+        return list(constraint.get("constrained_columns") or []), None
 
     def timestamp_encoding(self) -> TimestampEncoding:
         if self._encoding is None:
-            column = self._timestamp()
-            source = self._from()
-            with self._connect() as connection:
-                low, high = self._execute(
-                    connection, sa.select(sa.func.min(column), sa.func.max(column)).select_from(source)
-                ).one()
-                one = self._execute(
-                    connection, sa.select(column).select_from(source).where(column.is_not(None)).limit(1)
-                ).scalar()
-            try:
-                self._encoding = detect_encoding([low, high, one], self.dialect)
-            except TimestampError as error:
-                raise SourceError(
-                    f'timestamp_column "{self.timestamp_column}" {error}; '
-                    "store timestamps as a timestamp type, ISO 8601 text or epoch seconds"
-                ) from None
+            span_statement = statements.time_range(self.relation)
+            with connect(self._engine) as connection:
+                low, high, _ = execute(connection, span_statement, self.label).one()
+                one = execute(connection, statements.one_timestamp(self.relation), self.label).scalar()
+                try:
+                    encoding = detect_encoding([low, high, one], self.dialect)
+                except TimestampError as error:
+                    raise SourceError(
+                        f'timestamp_column "{self.relation.timestamp_column}" {error}; '
+                        "store timestamps as a timestamp type, ISO 8601 text or epoch seconds, milliseconds, "
+                        "microseconds or nanoseconds"
+                    ) from None
+                if encoding.kind == "text":
+                    odd = execute(
+                        connection,
+                        statements.text_shape_outliers(self.relation, encoding.sep, encoding.zone),
+                        self.label,
+                    ).scalar_one()
+                    if odd:  # not one shape throughout: compare them as times, not as text
+                        encoding = TimestampEncoding("text_normalized")
+            self._encoding = encoding
         return self._encoding
+
+    def time_span(self) -> TimeSpan:
+        """When the source's rows begin and end, decoded as the windows decode them."""
+        encoding = self.timestamp_encoding()
+        with connect(self._engine) as connection:
+            low, high, rows = execute(connection, statements.time_range(self.relation), self.label).one()
+        if not rows:
+            return TimeSpan(None, None, 0)
+        first, last = to_utc([low, high], encoding)
+        return TimeSpan(first.to_pydatetime(), last.to_pydatetime(), int(rows))
 
     # --- reading ----------------------------------------------------------------
 
     def count(self, window: Window | None) -> int:
-        statement = sa.select(sa.func.count()).select_from(self._from())
-        if window is not None:
-            statement = statement.where(*self._window_filter(window))
-        with self._connect() as connection:
-            return int(self._execute(connection, statement).scalar_one())
+        statement = statements.count(self.relation, self._conditions(window))
+        with connect(self._engine) as connection:
+            return int(execute(connection, statement, self.label).scalar_one())
 
     def read(self, columns: Sequence[str], window: Window | None, *, max_rows: int, seed: int) -> ReadResult:
         total = self.count(window)
+        conditions = self._conditions(window)
         if total <= max_rows:
-            return ReadResult(self._fetch(columns, window), total, None)
+            frame, notes = self._fetch(statements.select_columns(self.relation, columns, conditions), columns)
+            return ReadResult(frame, total, None, notes)
         fraction = sampling.oversampled_fraction(max_rows, total)
-        frame = self._sampled_in_sql(columns, window, fraction, seed)
+        sampled, notes = self._sampled_in_sql(columns, conditions, fraction, seed)
         # A sample far below the expected size means the database did not sample as asked.
-        if frame is None or len(frame) < 0.9 * min(max_rows, fraction * total):
-            frame = self._sampled_while_streaming(columns, window, fraction, seed)
-        return ReadResult(sampling.trim(frame, max_rows, seed), total, seed)
+        if sampled is not None and len(sampled) < 0.9 * min(max_rows, fraction * total):
+            notes += (
+                f"the database sampled {len(sampled):,} rows of {total:,} where about {int(fraction * total):,} "
+                "were asked for; the window was sampled while streaming instead",
+            )
+            sampled = None
+        if sampled is None:
+            sampled = self._sampled_while_streaming(columns, conditions, fraction, seed)
+        for note in notes:
+            log.warning("source.read_note", source=self.label, note=note)
+        return ReadResult(sampling.trim(sampled, max_rows, seed), total, seed, notes)
 
     def lookup(self, key: str, value: str, keys: Sequence[Any], batch: int = 5000) -> dict[Any, Any]:
         """{key: value} for the given keys (one label per key: the first found), in batches of IN (...)."""
         found: dict[Any, Any] = {}
-        with self._connect() as connection:
+        with connect(self._engine) as connection:
             for start in range(0, len(keys), batch):
-                chunk = keys[start : start + batch]
-                statement = (
-                    sa.select(sa.column(key), sa.column(value))
-                    .select_from(self._from())
-                    .where(sa.column(key).in_(chunk))
-                )
-                for k, v in self._execute(connection, statement):
+                statement = statements.lookup(self.relation, key, value, keys[start : start + batch])
+                for k, v in execute(connection, statement, self.label):
                     found.setdefault(k, v)
         return found
 
-    def _fetch(
-        self,
-        columns: Sequence[str],
-        window: Window | None,
-        source: sa.FromClause | None = None,
-        extra: Sequence[sa.ColumnElement[bool]] = (),
-    ) -> pd.DataFrame:
-        statement = self._select(columns, window, source, extra)
-        fallback = None
-        if self._columnar:
-            try:
-                return columnar.read(self._engine.url, statement, list(columns))
-            except columnar.Unavailable as why:
-                fallback = str(why)  # read through SQLAlchemy, which also words any error for the user
-        with self._connect() as connection:
-            frame = self._frame(connection, statement, list(columns))
-        if fallback is not None:
-            # SQLAlchemy could read what the fast path could not: this source stays on SQLAlchemy.
-            self._columnar = False
-            log.info("source.columnar_read_unavailable", source=self.label, reason=fallback)
-        return frame
+    # --- plumbing -----------------------------------------------------------------
 
-    def _select(
-        self,
-        columns: Sequence[str],
-        window: Window | None,
-        source: sa.FromClause | None = None,
-        extra: Sequence[sa.ColumnElement[bool]] = (),
-    ) -> sa.Select[Any]:
-        statement = sa.select(*[sa.column(name) for name in columns]).select_from(
-            source if source is not None else self._from()
-        )
-        conditions = [*(self._window_filter(window) if window is not None else []), *extra]
-        return statement.where(*conditions) if conditions else statement
+    def _conditions(self, window: Window | None) -> list[sa.ColumnElement[bool]]:
+        if window is None:
+            return []
+        return statements.window_filter(self.relation, self.timestamp_encoding(), self.dialect, window)
+
+    def _fetch(self, statement: sa.Select[Any], columns: Sequence[str]) -> tuple[pd.DataFrame, tuple[str, ...]]:
+        read = read_frame(self._engine, statement, list(columns), label=self.label, fast=self._fast)
+        if read.fast_path_unusable:
+            self._fast = False  # SQLAlchemy could read what the fast path could not: stay on SQLAlchemy
+        if read.note:
+            log.warning("source.read_note", source=self.label, note=read.note)
+        return read.frame, (read.note,) if read.note else ()
 
     def _sampled_in_sql(
-        self, columns: Sequence[str], window: Window | None, fraction: float, seed: int
-    ) -> pd.DataFrame | None:
-        """Sampling inside the database; None when this source cannot (a view, a query)."""
+        self, columns: Sequence[str], conditions: list[sa.ColumnElement[bool]], fraction: float, seed: int
+    ) -> tuple[pd.DataFrame | None, tuple[str, ...]]:
+        """Sampling inside the database; None (with a note when it failed) when this source cannot."""
         if self.table is None:
-            return None
+            return None, ()
         try:
             if self.dialect == "postgresql":
-                sampled = sa.tablesample(
-                    self._from(), sa.func.bernoulli(fraction * 100), name="drifthound_sample", seed=sa.literal(seed)
-                )
-                return self._fetch(columns, window, source=sampled)
+                sampled = statements.postgres_sample(self.relation, fraction, seed)
+                return self._fetch(statements.select_columns(self.relation, columns, conditions, sampled), columns)
             if self.dialect == "sqlite" and self._is_sqlite_table():
-                condition = sa.text(sampling.sqlite_rowid_condition(fraction, seed))
-                return self._fetch(columns, window, extra=[condition])  # type: ignore[list-item]
-        except SourceError:
-            return None
-        return None
+                condition = statements.sqlite_sample(fraction, seed)
+                return self._fetch(statements.select_columns(self.relation, columns, [*conditions, condition]), columns)
+        except SourceError as error:
+            return None, (f"sampling in the database failed ({error}); the window was sampled while streaming",)
+        return None, ()
 
     def _is_sqlite_table(self) -> bool:
-        """Views have no usable rowid; only real tables are sampled by rowid."""
-        schema, _, name = (self.table or "").rpartition(".")
-        master = f'"{schema}".sqlite_master' if schema else "sqlite_master"
-        statement = sa.text(f"SELECT type FROM {master} WHERE name = :name")  # noqa: S608
-        with self._connect() as connection:
-            return self._execute(connection, statement.bindparams(name=name)).scalar() == "table"
+        with connect(self._engine) as connection:
+            return execute(connection, statements.sqlite_kind(self.relation), self.label).scalar() == "table"
 
     def _sampled_while_streaming(
-        self, columns: Sequence[str], window: Window | None, fraction: float, seed: int
+        self, columns: Sequence[str], conditions: list[sa.ColumnElement[bool]], fraction: float, seed: int
     ) -> pd.DataFrame:
         rng = np.random.default_rng(seed)
         kept: list[pd.DataFrame] = []
-        statement = self._select(columns, window)
-        with self._connect() as connection:
-            result = self._execute(
-                connection.execution_options(stream_results=True, yield_per=_STREAM_CHUNK), statement
+        statement = statements.select_columns(self.relation, columns, conditions)
+        with connect(self._engine) as connection:
+            result = execute(
+                connection.execution_options(stream_results=True, yield_per=_STREAM_CHUNK), statement, self.label
             )
             for chunk in result.partitions(_STREAM_CHUNK):
                 frame = pd.DataFrame.from_records(chunk, columns=list(columns), coerce_float=True)
@@ -230,57 +237,3 @@ class Source:
         if not kept:
             return pd.DataFrame(columns=list(columns))
         return pd.concat(kept, ignore_index=True)
-
-    # --- plumbing -----------------------------------------------------------------
-
-    def _timestamp(self) -> sa.ColumnClause[Any]:
-        if not self.timestamp_column:
-            raise SourceError("no timestamp_column to filter the window on")
-        return sa.column(self.timestamp_column)
-
-    def _window_filter(self, window: Window) -> list[sa.ColumnElement[bool]]:
-        encoding = self.timestamp_encoding()
-        column = encoding.column_expression(self._timestamp(), self.dialect)
-        return [
-            column >= sa.literal(encoding.bind(window.start), sa.types.NullType()),
-            column < sa.literal(encoding.bind(window.end), sa.types.NullType()),
-        ]
-
-    def _connect(self) -> Any:
-        try:
-            return self._engine.connect()
-        except DBAPIError as error:
-            raise SourceError(f"cannot connect to the source database: {_first_line(error)}") from None
-
-    def _frame(self, connection: sa.Connection, statement: Any, columns: list[str]) -> pd.DataFrame:
-        """The rows as a frame, built from the driver's plain tuples (3-4x faster than from SQLAlchemy's Row
-        objects, bench/README.md), a chunk at a time so the tuples of a whole window never sit in memory."""
-        result = self._execute(connection, statement)
-        cursor = result.cursor
-        if cursor is None:
-            return pd.DataFrame.from_records([tuple(r) for r in result.fetchall()], columns=columns, coerce_float=True)
-        chunks = []
-        try:
-            while rows := cursor.fetchmany(_STREAM_CHUNK):
-                chunks.append(pd.DataFrame.from_records(rows, columns=columns, coerce_float=True))
-        except self._engine.dialect.loaded_dbapi.Error as error:
-            connection.rollback()
-            raise SourceError(f"reading {self.label} failed: {str(error).strip().splitlines()[0]}") from None
-        finally:
-            result.close()
-        if not chunks:
-            return pd.DataFrame.from_records([], columns=columns)
-        return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
-
-    def _execute(self, connection: sa.Connection, statement: Any) -> sa.CursorResult[Any]:
-        try:
-            return connection.execute(statement)
-        except DBAPIError as error:
-            connection.rollback()
-            raise SourceError(f"reading {self.label} failed: {_first_line(error)}") from None
-
-
-def _first_line(error: DBAPIError) -> str:
-    """The database's own message, without SQLAlchemy's SQL echo and background link."""
-    text = str(error.orig) if error.orig is not None else str(error)
-    return text.strip().splitlines()[0] if text.strip() else error.__class__.__name__

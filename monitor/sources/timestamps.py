@@ -22,7 +22,21 @@ _TEXT = re.compile(
 )
 _UTC_ZONES = ("", "Z", "+00:00", "+0000")
 
-Kind = Literal["aware", "naive", "epoch_seconds", "epoch_millis", "text", "text_normalized"]
+Kind = Literal[
+    "aware", "naive", "epoch_seconds", "epoch_millis", "epoch_micros", "epoch_nanos", "text", "text_normalized"
+]
+# Epoch numbers per second in each unit. The units are 1000 apart, so the spans of plausible times (1973 to
+# 2200) do not overlap: the largest stored value tells the unit.
+EPOCH_UNITS: dict[Kind, int] = {
+    "epoch_seconds": 1,
+    "epoch_millis": 1_000,
+    "epoch_micros": 1_000_000,
+    "epoch_nanos": 1_000_000_000,
+}
+_PANDAS_UNIT = {"epoch_seconds": "s", "epoch_millis": "ms", "epoch_micros": "us", "epoch_nanos": "ns"}
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC).timestamp()
+_FIRST_PLAUSIBLE = datetime(1973, 3, 4, tzinfo=UTC).timestamp()  # 1e8 seconds
+_LAST_PLAUSIBLE = datetime(2200, 1, 1, tzinfo=UTC).timestamp()
 
 
 class TimestampError(ValueError):
@@ -50,8 +64,9 @@ class TimestampEncoding:
             return moment.replace(tzinfo=None)
         if self.kind == "epoch_seconds":
             return moment.timestamp()
-        if self.kind == "epoch_millis":
-            return round(moment.timestamp() * 1000)
+        if self.kind in EPOCH_UNITS:
+            whole = int(moment.replace(microsecond=0).timestamp())  # exact: no float rounding in ns
+            return (whole * 1_000_000 + moment.microsecond) * EPOCH_UNITS[self.kind] // 1_000_000
         if self.kind == "text_normalized":
             return moment.strftime("%Y-%m-%d %H:%M:%S")
         text = moment.strftime(f"%Y-%m-%d{self.sep}%H:%M:%S")
@@ -94,9 +109,8 @@ def detect_encoding(samples: list[Any], dialect: str) -> TimestampEncoding:
     if isinstance(first, bool):
         raise TimestampError("holds booleans, not timestamps")
     if isinstance(first, int | float | Decimal):
-        magnitude = max(abs(float(v)) for v in values if isinstance(v, int | float | Decimal))
-        # Seconds since 1970 pass 1e11 only in the year 5138; anything larger is milliseconds.
-        return TimestampEncoding("epoch_millis" if magnitude > 1e11 else "epoch_seconds")
+        numbers = [float(v) for v in values if isinstance(v, int | float | Decimal)]
+        return TimestampEncoding(epoch_unit(min(numbers), max(numbers)))
     if isinstance(first, str):
         shapes = {_text_shape(v) if isinstance(v, str) else None for v in values}
         if None in shapes:
@@ -110,6 +124,18 @@ def detect_encoding(samples: list[Any], dialect: str) -> TimestampEncoding:
     raise TimestampError(f"holds values of type {type(first).__name__}, not timestamps")
 
 
+def epoch_unit(low: float, high: float) -> Kind:
+    """The unit of epoch numbers, from the range they span: the one that puts the largest between 1973 and
+    2200 and the smallest no earlier than 1970. Any other range is no epoch time in any unit."""
+    for kind, per_second in EPOCH_UNITS.items():
+        if _FIRST_PLAUSIBLE <= high / per_second <= _LAST_PLAUSIBLE and low / per_second >= _EARLIEST:
+            return kind
+    raise TimestampError(
+        f"holds numbers from {low:g} to {high:g}, which are epoch times between 1973 and 2200 in no unit "
+        "(seconds, milliseconds, microseconds, nanoseconds)"
+    )
+
+
 def to_utc(values: Any, encoding: TimestampEncoding) -> Any:
     """Timestamps as read from the source -> a pandas series of UTC times (naive ones are UTC)."""
     import pandas as pd
@@ -117,8 +143,8 @@ def to_utc(values: Any, encoding: TimestampEncoding) -> Any:
     series = pd.Series(values)
     if encoding.kind == "epoch_seconds":
         return pd.to_datetime(series.astype(float), unit="s", utc=True)
-    if encoding.kind == "epoch_millis":
-        return pd.to_datetime(series.astype(float), unit="ms", utc=True)
+    if encoding.kind in _PANDAS_UNIT:
+        return pd.to_datetime(series.astype(float), unit=_PANDAS_UNIT[encoding.kind], utc=True)
     if encoding.kind in ("text", "text_normalized"):
         return pd.to_datetime(series, utc=True, format="ISO8601")
     return pd.to_datetime(series, utc=True)

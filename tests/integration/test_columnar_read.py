@@ -60,7 +60,7 @@ def typed_log(pg_url: str) -> str:
 def read_both(url: str, monkeypatch) -> tuple[pd.DataFrame, pd.DataFrame]:
     source = Source(url, table="log", timestamp_column="ts")
     fast = source.read(COLUMNS, WINDOW, max_rows=10_000, seed=1).frame
-    assert source._columnar, "the fast path read it (no fallback)"
+    assert source._fast, "the fast path read it (no fallback)"
     monkeypatch.setattr(columnar, "supports", lambda url: False)
     plain = Source(url, table="log", timestamp_column="ts").read(COLUMNS, WINDOW, max_rows=10_000, seed=1).frame
     return fast, plain
@@ -93,18 +93,47 @@ def test_the_fast_path_is_read_only_too(typed_log):
     """A query that writes is refused by the database on the fast path as on the other."""
     source = Source(typed_log, query="SELECT * FROM log", timestamp_column="ts")
     statement = sa.text("DELETE FROM log RETURNING i")
-    with pytest.raises(columnar.Unavailable):
+    with pytest.raises(columnar.Refused, match="read-only transaction"):
         columnar.read(source._engine.url, statement, ["i"])  # type: ignore[arg-type]
     assert Source(typed_log, table="log", timestamp_column="ts").count(None) == 300
 
 
-def test_what_the_fast_path_cannot_read_is_read_the_other_way(typed_log, monkeypatch, capsys):
-    def cannot(*args):
-        raise columnar.Unavailable("NotSupportedError")
+def test_what_the_fast_path_cannot_read_is_read_the_other_way_and_the_run_says_so(pg_url):
+    """ADBC gives money as integer cents and point or xml as opaque bytes: such a window is read through
+    SQLAlchemy, and the read's notes say why (they reach the run's record and the log)."""
+    engine = sa.create_engine(pg_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("CREATE TABLE priced (ts timestamptz, fee money, age float)"))
+        connection.execute(
+            sa.text("INSERT INTO priced VALUES (:ts, 12.5, 40)"), [{"ts": T0 + timedelta(minutes=k)} for k in range(5)]
+        )
+    engine.dispose()
+    source = Source(pg_url, table="priced", timestamp_column="ts")
+    result = source.read(["fee", "age"], WINDOW, max_rows=10_000, seed=1)
+    assert len(result.frame) == 5
+    assert 'column "fee" has PostgreSQL type money' in result.notes[0]
+    assert "through SQLAlchemy" in result.notes[0]
+    assert not source._fast, "that source stays on SQLAlchemy"
+    assert "1250" not in str(result.frame["fee"].iloc[0])
 
-    monkeypatch.setattr(columnar, "read", cannot)
-    source = Source(typed_log, table="log", timestamp_column="ts")
-    assert len(source.read(COLUMNS, WINDOW, max_rows=10_000, seed=1).frame) == 300
+
+def test_a_statement_the_database_refuses_is_not_run_a_second_time_the_other_way(pg_url, typed_log):
+    """A division by zero (or a statement timeout) on the fast path used to be run again through SQLAlchemy, with
+    its cause cut to a class name. Now the database's message is the error, and nothing is sent twice."""
+    from monitor.sources.connect import source_engine
+
+    query = "SELECT ts, i, 1 / (i - i) AS boom FROM log WHERE i IS NOT NULL"
+    source = Source(typed_log, query=query, timestamp_column="ts")
+    assert source.count(WINDOW) > 0  # the count does not compute boom
+    sent: list[str] = []
+    listener = lambda *args: sent.append(args[2])  # noqa: E731  (conn, cursor, statement, ...)
+    sa.event.listen(source_engine(typed_log), "before_cursor_execute", listener)
+    try:
+        with pytest.raises(SourceError, match="division by zero"):
+            source.read(["i", "boom"], WINDOW, max_rows=10_000, seed=1)
+    finally:
+        sa.event.remove(source_engine(typed_log), "before_cursor_execute", listener)
+    assert not [s for s in sent if "boom" in s and "count" not in s.lower()], sent
 
 
 def test_an_unreachable_database_is_one_clear_error_on_the_fast_path(pg_url):

@@ -182,3 +182,64 @@ def test_timestamps_with_offsets_in_sqlite_text_are_compared_as_times(tmp_path):
     original = predictions(10, hours=12)
     assert result.rows_total == expected_rows(original, WINDOW)
     _ = datetime  # keep import for readers of this test
+
+
+def test_a_query_ending_in_a_sql_comment_is_read(database_url):
+    """The query is wrapped in a subselect; a trailing "-- comment" swallowed its closing parenthesis."""
+    frame = predictions(20, hours=8)
+    write_table(database_url, "predictions", frame, timestamps="naive")
+    query = "SELECT ts, age, region FROM predictions -- the live model only\n  -- (ops asked for this)"
+    source = Source(database_url, query=query, timestamp_column="ts")
+    result = source.read(["age", "region"], WINDOW, max_rows=10_000, seed=1)
+    assert len(result.frame) == expected_rows(frame, WINDOW) > 0
+
+
+@pytest.mark.parametrize("scale", [1_000_000, 1_000_000_000])
+def test_microsecond_and_nanosecond_epochs_give_their_windows(database_url, scale):
+    """Any number above 1e11 was read as milliseconds: these windows came out empty and were skipped."""
+    frame = predictions(20, hours=8)
+    data = frame.assign(ts=[int(t.timestamp() * 1_000_000) * (scale // 1_000_000) for t in frame["ts"]])
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        data.to_sql("predictions", connection, index=False, dtype={"ts": sa.BigInteger()})
+    engine.dispose()
+    source = Source(database_url, table="predictions", timestamp_column="ts")
+    assert source.timestamp_encoding().kind == ("epoch_micros" if scale == 1_000_000 else "epoch_nanos")
+    assert source.count(WINDOW) == expected_rows(frame, WINDOW) > 0
+
+
+def test_sqlite_text_of_two_shapes_is_compared_as_times_though_three_samples_agree(tmp_path):
+    """The shape was guessed from the first, the smallest and the largest value: rows of another shape in the
+    middle were then compared as text, and fell in or out of windows wrongly."""
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    frame = predictions(20, hours=8)
+    texts = [t.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") for t in frame["ts"]]
+    middle = [i for i, t in enumerate(frame["ts"]) if WINDOW.start <= t < WINDOW.end]
+    for i in middle[::2]:  # half the window's rows in ISO 'T' form with a zone: text order differs from time order
+        texts[i] = frame["ts"].iloc[i].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        frame.assign(ts=texts).to_sql("predictions", connection, index=False)
+    engine.dispose()
+    source = Source(url, table="predictions", timestamp_column="ts")
+    assert source.timestamp_encoding().kind == "text_normalized"
+    assert source.count(WINDOW) == expected_rows(frame, WINDOW)
+
+
+def test_a_failed_primary_key_lookup_is_said_on_the_run(tmp_path, monkeypatch):
+    """When the table's primary key cannot be read, an id column may become a feature: the run says so."""
+    from monitor.sources.inputs import MonitorInputs
+    from tests.helpers import monitor_config
+
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    write_table(url, "predictions", predictions(20, hours=8), timestamps="naive")
+
+    def catalog_refuses(*args, **kwargs):
+        raise sa.exc.OperationalError("pk", {}, Exception("permission denied for pg_catalog"))
+
+    monkeypatch.setattr(sa.engine.reflection.Inspector, "get_pk_constraint", catalog_refuses)
+    config = monitor_config(tmp_path, url, features="")
+    inputs = MonitorInputs(config.monitors[0], url)
+    inputs.roles()
+    assert len(inputs.notes) == 1 and "could not read the primary key" in inputs.notes[0]
+    assert "permission denied" in inputs.notes[0]

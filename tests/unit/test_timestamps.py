@@ -85,3 +85,24 @@ def test_mixed_or_offset_text_is_normalised_in_sql():
 def test_unusable_timestamp_columns_are_explained(samples, message):
     with pytest.raises(TimestampError, match=message):
         detect_encoding(samples, "sqlite")
+
+
+@pytest.mark.parametrize(
+    ("scale", "kind"),
+    [(1, "epoch_seconds"), (1_000, "epoch_millis"), (1_000_000, "epoch_micros"), (1_000_000_000, "epoch_nanos")],
+)
+def test_the_epoch_unit_is_read_from_the_column_s_range(scale, kind):
+    """Anything above 1e11 was taken for milliseconds: microsecond and nanosecond epochs gave empty windows."""
+    low, high = int(BOUND.timestamp() - 86400) * scale, int(BOUND.timestamp() + 86400) * scale
+    encoding = detect_encoding([low, high, high - scale], "postgresql")
+    assert encoding.kind == kind
+    assert encoding.bind(BOUND) == int(BOUND.timestamp()) * scale
+    from monitor.sources.timestamps import to_utc
+
+    assert to_utc([int(BOUND.timestamp()) * scale], encoding)[0] == BOUND
+
+
+@pytest.mark.parametrize("samples", [[0, 5000], [1, 2, 3], [10**22, 10**22 + 1]])
+def test_numbers_that_are_no_epoch_time_in_any_unit_are_refused(samples):
+    with pytest.raises(TimestampError, match="epoch times between 1973 and 2200 in no unit"):
+        detect_encoding(samples, "sqlite")
