@@ -9,6 +9,7 @@ tested, so a run's false-alarm rate stays at the target however wide the data.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -88,7 +89,7 @@ class ReferenceProfile:
     """What detection keeps of a reference: sorted values, shares, and null models learnt on demand."""
 
     def __init__(self, reference: pd.DataFrame, kinds: Mapping[str, str], *, seed: int) -> None:
-        self._rng = np.random.default_rng(seed)
+        self._seed = seed
         self._profiles: dict[str, _Profile] = {}
         for column, kind in kinds.items():
             values = reference[column].dropna()
@@ -121,11 +122,18 @@ class ReferenceProfile:
     def profile(self, column: str) -> _Profile:
         return self._profiles[column]
 
+    def _rng(self, column: str, kind: str, rows: int) -> np.random.Generator:
+        """A generator for one calibration, seeded from what it calibrates: a threshold does not depend on what
+        the process calibrated before (so --force and late-label re-evaluations reproduce a run's verdicts)."""
+        return np.random.default_rng([self._seed, zlib.crc32(f"{kind}|{column}".encode()), rows])
+
     def numerical_nulls(self, column: str, rows: int) -> tuple[calibration.NullModel, calibration.TailNull]:
         profile = self._profiles[column]
         key = calibration.calibration_rows(_bucket(rows))
         if ("wasserstein", key) not in profile.nulls:
-            w, t = calibration.numerical_nulls(profile.sorted_values, profile.std, key, self._rng)
+            w, t = calibration.numerical_nulls(
+                profile.sorted_values, profile.std, key, self._rng(column, "numerical", key)
+            )
             profile.nulls[("wasserstein", key)], profile.nulls[("tail", key)] = w, t
         return profile.nulls[("wasserstein", key)], profile.nulls[("tail", key)]
 
@@ -134,7 +142,7 @@ class ReferenceProfile:
         key = calibration.calibration_rows(_bucket(rows))
         if ("jensenshannon", key) not in profile.nulls:
             profile.nulls[("jensenshannon", key)] = calibration.categorical_null(
-                profile.shares, profile.rows, key, self._rng
+                profile.shares, profile.rows, key, self._rng(column, "categorical", key)
             )
         return profile.nulls[("jensenshannon", key)]
 

@@ -5,7 +5,7 @@ No claims, no store: the runner does those around this.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -46,6 +46,8 @@ def evaluate_window(
         roles = replace(roles, target=None, task=None)
     if rows < monitor.min_rows:
         reason = f"{rows} rows in the window, fewer than min_rows = {monitor.min_rows}"
+        if rows == 0:
+            reason += f"; {inputs.why_empty(window)}"
         return RunOutcome("skipped", reason, **base), []
     wanted = wanted_baselines(monitor.rules, roles)
     reference = inputs.read_reference(window, with_timestamps=bool(wanted))
@@ -59,10 +61,10 @@ def evaluate_window(
         return RunOutcome("skipped", reason, **base), []
     prepared_current = prepare(current.frame, roles)
     rows_total, sample_seed = current.rows_total, current.seed
+    read_notes = [*inputs.notes, *current.notes, *reference.result.notes]
     del current  # the rows as read: evaluation needs only the prepared copy (a window's text values are large)
-    prepared_reference, profile, baseline = _reference_artefacts(
-        monitor, reference, roles, prepared_current.prediction_kind
-    )
+    artefacts = _reference_artefacts(monitor, reference, roles, prepared_current.prediction_kind)
+    prepared_reference, profile, baseline = artefacts.prepared, artefacts.profile, artefacts.quality
     drift = detect(
         prepared_current.frame,
         profile,
@@ -106,28 +108,53 @@ def evaluate_window(
             "writable by DriftHound"
         )
         log.error("report.failed", monitor=monitor.name, window_end=iso(window.end), error=report_error)
-    notes = list(evaluation.notes)
+    notes = [*read_notes, *evaluation.notes]
     if labels is not None and not labels_ready:
         notes.append(f"model quality when the labels are due, at {iso(window.end + labels.delay)}")
     reason = "; ".join(notes) or None
     return RunOutcome("ok", reason, report_path=report_path, report_error=report_error, **base), metrics
 
 
+@dataclass(frozen=True)
+class ArtefactsKey:
+    """What a reference's prepared frame, drift profile and quality baseline depend on besides the reference."""
+
+    roles: ColumnRoles
+    prediction_kind: str | None
+
+
+@dataclass(frozen=True)
+class BaselinesKey:
+    """What the reference ranges of relative rules depend on: the figures wanted and how the reference is cut
+    (a reference without timestamps is cut into chunks of the current window's row count)."""
+
+    wanted: tuple[tuple[str, str], ...]
+    prediction_kind: str | None
+    chunk_rows: int | None
+
+
+@dataclass(frozen=True)
+class ReferenceArtefacts:
+    prepared: Prepared
+    profile: ReferenceProfile
+    quality: QualityBaseline
+
+
 def _reference_artefacts(
     monitor: MonitorConfig, reference: ReferenceRead, roles: ColumnRoles, prediction_kind: str | None
-) -> tuple[Prepared, ReferenceProfile, QualityBaseline]:
+) -> ReferenceArtefacts:
     """The prepared reference, its drift profile (sorted values, category shares, thresholds learnt on it)
     and its ranges and categories: made once per reference, reused while it stays the same."""
-    key = f"{roles}|{prediction_kind}"
+    key = ArtefactsKey(roles, prediction_kind)
     cached = reference.derived.get(key)
-    if cached is None:
+    if not isinstance(cached, ReferenceArtefacts):
         prepared = prepare(reference.result.frame, roles)
         bounds = reference.bounds
         seed = seed_for(monitor.name, bounds.start if bounds else None, bounds.end if bounds else None)
         profile = ReferenceProfile(prepared.frame, roles.drift_kinds(prediction_kind), seed=seed)
-        cached = (prepared, profile, QualityBaseline.learn(prepared.frame, roles))
+        cached = ReferenceArtefacts(prepared, profile, QualityBaseline.learn(prepared.frame, roles))
         reference.derived[key] = cached
-    return cached  # type: ignore[return-value]
+    return cached
 
 
 def _baselines(
@@ -139,16 +166,18 @@ def _baselines(
     wanted: list[tuple[str, str]],
     current_rows: int,
 ) -> list[MetricRow]:
-    """The reference ranges of the figures relative rules watch, computed once per reference."""
-    key = f"baselines|{wanted}|{prediction_kind}"
+    """The reference ranges of the figures relative rules watch, computed once per reference (and, for a
+    reference without timestamps, per window row count)."""
+    timed = reference.timestamps is not None and bool(reference.timestamps.notna().any())
+    key = BaselinesKey(tuple(wanted), prediction_kind, None if timed else current_rows)
     cached = reference.derived.get(key)
-    if cached is None:
+    if not isinstance(cached, list):
         windows = reference_windows(prepared.frame, reference.timestamps, monitor.window, current_rows)
         read = reference.result
         scale = read.rows_total / len(read.frame) if len(read.frame) else 1.0
         cached = baselines(windows, wanted, roles, prediction_kind, rows_scale=scale)
         reference.derived[key] = cached
-    return list(cached)  # type: ignore[arg-type]
+    return list(cached)
 
 
 def _drift_share_threshold(monitor: MonitorConfig) -> float:

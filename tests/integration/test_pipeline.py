@@ -348,3 +348,72 @@ def test_late_labels_are_joined_by_key_and_quality_comes_back_when_due(tmp_path,
         run = recent_runs(session, "credit")[0]
         assert run.labels_at is not None and labels_due(session, monitor="credit", now=run.labels_at) == []
     store.dispose()
+
+
+def test_a_reference_table_serves_a_rule_relative_to_the_reference(tmp_path, database_url):
+    """The reference table's source was built without the timestamp column, then asked to cut it into windows:
+    every run failed with "no timestamp_column to filter the window on"."""
+    frame = predictions(300, hours=48)
+    write_table(database_url, "predictions", frame, timestamps="naive")
+    early = frame[frame["ts"] < T0 + timedelta(hours=24)]
+    write_table(database_url, "reference", early, timestamps="naive")
+    rule = '[[monitors.rules]]\nname = "accuracy off"\nmetric = "accuracy"\noutside_reference = 3.0\n'
+    config = monitor_config(
+        tmp_path, database_url, store_url=database_url, reference='{ table = "reference" }', monitor_extra=rule
+    )
+    result = make_runner(config).run(config.monitors[0], STABLE)
+    assert result.status == "ok", result.reason
+    values = values_of(result)
+    assert 0.6 < values[("accuracy.reference_mean", "")] < 0.85 and values[("accuracy.reference_std", "")] > 0
+
+
+def test_a_reference_table_without_timestamps_is_cut_by_each_window_s_row_count(tmp_path, database_url):
+    """The cut reference's ranges were cached without the row count that sets the chunk size: a window of 300
+    rows reused the chunks cut for a window of 100."""
+    frame = predictions(300, hours=48)
+    write_table(database_url, "predictions", frame, timestamps="naive")
+    write_table(database_url, "reference", frame[frame["ts"] < T0 + timedelta(hours=24)], timestamps="naive")
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("ALTER TABLE reference DROP COLUMN ts"))
+    engine.dispose()
+    rule = '[[monitors.rules]]\nname = "busy"\nmetric = "rows"\noutside_reference = 3.0\n'
+    config = monitor_config(
+        tmp_path, database_url, store_url=database_url, reference='{ table = "reference" }', monitor_extra=rule
+    )
+    runner = make_runner(config)
+    hour = runner.run(config.monitors[0], STABLE)
+    three = runner.run(config.monitors[0], Window(STABLE.end, STABLE.end + timedelta(hours=3)))
+    assert hour.status == three.status == "ok"
+    # Chunks of each window's own row count: the reference's mean rows per chunk is that count.
+    for result in (hour, three):
+        values = values_of(result)
+        assert values[("rows.reference_mean", "")] == pytest.approx(values[("rows", "")], rel=0.01)
+
+
+def test_thresholds_do_not_depend_on_what_the_process_calibrated_before(tmp_path, drifting_log, database_url):
+    """--force and late-label re-evaluations must give the run's verdicts again: one random generator shared
+    across columns and window sizes made each threshold depend on the calibrations before it."""
+    reference = '{ start = "2026-11-20T00:00:00Z", end = "2026-11-20T20:00:00Z" }'  # one profile for both windows
+    config = monitor_config(tmp_path, drifting_log, store_url=database_url, reference=reference)
+    fresh = make_runner(config).run(config.monitors[0], DRIFTED, force=True)
+    busy = make_runner(config)
+    busy.run(config.monitors[0], Window(STABLE.start, STABLE.start + timedelta(minutes=20)), force=True)
+    again = busy.run(config.monitors[0], DRIFTED, force=True)
+    thresholds = lambda result: {k: v for k, v in values_of(result).items() if k[0] == "drift.threshold"}  # noqa: E731
+    assert thresholds(fresh) and thresholds(fresh) == thresholds(again)
+
+
+def test_empty_windows_say_where_the_rows_are_and_fail_when_the_timestamps_cannot_be_right(tmp_path, database_url):
+    frame = predictions(50, hours=8)
+    write_table(database_url, "predictions", frame, timestamps="naive")
+    config = monitor_config(tmp_path, database_url, store_url=database_url)
+    after = make_runner(config).run(config.monitors[0], Window(T0 + timedelta(days=3), T0 + timedelta(days=3, hours=1)))
+    assert after.status == "skipped"
+    assert 'table "predictions" holds rows from 2026-11-20 00:' in after.reason
+    future = frame.assign(ts=[t.replace(year=2150) for t in frame["ts"]])
+    write_table(database_url, "predictions", future, timestamps="naive")
+    config = monitor_config(tmp_path, database_url, store_url=database_url, name="credit-future")
+    wrong = make_runner(config).run(config.monitors[0], STABLE)
+    assert wrong.status == "failed"
+    assert "no rows in the window although" in wrong.reason and "2150-11-20" in wrong.reason
