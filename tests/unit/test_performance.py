@@ -1,0 +1,185 @@
+"""Model quality, realized and estimated: scikit-learn's definitions, and estimates that follow what really
+happens when the inputs shift (and say why when they cannot be made)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn import metrics as sk
+
+from monitor.evaluation.prepare import prepare
+from monitor.evaluation.roles import ColumnRoles
+from monitor.performance.calibration import fit_calibrator
+from monitor.performance.estimator import fit_estimator
+from monitor.performance.expected import expected_auc
+from monitor.performance.outcomes import labelled
+from monitor.performance.realized import realized
+
+BINARY = ColumnRoles(
+    numerical=("x",), categorical=(), prediction="p", target="y", task="binary_classification", prediction_label="d"
+)
+MULTI = ColumnRoles(
+    numerical=("x",),
+    categorical=(),
+    target="y",
+    task="multiclass_classification",
+    prediction_label="d",
+    probabilities=(("cat", "p_cat"), ("dog", "p_dog"), ("eel", "p_eel")),
+)
+REGRESSION = ColumnRoles(numerical=("x",), categorical=("c",), prediction="p", target="y", task="regression")
+
+
+def binary_log(n: int, seed: int, *, shift: float = 0.0, cut: float = 0.7, calibrated: bool = True) -> pd.DataFrame:
+    """x ~ N(shift, 1); the model's probability is right (or, when not calibrated, claims p ** 0.5);
+    it decides class 1 above `cut`, not 0.5."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(shift, 1, n)
+    p = 1 / (1 + np.exp(-2 * x))
+    y = (rng.random(n) < p).astype(int)
+    shown = p if calibrated else np.sqrt(p)
+    return pd.DataFrame({"x": x, "p": shown, "d": (shown > cut).astype(int), "y": y})
+
+
+def multi_log(n: int, seed: int, *, shift: float = 0.0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(shift, 1, n)
+    logits = np.column_stack([x, -x, 0.5 * np.ones(n)]) * 1.5
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    y = np.array([rng.choice(3, p=row) for row in p])
+    classes = np.array(["cat", "dog", "eel"])
+    return pd.DataFrame(
+        {"x": x, "p_cat": p[:, 0], "p_dog": p[:, 1], "p_eel": p[:, 2], "d": classes[p.argmax(axis=1)], "y": classes[y]}
+    )
+
+
+def test_binary_quality_uses_the_decided_class_and_the_score_as_scikit_learn_does():
+    frame = binary_log(3000, 1)
+    prepared = prepare(frame, BINARY)
+    values = realized(labelled(prepared.frame, BINARY, prepared.prediction_kind))
+    y, d, p = frame["y"], frame["d"], frame["p"]
+    expected = {
+        "accuracy": sk.accuracy_score(y, d),
+        "precision": sk.precision_score(y, d),
+        "recall": sk.recall_score(y, d),
+        "f1": sk.f1_score(y, d),
+        "roc_auc": sk.roc_auc_score(y, p),
+        "log_loss": sk.log_loss(y, p),
+    }
+    assert values == pytest.approx(expected, abs=1e-9)
+    assert values["accuracy"] != pytest.approx(sk.accuracy_score(y, p >= 0.5), abs=1e-3), "not a cut at 0.5"
+
+
+def test_multiclass_quality_equals_scikit_learn_s():
+    frame = multi_log(3000, 2)
+    prepared = prepare(frame, MULTI)
+    values = realized(labelled(prepared.frame, MULTI, prepared.prediction_kind))
+    y, d = frame["y"], frame["d"]
+    proba = frame[["p_cat", "p_dog", "p_eel"]].to_numpy()
+    expected = {
+        "accuracy": sk.accuracy_score(y, d),
+        "precision": sk.precision_score(y, d, average="macro", zero_division=0),
+        "recall": sk.recall_score(y, d, average="macro", zero_division=0),
+        "f1": sk.f1_score(y, d, average="macro", zero_division=0),
+        "roc_auc": sk.roc_auc_score(y, proba, multi_class="ovr", average="macro", labels=["cat", "dog", "eel"]),
+        "log_loss": sk.log_loss(y, proba, labels=["cat", "dog", "eel"]),
+    }
+    assert values == pytest.approx(expected, abs=1e-9)
+
+
+def test_regression_quality_equals_scikit_learn_s():
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"x": rng.normal(size=500), "c": rng.choice(["a", "b"], 500)})
+    frame["y"] = 10 + frame["x"] * 3 + rng.normal(size=500)
+    frame["p"] = 10 + frame["x"] * 3
+    prepared = prepare(frame, REGRESSION)
+    values = realized(labelled(prepared.frame, REGRESSION, prepared.prediction_kind))
+    y, p = frame["y"], frame["p"]
+    assert values == pytest.approx(
+        {
+            "mae": sk.mean_absolute_error(y, p),
+            "rmse": np.sqrt(sk.mean_squared_error(y, p)),
+            "mape": 100 * sk.mean_absolute_percentage_error(y, p),
+            "r2": sk.r2_score(y, p),
+        },
+        abs=1e-9,
+    )
+
+
+def test_the_expected_auc_of_known_labels_is_the_auc():
+    rng = np.random.default_rng(4)
+    scores = np.round(rng.random(500), 2)  # ties too
+    truth = (rng.random(500) < scores).astype(float)
+    assert expected_auc(scores, truth) == pytest.approx(sk.roc_auc_score(truth, scores), abs=1e-12)
+
+
+def test_calibration_is_used_only_where_it_helps_on_held_out_rows():
+    calibrated = binary_log(5000, 5)
+    assert fit_calibrator(calibrated["p"].to_numpy(), calibrated["y"].to_numpy(), seed=1).method == "none"
+    overconfident = binary_log(5000, 5, calibrated=False)
+    chosen = fit_calibrator(overconfident["p"].to_numpy(), overconfident["y"].to_numpy(), seed=1)
+    assert chosen.method == "isotonic" and chosen.held_out_error < chosen.uncalibrated_error
+
+
+@pytest.mark.parametrize("calibrated", [True, False])
+def test_binary_estimates_follow_a_covariate_shift(calibrated):
+    """The window's inputs move to where the model is less sure: the estimates fall as the realized figures do,
+    within their sampling error."""
+    reference = prepare(binary_log(20000, 6, calibrated=calibrated), BINARY)
+    estimator = fit_estimator(reference.frame, BINARY, reference.prediction_kind, seed=1)
+    for shift in (0.0, -1.0):
+        window = prepare(binary_log(5000, 7, shift=shift, calibrated=calibrated), BINARY)
+        estimate = estimator.estimate(window.frame)
+        truth = realized(labelled(window.frame, BINARY, window.prediction_kind))
+        for name in ("roc_auc", "accuracy", "precision", "recall", "f1"):
+            error = estimate.sampling_errors[name]
+            assert abs(estimate.values[name] - truth[name]) < 3 * error + 0.005, (shift, name)
+
+
+def test_multiclass_estimates_follow_a_covariate_shift():
+    reference = prepare(multi_log(12000, 8), MULTI)
+    estimator = fit_estimator(reference.frame, MULTI, reference.prediction_kind, seed=1)
+    window = prepare(multi_log(4000, 9, shift=1.0), MULTI)
+    estimate = estimator.estimate(window.frame)
+    truth = realized(labelled(window.frame, MULTI, window.prediction_kind))
+    for name in ("roc_auc", "accuracy", "precision", "recall", "f1"):
+        assert abs(estimate.values[name] - truth[name]) < 3 * estimate.sampling_errors[name] + 0.01, name
+
+
+def test_regression_estimates_follow_a_shift_into_noisier_inputs():
+    """Errors grow with |x|: a window of larger x has a larger mae, and the loss models see it coming."""
+
+    def log(n, seed, shift):
+        rng = np.random.default_rng(seed)
+        x = rng.normal(shift, 1, n)
+        c = rng.choice(["a", "b"], n)
+        noise = rng.normal(0, 1 + np.abs(x) * np.where(c == "a", 1.0, 2.0), n)
+        return pd.DataFrame({"x": x, "c": c, "p": 5 + 2 * x, "y": 5 + 2 * x + noise})
+
+    reference = prepare(log(20000, 10, 0.0), REGRESSION)
+    estimator = fit_estimator(reference.frame, REGRESSION, reference.prediction_kind, seed=1)
+    for shift in (0.0, 1.5):
+        window = prepare(log(5000, 11, shift), REGRESSION)
+        estimate = estimator.estimate(window.frame)
+        truth = realized(labelled(window.frame, REGRESSION, window.prediction_kind))
+        for name in ("mae", "rmse"):
+            assert abs(estimate.values[name] - truth[name]) < 3 * estimate.sampling_errors[name], (shift, name)
+    assert (
+        estimate.values["mae"] > 1.3 * estimator.estimate(prepare(log(5000, 12, 0.0), REGRESSION).frame).values["mae"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda f: f.assign(y=np.nan), "no labels"),
+        (lambda f: f.head(60), "the reference has 60 labelled rows, at least 100"),
+        (lambda f: f.assign(y=1), "fewer than 10 rows of class 0"),
+        (lambda f: f.assign(p=f["p"] * 4 - 1), "holds scores outside [0, 1]"),
+    ],
+)
+def test_what_cannot_be_estimated_says_why(change, reason):
+    frame = change(binary_log(2000, 13))
+    prepared = prepare(frame, BINARY)
+    result = fit_estimator(prepared.frame, BINARY, prepared.prediction_kind, seed=1)
+    assert isinstance(result, str) and reason in result
