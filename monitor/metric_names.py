@@ -34,8 +34,34 @@ COLUMN_METRICS = frozenset(
 
 CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss")
 REGRESSION_METRICS = ("mae", "rmse", "mape", "r2")
+# Estimated without labels (performance/estimator.py), each with its sampling error.
+ESTIMATED_CLASSIFICATION = ("roc_auc", "accuracy", "precision", "recall", "f1")
+ESTIMATED_REGRESSION = ("mae", "rmse", "mape")
 
-ALL_METRICS = DATASET_METRICS | COLUMN_METRICS | frozenset(CLASSIFICATION_METRICS) | frozenset(REGRESSION_METRICS)
+
+def estimated_name(metric: str) -> str:
+    return f"estimated.{metric}"
+
+
+def sampling_error_name(metric: str) -> str:
+    return f"estimated.{metric}.sampling_error"
+
+
+def realized_of(metric: str) -> str:
+    """The realized metric an estimated one stands for ("estimated.roc_auc" -> "roc_auc")."""
+    return metric.removeprefix("estimated.")
+
+
+ESTIMATED_METRICS = frozenset(estimated_name(m) for m in (*ESTIMATED_CLASSIFICATION, *ESTIMATED_REGRESSION))
+QUALITY_METRICS = frozenset({*CLASSIFICATION_METRICS, *REGRESSION_METRICS, *ESTIMATED_METRICS})
+
+ALL_METRICS = (
+    DATASET_METRICS
+    | COLUMN_METRICS
+    | frozenset(CLASSIFICATION_METRICS)
+    | frozenset(REGRESSION_METRICS)
+    | ESTIMATED_METRICS
+)
 
 
 def is_known(metric: str) -> bool:
@@ -47,9 +73,7 @@ def is_per_column(metric: str) -> bool:
 
 
 # Rules may compare these with their range on the reference (`outside_reference = k`).
-REFERENCE_RELATIVE = frozenset(
-    {"rows", "missing.share", "labels.coverage", *CLASSIFICATION_METRICS, *REGRESSION_METRICS}
-)
+REFERENCE_RELATIVE = frozenset({"rows", "missing.share", "labels.coverage", *QUALITY_METRICS})
 
 
 def reference_names(metric: str) -> tuple[str, str]:

@@ -173,10 +173,7 @@ class RuleConfig(Strict):
         if self.above is not None and self.below is not None and self.below >= self.above:
             raise ValueError("with both, below must be less than above (it fires outside [below, above])")
         per_column = self.metric in metric_names.COLUMN_METRICS
-        dataset = self.metric in metric_names.DATASET_METRICS or self.metric in (
-            *metric_names.CLASSIFICATION_METRICS,
-            *metric_names.REGRESSION_METRICS,
-        )
+        dataset = self.metric in metric_names.DATASET_METRICS or self.metric in metric_names.QUALITY_METRICS
         if self.column is None and per_column and not dataset:
             raise ValueError(f'{self.metric} is a per-column metric; add column = "name" (or "*" for each column)')
         if self.column is not None and not per_column:
@@ -222,9 +219,15 @@ class MonitorConfig(Strict):
     numerical_features: tuple[str, ...] | None = None
     categorical_features: tuple[str, ...] | None = None
     prediction_column: str | None = None
+    # The class the model decided (its own threshold, not 0.5); multiclass: the decided class.
+    prediction_label_column: str | None = None
+    # Multiclass: each class -> the column of its probability.
+    prediction_columns: dict[str, str] | None = None
     target_column: str | None = None
     labels: LabelsConfig | None = None
-    task: Literal["binary_classification", "regression"] | None = None
+    task: Literal["binary_classification", "multiclass_classification", "regression"] | None = None
+    # Model quality estimated without labels; None: on when task is set (and the reference has labels).
+    estimate_performance: bool | None = None
     schedule: str | None = None
     every: Duration | None = None
     window: Duration
@@ -287,14 +290,16 @@ class MonitorConfig(Strict):
                 "use target_column (labels in the same table) or labels = { ... } (another table), not both"
             )
         if (self.target_column is not None or self.labels is not None) and self.task is None:
-            raise ValueError('target_column and labels need task = "binary_classification" or "regression"')
+            raise ValueError(
+                'target_column and labels need task = "binary_classification", "multiclass_classification" '
+                'or "regression"'
+            )
         if self.task is not None and self.target_column is None and self.labels is None:
             raise ValueError(
                 "task needs target_column, or labels = { table, key, column, delay } (the ground truth "
                 "to compare predictions with)"
             )
-        if self.task is not None and self.prediction_column is None:
-            raise ValueError("task needs prediction_column")
+        self._check_prediction_columns()
         if self.min_rows > self.max_rows:
             raise ValueError(f"min_rows ({self.min_rows}) is larger than max_rows ({self.max_rows})")
         numerical = self.numerical_features or ()
@@ -310,7 +315,9 @@ class MonitorConfig(Strict):
             **({self.labels.column: "labels.column", self.labels.key: "labels.key"} if self.labels else {}),
             self.timestamp_column: "timestamp_column",
             self.prediction_column: "prediction_column",
+            self.prediction_label_column: "prediction_label_column",
             self.target_column: "target_column",
+            **{column: f"prediction_columns.{name}" for name, column in (self.prediction_columns or {}).items()},
         }
         for column in (*numerical, *categorical):
             if column in special:
@@ -321,7 +328,13 @@ class MonitorConfig(Strict):
                 "tune drift_false_alarm_rate instead"
             )
         if self.features_listed:
-            known = {*numerical, *categorical, self.prediction_column, self.target_column} - {None}
+            known = {
+                *numerical,
+                *categorical,
+                self.prediction_column,
+                self.prediction_label_column,
+                self.target_column,
+            } - {None}
             unknown = sorted(set(self.columns) - known)
             if unknown:
                 raise ValueError(f"columns.{unknown[0]}: not a feature, prediction or target of this monitor")
@@ -330,6 +343,45 @@ class MonitorConfig(Strict):
         if repeated:
             raise ValueError(f"two rules are named {repeated[0]!r}; rule names must be unique per monitor")
         return self
+
+    def _check_prediction_columns(self) -> None:
+        task = self.task
+        if task in ("binary_classification", "regression") and self.prediction_column is None:
+            raise ValueError(f"{task} needs prediction_column (the score, probability or predicted value)")
+        if task == "multiclass_classification" and self.prediction_column is not None:
+            raise ValueError(
+                "for multiclass_classification, the decided class is prediction_label_column and the "
+                'probabilities are prediction_columns = { class = "column", ... }; remove prediction_column'
+            )
+        if task == "multiclass_classification" and self.prediction_label_column is None:
+            raise ValueError(
+                "multiclass_classification needs prediction_label_column (the class the model decided), and "
+                'optionally prediction_columns = { class = "probability column", ... }'
+            )
+        if self.prediction_label_column is not None and task not in (
+            "binary_classification",
+            "multiclass_classification",
+        ):
+            raise ValueError("prediction_label_column goes with a classification task")
+        if self.prediction_columns is not None:
+            if task != "multiclass_classification":
+                raise ValueError(
+                    'prediction_columns goes with task = "multiclass_classification"; a binary model\'s score '
+                    "is prediction_column"
+                )
+            if len(self.prediction_columns) < 2:
+                raise ValueError("prediction_columns needs a probability column for each of at least two classes")
+            columns = list(self.prediction_columns.values())
+            twice = sorted({c for c in columns if columns.count(c) > 1})
+            if twice:
+                raise ValueError(f"prediction_columns names column {twice[0]!r} for two classes")
+        if self.estimate_performance and task is None:
+            raise ValueError("estimate_performance needs a task (and the labels of the reference to learn from)")
+
+    @property
+    def estimates(self) -> bool:
+        """Whether runs estimate model quality (when the reference has labels to learn from)."""
+        return self.task is not None and self.estimate_performance is not False
 
     @property
     def target(self) -> str | None:

@@ -4,21 +4,22 @@ The reference is cut into windows of the monitor's window size (by timestamp; a
 reference table without timestamps into chunks of the current window's row count),
 the figure is computed on each, and its mean and standard deviation are stored with
 the run as `<metric>.reference_mean` and `<metric>.reference_std`. The formulas are
-the ones Evidently uses for the run's own figures (tests hold them equal).
+the run's own (performance/realized.py; tests hold them equal to Evidently's).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import timedelta
 
 import numpy as np
 import pandas as pd
-from sklearn import metrics as sk
 
 from monitor.evaluation.roles import ColumnRoles
 from monitor.figures import MetricRow
-from monitor.metric_names import reference_names
+from monitor.metric_names import realized_of, reference_names
+from monitor.performance.outcomes import labelled
+from monitor.performance.realized import realized
 
 # Fewer reference windows than this give no range (the rule then has no verdict).
 MIN_WINDOWS = 5
@@ -39,26 +40,6 @@ def reference_windows(
     return [g for g in groups if len(g) >= MIN_WINDOW_ROWS]
 
 
-def _binary(
-    frame: pd.DataFrame, roles: ColumnRoles, prediction_kind: str | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
-    labelled = frame[frame[roles.target].notna() & frame[roles.prediction].notna()]
-    if labelled.empty:
-        return None
-    truth = labelled[roles.target].to_numpy(dtype=int)
-    scores = labelled[roles.prediction].to_numpy(dtype=float)
-    if prediction_kind == "probability":
-        return truth, (scores >= 0.5).astype(int), scores
-    return truth, scores.astype(int), None
-
-
-def _regression(frame: pd.DataFrame, roles: ColumnRoles) -> tuple[np.ndarray, np.ndarray] | None:
-    labelled = frame[frame[roles.target].notna() & frame[roles.prediction].notna()]
-    if labelled.empty:
-        return None
-    return labelled[roles.target].to_numpy(dtype=float), labelled[roles.prediction].to_numpy(dtype=float)
-
-
 def _figure(
     metric: str, column: str, frame: pd.DataFrame, roles: ColumnRoles, prediction_kind: str | None, rows_scale: float
 ) -> float | None:
@@ -70,39 +51,12 @@ def _figure(
         return float(frame.isna().any(axis=1).mean())
     if metric == "labels.coverage":
         return float(frame[roles.target].notna().mean()) if roles.target else None
-    if roles.target is None or roles.prediction is None:
-        return None
-    if roles.task == "binary_classification":
-        data = _binary(frame, roles, prediction_kind)
-        if data is None:
-            return None
-        truth, labels, scores = data
-        two_classes = len(np.unique(truth)) == 2
-        classifiers: dict[str, Callable[[], float]] = {
-            "accuracy": lambda: sk.accuracy_score(truth, labels),
-            "precision": lambda: sk.precision_score(truth, labels, zero_division=0),
-            "recall": lambda: sk.recall_score(truth, labels, zero_division=0),
-            "f1": lambda: sk.f1_score(truth, labels, zero_division=0),
-        }
-        if scores is not None and two_classes:
-            classifiers["roc_auc"] = lambda: sk.roc_auc_score(truth, scores)
-            classifiers["log_loss"] = lambda: sk.log_loss(truth, scores, labels=[0, 1])
-        return float(classifiers[metric]()) if metric in classifiers else None
-    data = _regression(frame, roles)
+    # An estimated figure's band is what the model really did: the realized figure's (estimates are smooth, so
+    # a band of estimates would be far too narrow and page on noise).
+    data = labelled(frame, roles, prediction_kind)
     if data is None:
         return None
-    truth, predicted = data
-    errors = np.abs(truth - predicted)
-    if metric == "mae":
-        return float(errors.mean())
-    if metric == "rmse":
-        return float(np.sqrt((errors**2).mean()))
-    if metric == "mape":
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return float(np.mean(errors / np.abs(truth)) * 100)
-    if metric == "r2" and len(truth) >= 2:
-        return float(sk.r2_score(truth, predicted))
-    return None
+    return realized(data, (realized_of(metric),)).get(realized_of(metric))
 
 
 def baselines(

@@ -35,9 +35,34 @@ def prepare(frame: pd.DataFrame, roles: ColumnRoles) -> Prepared:
             values = _numeric(series, roles.prediction, roles)
             kind = _prediction_kind(values, roles)
             out[roles.prediction] = values
+    if roles.prediction_label is not None:
+        out[roles.prediction_label] = _decided(frame[roles.prediction_label], roles)
+    for _, column in roles.probabilities:
+        out[column] = _probability(frame[column], column, roles)
     if roles.target is not None:
         out[roles.target] = _target(frame[roles.target], roles)
+    if roles.task == "multiclass_classification":
+        kind = "label"
     return Prepared(out.reset_index(drop=True), kind)
+
+
+def _decided(series: pd.Series, roles: ColumnRoles) -> pd.Series:
+    """The class the model decided: 0/1 for a binary model, the class as text for a multiclass one."""
+    if roles.task == "multiclass_classification":
+        return _categorical(series)
+    values = _numeric(series, roles.prediction_label or "", roles)
+    present = values.dropna()
+    if not present.isin([0.0, 1.0]).all():
+        example = present[~present.isin([0.0, 1.0])].iloc[0].item()
+        raise DataError(
+            f'prediction_label_column "{roles.prediction_label}" holds {example!r}; for binary_classification '
+            "the decided class must be 0/1 or true/false"
+        )
+    return values
+
+
+def _probability(series: pd.Series, column: str, roles: ColumnRoles) -> pd.Series:
+    return _numeric(series, column, roles)
 
 
 def _is_numeric_like(series: pd.Series) -> bool:
@@ -92,21 +117,21 @@ def _categorical(series: pd.Series) -> pd.Series:
 
 
 def _prediction_kind(values: pd.Series, roles: ColumnRoles) -> str:
+    """binary: "label" (0/1 only), "probability" (within [0, 1]) or "score" (a margin or logit: ranks rows, but
+    is no probability); otherwise "value"."""
     if roles.task != "binary_classification":
         return "value"
     present = values.dropna()
     if present.isin([0.0, 1.0]).all():
         return "label"
     if ((present < 0) | (present > 1)).any():
-        example = present[(present < 0) | (present > 1)].iloc[0].item()
-        raise DataError(
-            f'prediction_column "{roles.prediction}" holds {example!r}; for binary_classification '
-            "it must be a probability in [0, 1] or a 0/1 label"
-        )
+        return "score"
     return "probability"
 
 
 def _target(series: pd.Series, roles: ColumnRoles) -> pd.Series:
+    if roles.task == "multiclass_classification":
+        return _categorical(series)
     values = _numeric(series, roles.target or "", roles)
     if roles.task == "binary_classification":
         present = values.dropna()

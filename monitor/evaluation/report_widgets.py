@@ -141,7 +141,7 @@ def quality_section(figures: Sequence[MetricRow], roles: ColumnRoles) -> list[An
 
 def _ordered(drift: Sequence[ColumnDrift], roles: ColumnRoles) -> list[ColumnDrift]:
     """The target and the prediction first, then the features, most drifted first (as Evidently orders)."""
-    special = [d for c in (roles.target, roles.prediction) for d in drift if c is not None and d.column == c]
+    special = [d for c in (roles.target, roles.drifting_prediction) for d in drift if c is not None and d.column == c]
 
     def strength(d: ColumnDrift) -> float:
         if d.score is None or d.threshold is None or not np.isfinite(d.score):

@@ -15,30 +15,49 @@ from monitor.config import MonitorConfig
 class ColumnRoles:
     numerical: tuple[str, ...]
     categorical: tuple[str, ...]
-    prediction: str | None = None
+    prediction: str | None = None  # the score or probability (regression: the predicted value)
     target: str | None = None
     task: str | None = None
+    prediction_label: str | None = None  # the class the model decided
+    probabilities: tuple[tuple[str, str], ...] = ()  # multiclass: (class, its probability column)
 
     @property
     def features(self) -> tuple[str, ...]:
         return self.numerical + self.categorical
 
     @property
+    def model_outputs(self) -> tuple[str, ...]:
+        """The columns the model wrote: score, decided class, class probabilities."""
+        outputs = [c for c in (self.prediction, self.prediction_label) if c is not None]
+        return (*outputs, *(column for _, column in self.probabilities))
+
+    @property
     def columns(self) -> tuple[str, ...]:
         """Every column a run reads (never the timestamp: the window filter runs in SQL)."""
-        extra = tuple(c for c in (self.prediction, self.target) if c is not None)
-        return self.features + extra
+        return self.features + self.model_outputs + ((self.target,) if self.target is not None else ())
+
+    @property
+    def drifting_prediction(self) -> str | None:
+        """The model output whose drift is "prediction drift": the score, or (multiclass) the decided class."""
+        return self.prediction if self.prediction is not None else self.prediction_label
 
     @property
     def drift_columns(self) -> tuple[str, ...]:
         """Whose distribution is compared: the features, then the prediction and the target."""
-        return self.columns
+        extra = tuple(c for c in (self.drifting_prediction, self.target) if c is not None)
+        return self.features + extra
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.probabilities)
 
     def drift_kinds(self, prediction_kind: str | None) -> dict[str, str]:
         """How each drift column is compared: "numerical" or "categorical"."""
         kinds = {c: "numerical" for c in self.numerical} | {c: "categorical" for c in self.categorical}
         if self.prediction is not None:
             kinds[self.prediction] = "categorical" if prediction_kind == "label" else "numerical"
+        elif self.prediction_label is not None:
+            kinds[self.prediction_label] = "categorical"
         if self.target is not None:
             kinds[self.target] = "numerical" if self.task == "regression" else "categorical"
         return kinds
@@ -46,8 +65,13 @@ class ColumnRoles:
     def role_of(self, column: str) -> str:
         if column == self.prediction:
             return "prediction_column"
+        if column == self.prediction_label:
+            return "prediction_label_column"
         if column == self.target:
             return "target_column"
+        for name, probability in self.probabilities:
+            if column == probability:
+                return f"prediction_columns.{name}"
         return "numerical_features" if column in self.numerical else "categorical_features"
 
 
@@ -58,6 +82,8 @@ def configured_roles(monitor: MonitorConfig) -> ColumnRoles:
         prediction=monitor.prediction_column,
         target=monitor.target,
         task=monitor.task,
+        prediction_label=monitor.prediction_label_column,
+        probabilities=tuple((monitor.prediction_columns or {}).items()),
     )
 
 
@@ -67,7 +93,14 @@ def infer_roles(monitor: MonitorConfig, sample: pd.DataFrame, exclude: Iterable[
     Numbers are numerical; text and booleans categorical; dates and the special
     columns (timestamp, prediction, target, the primary key) are not features.
     """
-    skip = {monitor.timestamp_column, monitor.prediction_column, monitor.target_column, *exclude}
+    skip = {
+        monitor.timestamp_column,
+        monitor.prediction_column,
+        monitor.prediction_label_column,
+        monitor.target_column,
+        *(monitor.prediction_columns or {}).values(),
+        *exclude,
+    }
     if monitor.labels is not None:
         skip |= {monitor.labels.key, monitor.labels.column}
     numerical: list[str] = []
@@ -88,7 +121,15 @@ def infer_roles(monitor: MonitorConfig, sample: pd.DataFrame, exclude: Iterable[
                 numerical.append(column)
             else:
                 categorical.append(column)
-    return ColumnRoles(tuple(numerical), tuple(categorical), monitor.prediction_column, monitor.target, monitor.task)
+    return ColumnRoles(
+        tuple(numerical),
+        tuple(categorical),
+        monitor.prediction_column,
+        monitor.target,
+        monitor.task,
+        monitor.prediction_label_column,
+        tuple((monitor.prediction_columns or {}).items()),
+    )
 
 
 def _looks_boolean(series: pd.Series) -> bool:

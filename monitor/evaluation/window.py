@@ -1,4 +1,5 @@
-"""Evaluating one window: read it and its reference, decide drift, compute every figure, write the report.
+"""Evaluating one window: read it and its reference, then a short pipeline of named steps (drift, data
+quality, realized and estimated model quality), the reference ranges, and the report.
 
 No claims, no store: the runner does those around this.
 """
@@ -13,16 +14,22 @@ import structlog
 
 from monitor import redaction
 from monitor.config import MonitorConfig
-from monitor.drift.detect import ReferenceProfile, detect
+from monitor.drift.detect import detect
 from monitor.drift.settings import drift_settings
-from monitor.evaluation.baselines import baselines, reference_windows, wanted_baselines
-from monitor.evaluation.data_quality import QualityBaseline
+from monitor.evaluation.artefacts import ReferenceArtefacts, reference_artefacts, reference_baselines
+from monitor.evaluation.baselines import wanted_baselines
+from monitor.evaluation.data_steps import data_quality_step, drift_step
+from monitor.evaluation.estimation import estimation, estimation_widget
+from monitor.evaluation.model_quality import model_quality
 from monitor.evaluation.prepare import Prepared, prepare
 from monitor.evaluation.roles import ColumnRoles
+from monitor.evaluation.step import StepOutput
 from monitor.figures import MetricRow
+from monitor.metric_names import estimated_name
+from monitor.performance.estimator import estimated_names
 from monitor.reports import write_report
 from monitor.sources.inputs import MonitorInputs, ReferenceRead
-from monitor.sources.sampling import seed_for
+from monitor.sources.reader import ReadResult
 from monitor.store.runs import RunOutcome
 from monitor.times import iso, span
 from monitor.windows import Window
@@ -30,10 +37,50 @@ from monitor.windows import Window
 log = structlog.get_logger("drifthound.run")
 
 
+@dataclass
+class Inputs:
+    """A window and its reference as read, with what the run records about them."""
+
+    current: ReadResult
+    reference: ReferenceRead
+    roles: ColumnRoles
+    labels_ready: bool
+    wanted: list[tuple[str, str]]
+    base: dict[str, object]
+
+
 def evaluate_window(
     monitor: MonitorConfig, inputs: MonitorInputs, window: Window, *, now: datetime, reports_dir: Path
 ) -> tuple[RunOutcome, list[MetricRow]]:
-    """Reads the window and its reference, decides drift, computes every figure, writes the report."""
+    """Reads the window and its reference, computes every figure, writes the report."""
+    read = _read(monitor, inputs, window, now)
+    if isinstance(read, RunOutcome):
+        return read, []
+    roles, rows = read.roles, len(read.current.frame)
+    current = prepare(read.current.frame, roles)
+    # The rows as read are not needed again (a window's text values are large): only the prepared copy is.
+    read.current = replace(read.current, frame=read.current.frame.iloc[:0])
+    notes = [*inputs.notes, *read.current.notes, *read.reference.result.notes]
+    artefacts = reference_artefacts(monitor, read.reference, roles, current.prediction_kind)
+    out = _steps(monitor, current, artefacts, read)
+    metrics = [
+        MetricRow("rows", "", float(rows)),
+        MetricRow("reference_rows", "", float(len(read.reference.result.frame))),
+        *out.metrics,
+    ]
+    if read.wanted:
+        metrics += reference_baselines(monitor, read.reference, artefacts.prepared, roles, read.wanted, rows)
+    out.widgets += estimation_widget(metrics, estimated_names(roles.task) if artefacts.estimator else ())
+    notes += out.notes
+    if monitor.labels is not None and not read.labels_ready:
+        notes.append(f"model quality when the labels are due, at {iso(window.end + monitor.labels.delay)}")
+    report_path, report_error = _write_report(monitor, window, read, out, notes, reports_dir)
+    reason = "; ".join(notes) or None
+    return RunOutcome("ok", reason, report_path=report_path, report_error=report_error, **read.base), metrics
+
+
+def _read(monitor: MonitorConfig, inputs: MonitorInputs, window: Window, now: datetime) -> Inputs | RunOutcome:
+    """The window and its reference; a skipped outcome when either has too few rows."""
     roles = inputs.roles()
     labels = monitor.labels
     labels_ready = labels is None or now >= window.end + labels.delay
@@ -42,14 +89,16 @@ def evaluate_window(
     base: dict[str, object] = {"rows": rows, "rows_total": current.rows_total, "sample_seed": current.seed}
     if labels is not None:
         base |= {"labels_at": now} if labels_ready else {"labels_due_at": window.end + labels.delay}
-    if not labels_ready:  # model quality comes back at window end + delay (see labels_due)
-        roles = replace(roles, target=None, task=None)
     if rows < monitor.min_rows:
         reason = f"{rows} rows in the window, fewer than min_rows = {monitor.min_rows}"
         if rows == 0:
             reason += f"; {inputs.why_empty(window)}"
-        return RunOutcome("skipped", reason, **base), []
+        return RunOutcome("skipped", reason, **base)
     wanted = wanted_baselines(monitor.rules, roles)
+    if monitor.estimates:  # the band every estimate is drawn against
+        wanted += [
+            (estimated_name(m), "") for m in estimated_names(roles.task) if (estimated_name(m), "") not in wanted
+        ]
     reference = inputs.read_reference(window, with_timestamps=bool(wanted))
     ref_rows = len(reference.result.frame)
     base |= {"reference_rows": ref_rows, "reference_rows_total": reference.result.rows_total}
@@ -58,126 +107,56 @@ def evaluate_window(
             f"{ref_rows} rows in the reference ({reference.describe(monitor.reference.table)}), "
             f"fewer than min_rows = {monitor.min_rows}"
         )
-        return RunOutcome("skipped", reason, **base), []
-    prepared_current = prepare(current.frame, roles)
-    rows_total, sample_seed = current.rows_total, current.seed
-    read_notes = [*inputs.notes, *current.notes, *reference.result.notes]
-    del current  # the rows as read: evaluation needs only the prepared copy (a window's text values are large)
-    artefacts = _reference_artefacts(monitor, reference, roles, prepared_current.prediction_kind)
-    prepared_reference, profile, baseline = artefacts.prepared, artefacts.profile, artefacts.quality
+        return RunOutcome("skipped", reason, **base)
+    return Inputs(current, reference, roles, labels_ready, wanted, base)
+
+
+def _steps(monitor: MonitorConfig, current: Prepared, artefacts: ReferenceArtefacts, read: Inputs) -> StepOutput:
+    roles = read.roles
+    # Labels not due yet: the target is not compared (its column is empty), nor is realized quality computed.
+    drift_roles = roles if read.labels_ready else replace(roles, target=None)
     drift = detect(
-        prepared_current.frame,
-        profile,
-        roles.drift_columns,
+        current.frame,
+        artefacts.profile,
+        drift_roles.drift_columns,
         drift_settings(monitor),
-        reference=prepared_reference.frame,
+        reference=artefacts.prepared.frame,
     )
+    out = StepOutput()
+    out.extend(drift_step(drift, artefacts.profile, current, drift_roles, _drift_share_threshold(monitor)))
+    out.extend(data_quality_step(current, artefacts.quality, roles))
+    out.extend(model_quality(current, artefacts.prepared, roles, labels_ready=read.labels_ready))
+    out.extend(estimation(current, artefacts.estimator))
+    return out
 
-    from monitor.evaluation.report import ReportContext, evaluate
 
+def _write_report(
+    monitor: MonitorConfig, window: Window, read: Inputs, out: StepOutput, notes: list[str], reports_dir: Path
+) -> tuple[str | None, str | None]:
+    from monitor.evaluation.report import ReportContext, render
+
+    reference = read.reference
     context = ReportContext(
         monitor=monitor.name,
         window=span(window.start, window.end),
         reference=reference.describe(monitor.reference.table),
-        rows=rows,
-        rows_total=rows_total,
-        reference_rows=ref_rows,
+        rows=int(read.base["rows"]),  # type: ignore[call-overload]
+        rows_total=read.current.rows_total,
+        reference_rows=len(reference.result.frame),
         reference_rows_total=reference.result.rows_total,
-        sample_seed=sample_seed,
+        sample_seed=read.current.seed,
         drift_share=_drift_share_threshold(monitor),
     )
-    evaluation = evaluate(
-        prepared_current, prepared_reference, roles, context, drift, profile, baseline, min_labelled_rows=1
-    )
-    metrics = [
-        MetricRow("rows", "", float(rows)),
-        MetricRow("reference_rows", "", float(ref_rows)),
-        *evaluation.metrics,
-    ]
-    if wanted:
-        metrics += _baselines(
-            monitor, reference, prepared_reference, roles, prepared_current.prediction_kind, wanted, rows
-        )
-    report_path = report_error = None
     try:
-        report_path = write_report(reports_dir, monitor.name, window.end, evaluation.html, evaluation.snapshot)
+        path = write_report(reports_dir, monitor.name, window.end, render(context, out.widgets, notes), out.snapshot)
     except OSError as error:
-        report_error = redaction.redact(
-            f"cannot write the report under {reports_dir}: "
-            f"{error.strerror or error}; check that the folder exists and is "
-            "writable by DriftHound"
+        reason = redaction.redact(
+            f"cannot write the report under {reports_dir}: {error.strerror or error}; check that the folder "
+            "exists and is writable by DriftHound"
         )
-        log.error("report.failed", monitor=monitor.name, window_end=iso(window.end), error=report_error)
-    notes = [*read_notes, *evaluation.notes]
-    if labels is not None and not labels_ready:
-        notes.append(f"model quality when the labels are due, at {iso(window.end + labels.delay)}")
-    reason = "; ".join(notes) or None
-    return RunOutcome("ok", reason, report_path=report_path, report_error=report_error, **base), metrics
-
-
-@dataclass(frozen=True)
-class ArtefactsKey:
-    """What a reference's prepared frame, drift profile and quality baseline depend on besides the reference."""
-
-    roles: ColumnRoles
-    prediction_kind: str | None
-
-
-@dataclass(frozen=True)
-class BaselinesKey:
-    """What the reference ranges of relative rules depend on: the figures wanted and how the reference is cut
-    (a reference without timestamps is cut into chunks of the current window's row count)."""
-
-    wanted: tuple[tuple[str, str], ...]
-    prediction_kind: str | None
-    chunk_rows: int | None
-
-
-@dataclass(frozen=True)
-class ReferenceArtefacts:
-    prepared: Prepared
-    profile: ReferenceProfile
-    quality: QualityBaseline
-
-
-def _reference_artefacts(
-    monitor: MonitorConfig, reference: ReferenceRead, roles: ColumnRoles, prediction_kind: str | None
-) -> ReferenceArtefacts:
-    """The prepared reference, its drift profile (sorted values, category shares, thresholds learnt on it)
-    and its ranges and categories: made once per reference, reused while it stays the same."""
-    key = ArtefactsKey(roles, prediction_kind)
-    cached = reference.derived.get(key)
-    if not isinstance(cached, ReferenceArtefacts):
-        prepared = prepare(reference.result.frame, roles)
-        bounds = reference.bounds
-        seed = seed_for(monitor.name, bounds.start if bounds else None, bounds.end if bounds else None)
-        profile = ReferenceProfile(prepared.frame, roles.drift_kinds(prediction_kind), seed=seed)
-        cached = ReferenceArtefacts(prepared, profile, QualityBaseline.learn(prepared.frame, roles))
-        reference.derived[key] = cached
-    return cached
-
-
-def _baselines(
-    monitor: MonitorConfig,
-    reference: ReferenceRead,
-    prepared: Prepared,
-    roles: ColumnRoles,
-    prediction_kind: str | None,
-    wanted: list[tuple[str, str]],
-    current_rows: int,
-) -> list[MetricRow]:
-    """The reference ranges of the figures relative rules watch, computed once per reference (and, for a
-    reference without timestamps, per window row count)."""
-    timed = reference.timestamps is not None and bool(reference.timestamps.notna().any())
-    key = BaselinesKey(tuple(wanted), prediction_kind, None if timed else current_rows)
-    cached = reference.derived.get(key)
-    if not isinstance(cached, list):
-        windows = reference_windows(prepared.frame, reference.timestamps, monitor.window, current_rows)
-        read = reference.result
-        scale = read.rows_total / len(read.frame) if len(read.frame) else 1.0
-        cached = baselines(windows, wanted, roles, prediction_kind, rows_scale=scale)
-        reference.derived[key] = cached
-    return list(cached)
+        log.error("report.failed", monitor=monitor.name, window_end=iso(window.end), error=reason)
+        return None, reason
+    return path, None
 
 
 def _drift_share_threshold(monitor: MonitorConfig) -> float:

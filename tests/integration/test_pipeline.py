@@ -335,6 +335,8 @@ def test_late_labels_are_joined_by_key_and_quality_comes_back_when_due(tmp_path,
     first = early.run(config.monitors[0], window)
     assert first.status == "ok" and "model quality when the labels are due" in first.reason
     assert ("accuracy", "") not in values_of(first) and ("drift.share", "") in values_of(first)
+    estimated = values_of(first)[("estimated.roc_auc", "")]
+    assert estimated > 0.6 and values_of(first)[("estimated.roc_auc.sampling_error", "")] > 0
     with store.session() as session:
         assert labels_due(session, monitor="credit", now=window.end + timedelta(hours=2)) == []
         assert labels_due(session, monitor="credit", now=window.end + timedelta(days=1, minutes=1)) == [window]
@@ -344,6 +346,9 @@ def test_late_labels_are_joined_by_key_and_quality_comes_back_when_due(tmp_path,
     assert second.status == "ok" and values[("labels.coverage", "")] == pytest.approx(0.8, abs=0.05)
     assert 0.5 < values[("accuracy", "")] < 1.0 and values[("roc_auc", "")] > 0.6
     assert values[("drift.share", "")] == values_of(first)[("drift.share", "")], "the same window, the same drift"
+    # The estimate stays beside the realized figure, so users see how good it was.
+    assert values[("estimated.roc_auc", "")] == pytest.approx(estimated)
+    assert abs(values[("roc_auc", "")] - estimated) < 3 * values[("estimated.roc_auc.sampling_error", "")]
     with store.session() as session:
         run = recent_runs(session, "credit")[0]
         assert run.labels_at is not None and labels_due(session, monitor="credit", now=run.labels_at) == []
@@ -417,3 +422,27 @@ def test_empty_windows_say_where_the_rows_are_and_fail_when_the_timestamps_canno
     wrong = make_runner(config).run(config.monitors[0], STABLE)
     assert wrong.status == "failed"
     assert "no rows in the window although" in wrong.reason and "2150-11-20" in wrong.reason
+
+
+def test_quality_uses_the_class_the_model_decided_and_the_score_where_a_score_is_due(tmp_path, database_url):
+    """Real models do not cut at 0.5: accuracy, precision, recall and f1 use prediction_label_column, roc_auc
+    and log_loss the score."""
+    from sklearn import metrics as sk
+
+    frame = predictions(300, hours=30)
+    frame["decided"] = (frame["score"] > 0.7).astype(int)
+    write_table(database_url, "predictions", frame, timestamps="naive")
+    config = monitor_config(
+        tmp_path, database_url, store_url=database_url, monitor_extra='prediction_label_column = "decided"'
+    )
+    result = make_runner(config).run(config.monitors[0], STABLE)
+    assert result.status == "ok", result.reason
+    values = values_of(result)
+    window = frame[(frame["ts"] >= STABLE.start) & (frame["ts"] < STABLE.end)]
+    assert values[("accuracy", "")] == pytest.approx(sk.accuracy_score(window["label"], window["decided"]), abs=1e-9)
+    assert values[("recall", "")] == pytest.approx(sk.recall_score(window["label"], window["decided"]), abs=1e-9)
+    assert values[("roc_auc", "")] == pytest.approx(sk.roc_auc_score(window["label"], window["score"]), abs=1e-9)
+    assert values[("accuracy", "")] != pytest.approx(
+        sk.accuracy_score(window["label"], window["score"] >= 0.5), abs=1e-3
+    )
+    assert ("estimated.accuracy", "") in values and ("estimated.accuracy.reference_mean", "") in values

@@ -149,6 +149,25 @@ def test_unknown_keys_are_named_with_a_suggestion(change, expected):
             "has no timezone",
         ),
         (('name = "credit-scoring"', 'name = "../etc"'), "is not a usable monitor name"),
+        (
+            ('task = "binary_classification"', 'task = "multiclass_classification"'),
+            "for multiclass_classification, the decided class is prediction_label_column",
+        ),
+        (
+            ('task = "binary_classification"', 'task = "binary_classification"\nprediction_columns = { a = "pa" }'),
+            'prediction_columns goes with task = "multiclass_classification"',
+        ),
+        (
+            ('task = "binary_classification"', 'task = "regression"\nprediction_label_column = "decided"'),
+            "prediction_label_column goes with a classification task",
+        ),
+        (
+            (
+                'numerical_features = ["age", "income"]',
+                'prediction_label_column = "decided"\nnumerical_features = ["age", "decided"]',
+            ),
+            "'decided' is the prediction_label_column",
+        ),
         (('type = "slack"', 'type = "pagerduty"'), "needs type = one of slack, webhook, log, alertmanager"),
         (('http_listen = "127.0.0.1:9308"', 'http_listen = "9308"'), "is not host:port"),
         (
@@ -172,6 +191,18 @@ def test_each_mistake_gets_one_clear_error(change, expected):
 def test_cron_s_own_weekday_numbers_and_names_are_accepted(cron):
     config = parse(VALID.replace('schedule = "*/15 * * * *"', f'schedule = "{cron}"', 1))
     assert config.monitors[0].schedule == cron
+
+
+def test_a_multiclass_monitor_with_its_decided_class_and_probabilities():
+    text = VALID.replace('prediction_column = "score"\n', "").replace(
+        'task = "binary_classification"',
+        'task = "multiclass_classification"\nprediction_label_column = "decided"\n'
+        'prediction_columns = { cat = "p_cat", dog = "p_dog" }\nestimate_performance = false',
+    )
+    monitor = parse(text).monitors[0]
+    assert monitor.prediction_columns == {"cat": "p_cat", "dog": "p_dog"}
+    assert monitor.estimates is False
+    assert parse(VALID).monitors[0].estimates is True, "on by default when a task is set"
 
 
 def test_two_monitors_with_one_name_are_refused():

@@ -1,0 +1,83 @@
+"""What runs derive from a reference and keep while it stays the same, under keys that say what else each
+depends on: the prepared frame, the drift profile, the quality baseline, the quality estimator, and the
+reference ranges (baselines) of relative rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from monitor.config import MonitorConfig
+from monitor.drift.detect import ReferenceProfile
+from monitor.evaluation.baselines import baselines, reference_windows
+from monitor.evaluation.data_quality import QualityBaseline
+from monitor.evaluation.prepare import Prepared, prepare
+from monitor.evaluation.roles import ColumnRoles
+from monitor.figures import MetricRow
+from monitor.performance.estimator import Estimator, fit_estimator
+from monitor.sources.inputs import ReferenceRead
+from monitor.sources.sampling import seed_for
+
+
+@dataclass(frozen=True)
+class ArtefactsKey:
+    roles: ColumnRoles
+    prediction_kind: str | None
+    estimates: bool
+
+
+@dataclass(frozen=True)
+class BaselinesKey:
+    """The figures wanted and how the reference is cut (a reference without timestamps is cut into chunks of
+    the current window's row count)."""
+
+    wanted: tuple[tuple[str, str], ...]
+    prediction_kind: str | None
+    chunk_rows: int | None
+
+
+@dataclass(frozen=True)
+class ReferenceArtefacts:
+    prepared: Prepared
+    profile: ReferenceProfile
+    quality: QualityBaseline
+    estimator: Estimator | str | None  # None: not asked for; str: why it cannot be
+
+
+def reference_artefacts(
+    monitor: MonitorConfig, reference: ReferenceRead, roles: ColumnRoles, prediction_kind: str | None
+) -> ReferenceArtefacts:
+    """Made once per reference, reused while it stays the same."""
+    key = ArtefactsKey(roles, prediction_kind, monitor.estimates)
+    cached = reference.derived.get(key)
+    if isinstance(cached, ReferenceArtefacts):
+        return cached
+    prepared = prepare(reference.result.frame, roles)
+    bounds = reference.bounds
+    seed = seed_for(monitor.name, bounds.start if bounds else None, bounds.end if bounds else None)
+    profile = ReferenceProfile(prepared.frame, roles.drift_kinds(prediction_kind), seed=seed)
+    estimator = fit_estimator(prepared.frame, roles, prepared.prediction_kind, seed=seed) if monitor.estimates else None
+    artefacts = ReferenceArtefacts(prepared, profile, QualityBaseline.learn(prepared.frame, roles), estimator)
+    reference.derived[key] = artefacts
+    return artefacts
+
+
+def reference_baselines(
+    monitor: MonitorConfig,
+    reference: ReferenceRead,
+    prepared: Prepared,
+    roles: ColumnRoles,
+    wanted: list[tuple[str, str]],
+    current_rows: int,
+) -> list[MetricRow]:
+    """The reference ranges of the figures relative rules watch (and estimates are drawn against), computed
+    once per reference (and, for a reference without timestamps, per window row count)."""
+    timed = reference.timestamps is not None and bool(reference.timestamps.notna().any())
+    key = BaselinesKey(tuple(wanted), prepared.prediction_kind, None if timed else current_rows)
+    cached = reference.derived.get(key)
+    if not isinstance(cached, list):
+        windows = reference_windows(prepared.frame, reference.timestamps, monitor.window, current_rows)
+        read = reference.result
+        scale = read.rows_total / len(read.frame) if len(read.frame) else 1.0
+        cached = baselines(windows, wanted, roles, prepared.prediction_kind, rows_scale=scale)
+        reference.derived[key] = cached
+    return list(cached)
