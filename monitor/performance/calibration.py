@@ -1,9 +1,10 @@
 """How far a model's probabilities can be trusted: learnt on the reference's labelled rows.
 
-A score is taken as the probability it claims unless a calibration step measurably lowers the calibration
-error on reference rows it was not fitted on: each candidate (isotonic regression) is fitted on all folds
-but one and judged on the one left out, and is kept only when it is better on most folds and on average by
-more than the folds' noise. The calibrator that serves windows is then fitted on every labelled reference
+A score is taken as the probability it claims unless a calibration step lowers the calibration error on
+reference rows it was not fitted on: isotonic regression is fitted on all folds but one and judged on the one
+left out, and is kept when it is better on average and on most folds. (Requiring more than the folds' noise
+as well left well-calibrated columns of NannyML's multiclass data uncalibrated, and its estimates a hair
+worse; bench/README.md.) The calibrator that serves windows is then fitted on every labelled reference
 row; it never judges those rows.
 """
 
@@ -40,7 +41,7 @@ def calibration_error(probabilities: np.ndarray, truth: np.ndarray, bins: int = 
 
 
 def fit_calibrator(scores: np.ndarray, truth: np.ndarray, *, seed: int) -> Calibrator:
-    """Isotonic when it measurably helps on held-out rows; the raw score otherwise."""
+    """Isotonic when it helps on held-out rows; the raw score otherwise."""
     folds = _folds(len(scores), seed)
     raw, fitted = [], []
     for index, held_out in enumerate(folds):
@@ -49,8 +50,7 @@ def fit_calibrator(scores: np.ndarray, truth: np.ndarray, *, seed: int) -> Calib
         raw.append(calibration_error(np.clip(scores[held_out], 0, 1), truth[held_out]))
         fitted.append(calibration_error(model.predict(scores[held_out]), truth[held_out]))
     gain = np.array(raw) - np.array(fitted)
-    noise = gain.std(ddof=1) / np.sqrt(len(gain)) if len(gain) > 1 else np.inf
-    helps = gain.mean() > noise and (gain > 0).sum() > len(gain) / 2
+    helps = gain.mean() > 0 and (gain > 0).sum() > len(gain) / 2
     if not helps:
         return Calibrator("none", None, float(np.mean(raw)), float(np.mean(raw)))
     return Calibrator("isotonic", _isotonic(scores, truth), float(np.mean(fitted)), float(np.mean(raw)))

@@ -21,7 +21,7 @@ from monitor.evaluation.roles import ColumnRoles
 from monitor.performance import expected
 from monitor.performance.calibration import Calibrator, fit_calibrator
 from monitor.performance.losses import LossModels, fit_loss_models
-from monitor.performance.outcomes import Labelled, Outputs, labelled, model_outputs
+from monitor.performance.outcomes import Labelled, Outputs, labelled, model_outputs, normalised
 from monitor.performance.realized import realized
 
 MIN_LABELLED_ROWS = 100
@@ -74,11 +74,8 @@ class Estimator:
             q = self.calibrators[0](scores)
             return expected.binary(outputs.decided, q, outputs.scores)
         assert outputs.scores is not None
-        calibrated = np.column_stack([c(outputs.scores[:, k]) for k, c in enumerate(self.calibrators)])
-        totals = calibrated.sum(axis=1, keepdims=True)
-        calibrated = np.divide(
-            calibrated, totals, out=np.full_like(calibrated, 1 / len(outputs.classes)), where=totals > 0
-        )
+        # Calibrated one class at a time (or not at all): each row made to sum to 1.
+        calibrated = normalised(np.column_stack([c(outputs.scores[:, k]) for k, c in enumerate(self.calibrators)]))
         return expected.multiclass(outputs.decided, calibrated, outputs.scores, outputs.classes)
 
     def sampling_errors(self, rows: int, metrics: tuple[str, ...]) -> dict[str, float]:

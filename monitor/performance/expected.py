@@ -3,9 +3,10 @@
 Each row's label is taken as a coin that lands positive with its calibrated probability q. The expected
 confusion matrix follows from the decided classes (TP = sum of q over rows decided positive, FP = sum of
 1 - q there, FN = sum of q over rows decided negative, ...), and accuracy, precision, recall and f1 from it.
-The expected ROC AUC counts, over every pair of distinct rows ordered by the model's own score, the expected
-(positive, negative) pairs ranked right, over the expected number of such pairs. Multiclass: one-vs-rest per
-class, macro averaged, as the realized figures are.
+The expected ROC AUC is the area under the expected ROC curve: the rows ordered by the model's own score,
+each threshold's expected true- and false-positive rates (a row's pair with itself counts as a tie; counting
+pairs of distinct rows only was measured a hair further from the realized AUC, bench/README.md).
+Multiclass: one-vs-rest per class, macro averaged, as the realized figures are.
 """
 
 from __future__ import annotations
@@ -60,8 +61,8 @@ def _rates(tp: float, fp: float, fn: float) -> dict[str, float]:
 
 
 def expected_auc(scores: np.ndarray, q: np.ndarray) -> float | None:
-    """E[right-ranked positive/negative pairs] / E[positive/negative pairs], pairs of distinct rows only (ties
-    in the score count a half)."""
+    """The area under the ROC curve of expected rates: sum over rows of q * (expected negatives scored lower
+    + half those scored the same, itself included), over (sum of q) * (sum of 1 - q)."""
     n = len(scores)
     if n < 2:
         return None
@@ -72,9 +73,9 @@ def expected_auc(scores: np.ndarray, q: np.ndarray) -> float | None:
     starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
     group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, n]))
     below_groups = np.r_[0.0, np.cumsum(np.add.reduceat(negative, starts))[:-1]]
-    tied = np.add.reduceat(negative, starts)[group] - negative  # the others in its group
+    tied = np.add.reduceat(negative, starts)[group]  # its tie group, itself included
     right = float(np.sum(p * (below_groups[group] + 0.5 * tied)))
-    pairs = float(p.sum() * negative.sum() - np.sum(p * negative))
+    pairs = float(p.sum() * negative.sum())
     if pairs <= 0:
         return None
     return right / pairs

@@ -17,8 +17,8 @@ class Outputs:
     binary: `decided` 0/1 (None when the model gives only a score that is no probability and no decided
     class), `scores` P(class 1), or a margin that ranks rows ("score" kind), or None (the model gives only a
     class);
-    multiclass: `decided` class names, `scores` an n x K matrix of class probabilities (rows summing to 1)
-    or None; regression: `decided` the predicted values.
+    multiclass: `decided` class names, `scores` an n x K matrix of class probabilities as the model gave
+    them (see `normalised`) or None; regression: `decided` the predicted values.
     """
 
     task: str
@@ -77,9 +77,13 @@ def model_outputs(frame: pd.DataFrame, roles: ColumnRoles, prediction_kind: str 
     matrix = frame[[column for _, column in roles.probabilities]].to_numpy(dtype=float)
     if ((matrix < 0) | (matrix > 1)).any():
         return Outputs(task, decided, matrix, classes, probabilities=False)
-    totals = matrix.sum(axis=1, keepdims=True)
-    matrix = np.divide(matrix, totals, out=np.full_like(matrix, 1 / len(classes)), where=totals > 0)
     return Outputs(task, decided, matrix, classes)
+
+
+def normalised(matrix: np.ndarray) -> np.ndarray:
+    """Class probabilities whose rows sum to 1 (a model's own are often a rounding off)."""
+    totals = matrix.sum(axis=1, keepdims=True)
+    return np.divide(matrix, totals, out=np.full_like(matrix, 1 / matrix.shape[1]), where=totals > 0)
 
 
 def _decided_rows(frame: pd.DataFrame, roles: ColumnRoles) -> np.ndarray:

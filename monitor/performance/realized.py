@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 from sklearn import metrics as sk
 
-from monitor.performance.outcomes import Labelled
+from monitor.performance.outcomes import Labelled, normalised
 
 BINARY = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss")
 MULTICLASS = BINARY
@@ -76,15 +76,17 @@ def _formulas(data: Labelled) -> dict[str, Callable[[], float]]:
             if outputs.probabilities:
                 formulas["log_loss"] = lambda: sk.log_loss(truth, scores, labels=[0, 1])
         return formulas
-    classes = list(outputs.classes)
     present = set(truth.tolist())
     if not outputs.probabilities:
         return formulas
+    # scikit-learn takes the probability columns in the sorted order of the class names.
+    order = sorted(range(len(outputs.classes)), key=lambda k: outputs.classes[k])
+    classes, ordered = [outputs.classes[k] for k in order], normalised(scores)[:, order]
     if present <= set(classes):
-        formulas["log_loss"] = lambda: sk.log_loss(truth, scores, labels=classes)
+        formulas["log_loss"] = lambda: sk.log_loss(truth, ordered, labels=classes)
         if present == set(classes):
             formulas["roc_auc"] = lambda: sk.roc_auc_score(
-                truth, scores, multi_class="ovr", average="macro", labels=classes
+                truth, ordered, multi_class="ovr", average="macro", labels=classes
             )
     return formulas
 

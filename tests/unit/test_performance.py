@@ -70,10 +70,20 @@ def test_binary_quality_uses_the_decided_class_and_the_score_as_scikit_learn_doe
     assert values["accuracy"] != pytest.approx(sk.accuracy_score(y, p >= 0.5), abs=1e-3), "not a cut at 0.5"
 
 
-def test_multiclass_quality_equals_scikit_learn_s():
+@pytest.mark.parametrize("order", [("cat", "dog", "eel"), ("eel", "cat", "dog")])
+def test_multiclass_quality_equals_scikit_learn_s(order):
+    """Whatever order prediction_columns lists the classes in (scikit-learn wants them sorted)."""
     frame = multi_log(3000, 2)
-    prepared = prepare(frame, MULTI)
-    values = realized(labelled(prepared.frame, MULTI, prepared.prediction_kind))
+    roles = ColumnRoles(
+        numerical=("x",),
+        categorical=(),
+        target="y",
+        task="multiclass_classification",
+        prediction_label="d",
+        probabilities=tuple((name, f"p_{name}") for name in order),
+    )
+    prepared = prepare(frame, roles)
+    values = realized(labelled(prepared.frame, roles, prepared.prediction_kind))
     y, d = frame["y"], frame["d"]
     proba = frame[["p_cat", "p_dog", "p_eel"]].to_numpy()
     expected = {
