@@ -1,9 +1,12 @@
 """`drifthound demo`: a week of credit-scoring predictions in SQLite, with drift in the last day.
 
-About 2,000 predictions an hour; 6 numerical and 3 categorical features, a score and
-its label. From 24 hours before the latest full hour: income and debt_ratio shift,
-the "mobile" channel's share rises from 20% to 45%, and the relation between the
-features and the label changes, so the model's accuracy falls.
+About 2,000 predictions an hour; 6 numerical and 3 categorical features, the model's
+score and its decision (approved above 0.55). Whether a loan was repaid is known a day
+later, in a table of its own (`outcomes`): the last day's outcomes have not arrived.
+From 24 hours before the latest full hour: income rises, debt_ratio rises and bunches
+up, and the "mobile" channel's share rises from 20% to 45%. The model is still right
+about what it sees (a covariate shift), but debt no longer tells applicants apart, so
+it separates them less well: its estimated quality falls before any outcome arrives.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from monitor.errors import UsageError
 NUMERICAL = ("age", "income", "credit_score", "debt_ratio", "tenure_months", "num_accounts")
 CATEGORICAL = ("region", "channel", "product")
 SHIFTED = ("income", "debt_ratio", "channel")
-_SQL_TYPES = {"ts": "TEXT", "label": "INTEGER", **{c: "TEXT" for c in CATEGORICAL}}
+_SQL_TYPES = {"ts": "TEXT", "approved": "INTEGER", **{c: "TEXT" for c in CATEGORICAL}}
+# Outcomes arrive this long after the prediction (and the demo's last day has none yet).
+LABEL_DELAY = timedelta(days=1)
 
 CONFIG_TEMPLATE = """\
 # The DriftHound demo (written by `drifthound demo`; `make run` uses it).
@@ -32,6 +37,7 @@ store_url = "sqlite:///drifthound.db"
 reports_dir = "reports"
 report_retention = "30d"
 http_listen = "127.0.0.1:9308"
+catch_up = "2d"                 # at start: the last two days (a day with outcomes, a day still waiting)
 
 [sources.demo]
 url = "sqlite:///predictions.db"
@@ -44,7 +50,8 @@ timestamp_column = "ts"
 numerical_features = ["age", "income", "credit_score", "debt_ratio", "tenure_months", "num_accounts"]
 categorical_features = ["region", "channel", "product"]
 prediction_column = "score"
-target_column = "label"
+prediction_label_column = "approved"
+labels = { table = "outcomes", key = "id", column = "repaid", delay = "1d" }
 task = "binary_classification"
 schedule = "0 * * * *"
 window = "1h"
@@ -56,6 +63,14 @@ min_rows = 200
 name = "dataset drift"
 metric = "drift.share"
 above = 0.3
+for_runs = 2
+severity = "critical"
+channels = ["log"]
+
+[[monitors.rules]]
+name = "model quality (estimated)"
+metric = "estimated.roc_auc"
+outside_reference = 3.0               # outside what the model really did on the reference
 for_runs = 2
 severity = "critical"
 channels = ["log"]
@@ -93,7 +108,7 @@ def write_demo(
     database = directory / "predictions.db"
     temporary = directory / ".predictions.db.tmp"
     temporary.unlink(missing_ok=True)
-    _write_sqlite(frame, temporary)
+    _write_sqlite(frame, temporary, arrived_before=now.astimezone(UTC) - LABEL_DELAY)
     temporary.replace(database)
     config.write_text(CONFIG_TEMPLATE, encoding="utf-8")
     return DemoData(database, config, len(frame), start, now, drift_start)
@@ -117,7 +132,8 @@ def predictions(*, start: datetime, end: datetime, drift_start: datetime, per_ho
     age = np.clip(rng.normal(41, 12, count), 18, 90).round()
     income = rng.lognormal(10.6, 0.45, count) * np.where(drifted, 1.6, 1.0)
     credit_score = np.clip(rng.normal(660, 75, count), 300, 850).round()
-    debt_ratio = np.clip(rng.beta(2, 5, count) + np.where(drifted, 0.18, 0.0), 0, 1.5)
+    debt = rng.beta(2, 5, count)
+    debt_ratio = np.clip(np.where(drifted, 0.46 + 0.3 * (debt - 0.28), debt), 0, 1.5)
     tenure_months = rng.gamma(2.0, 18.0, count).round()
     num_accounts = rng.poisson(3, count).astype(float)
     region = rng.choice(["north", "south", "east", "west"], count, p=[0.3, 0.25, 0.25, 0.2])
@@ -126,8 +142,7 @@ def predictions(*, start: datetime, end: datetime, drift_start: datetime, per_ho
     channel = np.where(drifted, drifted_channel, stable_channel)
     product = rng.choice(["basic", "plus", "premium"], count, p=[0.55, 0.3, 0.15])
 
-    # What the model learnt (the score) and how the world behaved: the same until the drift,
-    # after which debt matters less and tenure the other way round: the score misleads.
+    # What the model learnt (the score), and the world behaving as it learnt: repaid with that probability.
     z = (
         -0.6
         + 1.3 * (credit_score - 660) / 75
@@ -137,10 +152,7 @@ def predictions(*, start: datetime, end: datetime, drift_start: datetime, per_ho
         + 0.5 * (product == "premium")
     )
     score = 1 / (1 + np.exp(-z))
-    z_after = (
-        -0.2 + 0.4 * (credit_score - 660) / 75 + 0.6 * (debt_ratio - 0.46) / 0.16 - 0.6 * (tenure_months - 36) / 25
-    )
-    label = (rng.random(count) < 1 / (1 + np.exp(-np.where(drifted, z_after, z)))).astype(int)
+    repaid = (rng.random(count) < score).astype(int)
 
     return pd.DataFrame(
         {
@@ -155,25 +167,35 @@ def predictions(*, start: datetime, end: datetime, drift_start: datetime, per_ho
             "channel": channel,
             "product": product,
             "score": score.round(5),
-            "label": label,
+            "approved": (score > 0.55).astype(int),
+            "repaid": repaid,
         }
     )
 
 
-def _write_sqlite(frame: pd.DataFrame, path: Path) -> None:
-    """Timestamps as naive UTC text ("2026-11-22 06:00:00.123456"), as pandas and most loaders write them."""
+def _write_sqlite(frame: pd.DataFrame, path: Path, *, arrived_before: datetime) -> None:
+    """Predictions, with naive UTC text timestamps ("2026-11-22 06:00:00.123456") as pandas and most loaders
+    write them; and the outcomes that have arrived (of predictions made before `arrived_before`)."""
+    predictions = frame.drop(columns=["repaid"])
     connection = sqlite3.connect(path)
     try:
-        columns = ", ".join(f'"{c}" {_SQL_TYPES.get(c, "REAL")}' for c in frame.columns)
+        columns = ", ".join(f'"{c}" {_SQL_TYPES.get(c, "REAL")}' for c in predictions.columns)
         connection.execute(f"CREATE TABLE predictions (id INTEGER PRIMARY KEY, {columns})")
-        placeholders = ", ".join("?" for _ in frame.columns)
-        names = ", ".join(f'"{c}"' for c in frame.columns)
-        records = frame.assign(ts=[t.strftime("%Y-%m-%d %H:%M:%S.%f") for t in frame["ts"]])
+        placeholders = ", ".join("?" for _ in predictions.columns)
+        names = ", ".join(f'"{c}"' for c in predictions.columns)
+        records = predictions.assign(ts=[t.strftime("%Y-%m-%d %H:%M:%S.%f") for t in predictions["ts"]])
         connection.executemany(
             f"INSERT INTO predictions ({names}) VALUES ({placeholders})",  # noqa: S608
             records.itertuples(index=False, name=None),
         )
         connection.execute("CREATE INDEX ix_predictions_ts ON predictions (ts)")
+        connection.execute("CREATE TABLE outcomes (id INTEGER PRIMARY KEY, repaid INTEGER)")
+        arrived = frame["ts"] < arrived_before.replace(tzinfo=None)
+        ids = np.flatnonzero(arrived.to_numpy()) + 1  # SQLite numbered the predictions from 1, in order
+        connection.executemany(
+            "INSERT INTO outcomes (id, repaid) VALUES (?, ?)",
+            zip(ids.tolist(), frame["repaid"][arrived].astype(int).tolist(), strict=True),
+        )
         connection.commit()
     finally:
         connection.close()

@@ -141,7 +141,7 @@ def demo(directory: str, *, force: bool = False, out: TextIO = sys.stdout) -> in
     print(f"wrote {data.rows:,} predictions to {data.database}", file=out)
     print(
         f"  from {data.start:%Y-%m-%d %H:%M} to {data.end:%Y-%m-%d %H:%M} UTC; from {data.drift_start:%Y-%m-%d %H:%M}"
-        f" {', '.join(SHIFTED)} shift and accuracy falls",
+        f" {', '.join(SHIFTED)} shift and the model's estimated quality falls (outcomes arrive a day late)",
         file=out,
     )
     print(f"wrote {data.config}", file=out)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from monitor.figures import MetricRow, drifted_columns
+from monitor.metric_names import estimated_name, reference_names
 
 QUALITY = ("accuracy", "f1", "roc_auc", "mae", "rmse", "r2")
+ESTIMATED = ("roc_auc", "accuracy", "f1", "mae", "rmse")
 
 
 def summary_lines(metrics: Iterable[MetricRow]) -> list[str]:
@@ -29,4 +31,21 @@ def summary_lines(metrics: Iterable[MetricRow]) -> list[str]:
         coverage = values.get(("labels.coverage", ""))
         labelled = f" (labels for {coverage:.0%} of rows)" if coverage is not None and coverage < 1 else ""
         lines.append("quality: " + ", ".join(quality) + labelled)
+    estimated = [_estimate(name, values) for name in ESTIMATED if values.get((estimated_name(name), "")) is not None]
+    if estimated:
+        lines.append("estimated quality (without labels): " + ", ".join(estimated))
     return lines
+
+
+def _estimate(name: str, values: dict[tuple[str, str], float | None]) -> str:
+    """roc_auc 0.818 (band 0.823-0.878: below): the estimate, and where it stands against what the model
+    really did on the reference."""
+    value = values[(estimated_name(name), "")]
+    assert value is not None
+    mean_name, std_name = reference_names(estimated_name(name))
+    mean, std = values.get((mean_name, "")), values.get((std_name, ""))
+    if mean is None or std is None:
+        return f"{name} {value:.3f}"
+    low, high = mean - 3 * std, mean + 3 * std
+    where = "below" if value < low else "above" if value > high else "within"
+    return f"{name} {value:.3f} (band {low:.3f}-{high:.3f}: {where})"

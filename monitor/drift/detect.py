@@ -27,6 +27,7 @@ from monitor.drift.statistics import (
     sorted_wasserstein,
     total_variation,
 )
+from monitor.sizes import size_bucket
 
 # Numerical columns with this few distinct reference values are compared as categories:
 # their quantiles jump between levels, which no std-scaled statistic handles well.
@@ -129,7 +130,7 @@ class ReferenceProfile:
 
     def numerical_nulls(self, column: str, rows: int) -> tuple[calibration.NullModel, calibration.TailNull]:
         profile = self._profiles[column]
-        key = calibration.calibration_rows(_bucket(rows))
+        key = calibration.calibration_rows(size_bucket(rows))
         if ("wasserstein", key) not in profile.nulls:
             w, t = calibration.numerical_nulls(
                 profile.sorted_values, profile.std, key, self._rng(column, "numerical", key)
@@ -139,19 +140,12 @@ class ReferenceProfile:
 
     def categorical_null(self, column: str, rows: int) -> calibration.NullModel:
         profile = self._profiles[column]
-        key = calibration.calibration_rows(_bucket(rows))
+        key = calibration.calibration_rows(size_bucket(rows))
         if ("jensenshannon", key) not in profile.nulls:
             profile.nulls[("jensenshannon", key)] = calibration.categorical_null(
                 profile.shares, profile.rows, key, self._rng(column, "categorical", key)
             )
         return profile.nulls[("jensenshannon", key)]
-
-
-def _bucket(rows: int) -> int:
-    """Window sizes in quarter-octave steps (rounded down), so hourly jitter in row counts reuses a calibration."""
-    if rows <= 2:
-        return max(rows, 2)
-    return int(2 ** (np.floor(4 * np.log2(rows)) / 4))
 
 
 def detect(

@@ -14,6 +14,7 @@ from monitor.evaluation.prepare import Prepared, prepare
 from monitor.evaluation.roles import ColumnRoles
 from monitor.figures import MetricRow
 from monitor.performance.estimator import Estimator, fit_estimator
+from monitor.sizes import size_bucket
 from monitor.sources.inputs import ReferenceRead
 from monitor.sources.sampling import seed_for
 
@@ -27,8 +28,8 @@ class ArtefactsKey:
 
 @dataclass(frozen=True)
 class BaselinesKey:
-    """The figures wanted and how the reference is cut (a reference without timestamps is cut into chunks of
-    the current window's row count)."""
+    """The figures wanted and the window's row count, which sets how the reference is cut (chunks of that
+    many rows without timestamps; time windows merged to about that many rows when the reference is sampled)."""
 
     wanted: tuple[tuple[str, str], ...]
     prediction_kind: str | None
@@ -71,13 +72,15 @@ def reference_baselines(
 ) -> list[MetricRow]:
     """The reference ranges of the figures relative rules watch (and estimates are drawn against), computed
     once per reference (and, for a reference without timestamps, per window row count)."""
-    timed = reference.timestamps is not None and bool(reference.timestamps.notna().any())
-    key = BaselinesKey(tuple(wanted), prepared.prediction_kind, None if timed else current_rows)
+    rows = size_bucket(current_rows)
+    key = BaselinesKey(tuple(wanted), prepared.prediction_kind, rows)
     cached = reference.derived.get(key)
     if not isinstance(cached, list):
-        windows = reference_windows(prepared.frame, reference.timestamps, monitor.window, current_rows)
+        windows = reference_windows(prepared.frame, reference.timestamps, monitor.window, rows)
         read = reference.result
         scale = read.rows_total / len(read.frame) if len(read.frame) else 1.0
-        cached = baselines(windows, wanted, roles, prepared.prediction_kind, rows_scale=scale)
+        cached = baselines(
+            windows, wanted, roles, prepared.prediction_kind, rows_scale=scale, current_rows=current_rows
+        )
         reference.derived[key] = cached
     return list(cached)

@@ -40,6 +40,22 @@ def reference_windows(
     return [g for g in groups if len(g) >= MIN_WINDOW_ROWS]
 
 
+def sized_like(windows: list[pd.DataFrame], current_rows: int) -> list[pd.DataFrame]:
+    """Windows of about the current window's row count. A sampled reference (max_rows) holds fewer rows per
+    time window than the window it is compared with, and a figure computed on fewer rows scatters more: its
+    band would be too wide. Consecutive time windows are then merged until each holds about as many rows."""
+    if not windows or np.median([len(w) for w in windows]) >= 0.8 * current_rows:
+        return windows
+    merged, part, rows = [], [], 0
+    for window in windows:
+        part.append(window)
+        rows += len(window)
+        if rows >= current_rows:
+            merged.append(pd.concat(part))
+            part, rows = [], 0
+    return merged
+
+
 def _figure(
     metric: str, column: str, frame: pd.DataFrame, roles: ColumnRoles, prediction_kind: str | None, rows_scale: float
 ) -> float | None:
@@ -65,12 +81,19 @@ def baselines(
     roles: ColumnRoles,
     prediction_kind: str | None,
     rows_scale: float = 1.0,
+    current_rows: int | None = None,
 ) -> list[MetricRow]:
+    """`windows`: the reference cut by time. Row counts are compared per time window; every other figure on
+    windows of about `current_rows` rows (see sized_like)."""
+    sized = sized_like(windows, current_rows) if current_rows else windows
     rows: list[MetricRow] = []
     for metric, column in wanted:
         values = [
             v
-            for v in (_figure(metric, column, w, roles, prediction_kind, rows_scale) for w in windows)
+            for v in (
+                _figure(metric, column, w, roles, prediction_kind, rows_scale)
+                for w in (windows if metric == "rows" else sized)
+            )
             if v is not None and np.isfinite(v)
         ]
         if len(values) < MIN_WINDOWS:

@@ -23,6 +23,7 @@ from monitor.performance.calibration import Calibrator, fit_calibrator
 from monitor.performance.losses import LossModels, fit_loss_models
 from monitor.performance.outcomes import Labelled, Outputs, labelled, model_outputs, normalised
 from monitor.performance.realized import realized
+from monitor.sizes import size_bucket
 
 MIN_LABELLED_ROWS = 100
 MIN_ROWS_PER_CLASS = 10
@@ -80,7 +81,7 @@ class Estimator:
 
     def sampling_errors(self, rows: int, metrics: tuple[str, ...]) -> dict[str, float]:
         """The std of each realized figure over windows of `rows` rows drawn from the labelled reference."""
-        size = _bucket(rows)
+        size = size_bucket(rows)
         if size not in self._errors:
             rng = np.random.default_rng([self.seed, size])
             n = len(self.reference)
@@ -174,13 +175,6 @@ def _scored(frame: pd.DataFrame, roles: ColumnRoles) -> np.ndarray:
     needed = [c for c in (roles.prediction, roles.prediction_label) if c is not None]
     needed += [column for _, column in roles.probabilities]
     return frame[needed].notna().all(axis=1).to_numpy()
-
-
-def _bucket(rows: int) -> int:
-    """Window sizes in quarter-octave steps, so hourly jitter in row counts reuses the sampling errors."""
-    if rows <= 8:
-        return max(rows, 2)
-    return int(2 ** (np.floor(4 * np.log2(rows)) / 4))
 
 
 def _seed(seed: int, name: str) -> int:

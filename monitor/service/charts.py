@@ -67,3 +67,63 @@ def line_chart(
         f'<text x="{WIDTH - PAD_RIGHT}" y="{HEIGHT - 6}" text-anchor="end" class="axis">{last:%m-%d %H:%M} UTC</text>'
         f'<g class="line">{lines}</g><g>{dots}</g></svg>'
     )
+
+
+def quality_chart(
+    title: str,
+    estimated: Sequence[tuple[datetime, float | None]],
+    realized: Sequence[float | None],
+    band: Sequence[tuple[float, float] | None],
+) -> str:
+    """A quality figure over time: the estimate (line, red dots where it leaves the band), the realized figure
+    once labels came (grey squares), and the band the realized figure keeps on the reference (shaded)."""
+    label = html.escape(title)
+    values = [v for _, v in estimated if v is not None] + [v for v in realized if v is not None]
+    values += [edge for b in band if b is not None for edge in b]
+    if not values:
+        return line_chart(title, estimated)
+    times = [t.timestamp() for t, _ in estimated]
+    low_t, high_t = min(times), max(times)
+    low_v, high_v = min(values), max(values)
+    pad = (high_v - low_v) * 0.05 or 0.05
+    low_v, high_v = low_v - pad, high_v + pad
+    span_t = (high_t - low_t) or 1.0
+    plot_w, plot_h = WIDTH - PAD_LEFT - PAD_RIGHT, HEIGHT - PAD_TOP - PAD_BOTTOM
+
+    def x(t: datetime) -> float:
+        return PAD_LEFT + (t.timestamp() - low_t) / span_t * plot_w
+
+    def y(v: float) -> float:
+        return PAD_TOP + (1 - (v - low_v) / (high_v - low_v)) * plot_h
+
+    edges = [(x(t), b) for (t, _), b in zip(estimated, band, strict=True) if b is not None]
+    shaded = ""
+    if len(edges) > 1:
+        upper = " ".join(f"{px:.1f},{y(b[1]):.1f}" for px, b in edges)
+        lower = " ".join(f"{px:.1f},{y(b[0]):.1f}" for px, b in reversed(edges))
+        shaded = f'<polygon class="band" points="{upper} {lower}" />'
+    line = " ".join(f"{x(t):.1f},{y(v):.1f}" for t, v in estimated if v is not None)
+    outside = [
+        (t, v)
+        for (t, v), b in zip(estimated, band, strict=True)
+        if v is not None and b is not None and not b[0] <= v <= b[1]
+    ]
+    dots = "".join(f'<circle cx="{x(t):.1f}" cy="{y(v):.1f}" r="2.5" class="hit" />' for t, v in outside)
+    squares = "".join(
+        f'<rect x="{x(t) - 2:.1f}" y="{y(v) - 2:.1f}" width="4" height="4" class="realized" />'
+        for (t, _), v in zip(estimated, realized, strict=True)
+        if v is not None
+    )
+    first, last = estimated[0][0], estimated[-1][0]
+    return (
+        f'<svg class="chart" role="img" aria-label="{label}" width="{WIDTH}" height="{HEIGHT}" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}">'
+        f'<text x="8" y="16" class="title">{label}</text>'
+        f'<text x="{PAD_LEFT - 4}" y="{PAD_TOP + 4}" text-anchor="end" class="axis">{_fmt(high_v)}</text>'
+        f'<text x="{PAD_LEFT - 4}" y="{PAD_TOP + plot_h}" text-anchor="end" class="axis">{_fmt(low_v)}</text>'
+        f'<line x1="{PAD_LEFT}" y1="{PAD_TOP + plot_h}" x2="{WIDTH - PAD_RIGHT}" '
+        f'y2="{PAD_TOP + plot_h}" class="base" />'
+        f'<text x="{PAD_LEFT}" y="{HEIGHT - 6}" class="axis">{first:%m-%d %H:%M}</text>'
+        f'<text x="{WIDTH - PAD_RIGHT}" y="{HEIGHT - 6}" text-anchor="end" class="axis">{last:%m-%d %H:%M} UTC</text>'
+        f'{shaded}<g class="line"><polyline points="{line}" /></g><g>{squares}{dots}</g></svg>'
+    )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote
 
-from monitor.service.charts import line_chart
+from monitor.service.charts import line_chart, quality_chart
 from monitor.times import iso
 
 STYLE = """
@@ -22,6 +22,7 @@ text-align:left;vertical-align:top} th{background:#f6f8fa}
 .chart .axis{font-size:10px;fill:#656d76} .chart .empty{font-size:12px;fill:#656d76}
 .chart .line polyline{fill:none;stroke:#0969da;stroke-width:1.5} .chart .base{stroke:#d0d7de}
 .chart .dot{fill:#0969da} .chart .hit{fill:#cf222e} a{color:#0969da}
+.chart .band{fill:#0969da;fill-opacity:.12;stroke:none} .chart .realized{fill:#57606a}
 """
 
 
@@ -54,6 +55,14 @@ class Series:
     title: str
     points: tuple[tuple[datetime, float | None], ...]
     markers: tuple[bool, ...] | None = None
+    # A quality series: the realized figure at each point (once labels came), and the reference band.
+    realized: tuple[float | None, ...] | None = None
+    band: tuple[tuple[float, float] | None, ...] | None = None
+
+    def svg(self) -> str:
+        if self.band is not None and self.realized is not None:
+            return quality_chart(self.title, self.points, self.realized, self.band)
+        return line_chart(self.title, self.points, markers=self.markers)
 
 
 @dataclass(frozen=True)
@@ -116,9 +125,7 @@ def index_page(monitors: Sequence[MonitorView], now: datetime) -> str:
             "</tr>"
         )
     charts = "".join(
-        f"<h2>{_e(view.name)}</h2><div class=charts>"
-        + "".join(line_chart(s.title, s.points, markers=s.markers) for s in view.series[:2])
-        + "</div>"
+        f"<h2>{_e(view.name)}</h2><div class=charts>" + "".join(s.svg() for s in view.series[:2]) + "</div>"
         for view in monitors
     )
     body = (
@@ -146,7 +153,7 @@ def monitor_page(view: MonitorView, now: datetime) -> str:
     body = (
         f'<p><a href="/reports/">all monitors</a></p><h1>{_e(view.name)}</h1>'
         f"<p class=muted>{_e(view.schedule)}, window {_e(view.window)} · {_e(_stamp(now))}</p>{silenced}"
-        f"<div class=charts>{''.join(line_chart(s.title, s.points, markers=s.markers) for s in view.series)}</div>"
+        f"<div class=charts>{''.join(s.svg() for s in view.series)}</div>"
         "<h2>Alerts</h2>"
         + (
             f"<table><tr><th>state</th><th>rule</th><th>column</th><th>severity</th><th>value</th><th>since</th></tr>"

@@ -16,6 +16,7 @@ from monitor.times import format_duration
 
 TREND_RUNS = 500
 QUALITY = ("roc_auc", "accuracy", "f1", "mae", "rmse", "r2")
+ESTIMATED = ("roc_auc", "accuracy", "mae", "rmse")
 
 
 def monitor_view(session: Session, monitor: MonitorConfig, now: datetime, *, runs: int = TREND_RUNS) -> MonitorView:
@@ -29,7 +30,15 @@ def monitor_view(session: Session, monitor: MonitorConfig, now: datetime, *, run
             MetricValue.column_name == "",
             MetricValue.window_end > since,
             MetricValue.metric.in_(
-                ("drift.share", "rows", "missing.share", "prediction.drift.score", "labels.coverage", *QUALITY)
+                (
+                    "drift.share",
+                    "rows",
+                    "missing.share",
+                    "prediction.drift.score",
+                    "labels.coverage",
+                    *QUALITY,
+                    *(f"estimated.{m}{part}" for m in ESTIMATED for part in ("", ".reference_mean", ".reference_std")),
+                )
             ),
         )
     ).all()
@@ -43,8 +52,11 @@ def monitor_view(session: Session, monitor: MonitorConfig, now: datetime, *, run
         for r in rows
     )
     series = [_series("drift share (drifted features / features)", ends, shares)]
+    estimated = next((m for m in ESTIMATED if f"estimated.{m}" in by_metric), None)
     quality = next((q for q in QUALITY if q in by_metric), None)
-    if quality:
+    if estimated:
+        series.append(_quality_series(estimated, ends, by_metric))
+    elif quality:
         series.append(_series(quality, ends, by_metric[quality]))
     for metric, title in (
         ("prediction.drift.score", "prediction drift score"),
@@ -70,6 +82,25 @@ def monitor_view(session: Session, monitor: MonitorConfig, now: datetime, *, run
         ),
         series=tuple(series),
         silenced_until=max((s.ends_at for s in active if s.rule is None), default=None),
+    )
+
+
+def _quality_series(metric: str, ends: list[datetime], by_metric: dict[str, dict[datetime, float | None]]) -> Series:
+    """The estimate, the realized figure where labels came, and the band (mean +- 3 std of the realized figure
+    over reference windows) at each window."""
+    estimate = by_metric.get(f"estimated.{metric}", {})
+    realized = by_metric.get(metric, {})
+    means = by_metric.get(f"estimated.{metric}.reference_mean", {})
+    stds = by_metric.get(f"estimated.{metric}.reference_std", {})
+    band = []
+    for end in ends:
+        mean, std = means.get(end), stds.get(end)
+        band.append((mean - 3 * std, mean + 3 * std) if mean is not None and std is not None else None)
+    return Series(
+        f"{metric}: estimated (line), realized (squares), reference band",
+        tuple((end, estimate.get(end)) for end in ends),
+        realized=tuple(realized.get(end) for end in ends),
+        band=tuple(band),
     )
 
 

@@ -102,6 +102,26 @@ def test_reference_windows_by_time_and_ranges():
     assert baselines(windows[:3], [("accuracy", "")], BINARY, "probability") == [], "too few windows: no range"
 
 
+def test_a_sampled_reference_gives_the_band_of_a_window_of_the_current_size():
+    """max_rows sampled the reference to 100 rows an hour; the windows judged hold 1,000. An accuracy over 100
+    rows scatters about 3x as much as over 1,000: a band of the sampled hours would be far too wide."""
+    rng = np.random.default_rng(2)
+    hours = 24 * 20
+    times = pd.Series(pd.date_range("2026-11-01", periods=hours * 100, freq="36s", tz="UTC"))
+    frame = pd.DataFrame({"a": rng.normal(0, 1, len(times)), "p": rng.random(len(times))})
+    frame["t"] = (rng.random(len(times)) < frame["p"]).astype(int)
+    windows = reference_windows(frame, times, timedelta(hours=1), current_rows=1000)
+    assert len(windows) == hours and all(len(w) == 100 for w in windows)
+    figures = {
+        (r.metric, r.column): r.value
+        for r in baselines(windows, [("rows", ""), ("accuracy", "")], BINARY, "probability", 10.0, current_rows=1000)
+    }
+    # Deciding at 0.5 on uniform, calibrated probabilities is right 3 times in 4: a binomial share of 1,000 rows.
+    assert 0.72 < figures[("accuracy.reference_mean", "")] < 0.78
+    assert figures[("accuracy.reference_std", "")] == pytest.approx(np.sqrt(0.75 * 0.25 / 1000), rel=0.3)
+    assert figures[("rows.reference_mean", "")] == 1000.0, "row counts still per hour, scaled by the sampling"
+
+
 def test_wanted_follows_the_relative_rules():
     class R:
         def __init__(self, metric, column=None, outside_reference=None):

@@ -51,8 +51,9 @@ def test_text_in_a_numerical_column_is_named():
 
 def test_binary_tasks_check_predictions_and_labels():
     base = {"age": [1.0, 2.0], "region": ["a", "b"]}
-    with pytest.raises(DataError, match=r'prediction_column "score" holds 1\.7'):
-        prepare(pd.DataFrame({**base, "score": [0.2, 1.7], "label": [0, 1]}), ROLES)
+    # A score outside [0, 1] is a margin (a logit): it ranks rows, but is no probability.
+    margin = prepare(pd.DataFrame({**base, "score": [0.2, 1.7], "label": [0, 1]}), ROLES)
+    assert margin.prediction_kind == "score"
     with pytest.raises(DataError, match=r'target_column "label" holds 2\.0'):
         prepare(pd.DataFrame({**base, "score": [0.2, 0.7], "label": [0, 2]}), ROLES)
     labels = prepare(pd.DataFrame({**base, "score": [0, 1], "label": [0, 1]}), ROLES)
