@@ -24,7 +24,7 @@ from alerts.notices import AlertNotice, Notification, TopColumn, ordered
 from alerts.notify import Reason, notify_reason
 from alerts.rules import FAILED_RUNS_RULE, Baseline, Figures, Rule
 from monitor.config.schema import AlertingConfig, MonitorConfig
-from monitor.figures import drifted_columns
+from monitor.figures import drifted_columns, multivariate_columns
 from monitor.metric_names import reference_names
 from monitor.store.history import run_metrics
 from monitor.store.models import MetricValue, Run
@@ -79,6 +79,8 @@ class RunFacts:
     top_columns: tuple[TopColumn, ...] = ()
     report_url: str | None = None
     reports_base_url: str | None = None  # e.g. "http://drifthound:9308/reports/"
+    # For alerts on a multivariate figure: the columns that contribute most to the change (score = share).
+    multivariate_columns: tuple[TopColumn, ...] = ()
 
 
 def process_run(
@@ -151,7 +153,7 @@ def process_run(
             monitor=run.monitor,
             window_start=iso(context.window_start),
             window_end=iso(context.window_end),
-            alerts=ordered([replace(item, top_columns=context.top_columns) for item in items]),
+            alerts=ordered([replace(item, top_columns=_where_to_look(item, context)) for item in items]),
             report_url=context.report_url,
         )
         queued.append(
@@ -160,6 +162,12 @@ def process_run(
             )
         )
     return queued
+
+
+def _where_to_look(notice: AlertNotice, context: RunFacts) -> tuple[TopColumn, ...]:
+    if notice.metric.startswith("multivariate.") and context.multivariate_columns:
+        return context.multivariate_columns
+    return context.top_columns
 
 
 def lock_monitor(session: Session, monitor: str) -> None:
@@ -183,8 +191,16 @@ def _newest_context(session: Session, run: RunFacts) -> RunFacts:
         return run
     rows = run_metrics(session, newest.id)
     top = tuple(TopColumn(column, score, method) for column, score, method in drifted_columns(rows))
+    where = tuple(TopColumn(column, share, method) for column, share, method in multivariate_columns(rows))
     url = f"{run.reports_base_url}{newest.report_path}" if run.reports_base_url and newest.report_path else None
-    return replace(run, window_start=newest.window_start, window_end=newest.window_end, top_columns=top, report_url=url)
+    return replace(
+        run,
+        window_start=newest.window_start,
+        window_end=newest.window_end,
+        top_columns=top,
+        multivariate_columns=where,
+        report_url=url,
+    )
 
 
 def _columns_with_data(rule: Rule, figures: Figures) -> list[str]:

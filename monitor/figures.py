@@ -28,3 +28,12 @@ def drifted_columns(rows: Iterable[MetricRow]) -> list[tuple[str, float, str | N
         if row.metric == "drift.score" and row.column in detected
     ]
     return sorted(scores, key=lambda item: -item[1])
+
+
+def multivariate_columns(rows: Iterable[MetricRow], limit: int = 5) -> list[tuple[str, float, str | None]]:
+    """(column, share, method) of the columns that contribute most to a detected multivariate change."""
+    rows = list(rows)
+    if not any(r.metric == "multivariate.drift.detected" and r.value == 1.0 for r in rows):
+        return []
+    shares = [(r.column, r.value or 0.0, r.method) for r in rows if r.metric == "multivariate.contribution"]
+    return sorted((s for s in shares if s[1] > 0), key=lambda item: -item[1])[:limit]

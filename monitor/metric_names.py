@@ -17,6 +17,11 @@ DATASET_METRICS = frozenset(
         "missing.share",
         "labels.coverage",
         "monitor.failed_runs",
+        "multivariate.drift.score",
+        "multivariate.drift.threshold",
+        "multivariate.drift.detected",
+        "multivariate.reconstruction_error",
+        "multivariate.classifier_auc",
     }
 )
 
@@ -29,6 +34,7 @@ COLUMN_METRICS = frozenset(
         "missing.share",
         "new_categories.count",
         "out_of_range.share",
+        "multivariate.contribution",  # a column's share of the multivariate change (where to look)
     }
 )
 

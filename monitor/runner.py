@@ -22,9 +22,10 @@ from monitor import redaction
 from monitor.config import Config, MonitorConfig
 from monitor.errors import DriftHoundError
 from monitor.evaluation.window import evaluate_window
-from monitor.figures import MetricRow, as_mapping, drifted_columns
+from monitor.figures import MetricRow, as_mapping, drifted_columns, multivariate_columns
 from monitor.sources.inputs import MonitorInputs
 from monitor.store import Store
+from monitor.store.history import score_history
 from monitor.store.owners import new_owner_id
 from monitor.store.runs import (
     HEARTBEAT_EVERY,
@@ -129,7 +130,12 @@ class Runner:
     def _evaluate(self, monitor: MonitorConfig, window: Window, run_id: int, started: float, notify: bool) -> RunResult:
         try:
             outcome, metrics = evaluate_window(
-                monitor, self.inputs(monitor), window, now=self.clock(), reports_dir=self.config.service.reports_dir
+                monitor,
+                self.inputs(monitor),
+                window,
+                now=self.clock(),
+                reports_dir=self.config.service.reports_dir,
+                history=self._multivariate_history(monitor, window),
             )
         except DriftHoundError as error:
             self.forget_inputs(monitor.name)
@@ -185,6 +191,22 @@ class Runner:
             len(queued),
         )
 
+    def _multivariate_history(self, monitor: MonitorConfig, window: Window) -> list:
+        """Earlier windows' multivariate scores, for the report's chart (none if the store does not answer)."""
+        if monitor.multivariate_drift == "off":
+            return []
+        try:
+            with self.store.reading() as session:
+                return score_history(
+                    session,
+                    monitor.name,
+                    score="multivariate.drift.score",
+                    threshold="multivariate.drift.threshold",
+                    before=window.end,
+                )
+        except Exception:  # a chart is not worth failing a run for; the store's state is recorded below
+            return []
+
     def _record_failure(self, monitor: MonitorConfig, window: Window, run_id: int, reason: str) -> bool:
         """Best effort: a failed run is retried like any other; if the store is away, the claim goes stale."""
         try:
@@ -215,14 +237,16 @@ class Runner:
     def _facts(self, monitor: MonitorConfig, window: Window, outcome: RunOutcome, metrics: list[MetricRow]) -> RunFacts:
         report_url = f"{self.config.service.base_url}/reports/{outcome.report_path}" if outcome.report_path else None
         top = tuple(TopColumn(column, score, method) for column, score, method in drifted_columns(metrics))
+        where = tuple(TopColumn(column, share, method) for column, share, method in multivariate_columns(metrics))
         return RunFacts(
             monitor.name,
             window.start,
             window.end,
             as_mapping(metrics),
-            top,
-            report_url,
-            f"{self.config.service.base_url}/reports/",
+            top_columns=top,
+            report_url=report_url,
+            reports_base_url=f"{self.config.service.base_url}/reports/",
+            multivariate_columns=where,
         )
 
     def _failure_count(self, session, monitor: MonitorConfig, window: Window, outcome: RunOutcome) -> list[MetricRow]:

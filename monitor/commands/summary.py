@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from monitor.figures import MetricRow, drifted_columns
+from monitor.figures import MetricRow, drifted_columns, multivariate_columns
 from monitor.metric_names import estimated_name, reference_names
 
 QUALITY = ("accuracy", "f1", "roc_auc", "mae", "rmse", "r2")
@@ -24,6 +24,8 @@ def summary_lines(metrics: Iterable[MetricRow]) -> list[str]:
             f"drift: {len(drifted)} of {total} columns (share {values[('drift.share', '')]:.2f})"
             + (f": {shown}{more}" if shown else "")
         )
+    if ("multivariate.drift.detected", "") in values:
+        lines.append(_multivariate(rows, values))
     if values.get(("prediction.drift.detected", "")) == 1.0:
         lines.append(f"prediction drift: score {values[('prediction.drift.score', '')]:.3g}")
     quality = [f"{name} {values[(name, '')]:.3f}" for name in QUALITY if values.get((name, "")) is not None]
@@ -35,6 +37,17 @@ def summary_lines(metrics: Iterable[MetricRow]) -> list[str]:
     if estimated:
         lines.append("estimated quality (without labels): " + ", ".join(estimated))
     return lines
+
+
+def _multivariate(rows: list[MetricRow], values: dict[tuple[str, str], float | None]) -> str:
+    score, threshold = values.get(("multivariate.drift.score", "")), values.get(("multivariate.drift.threshold", ""))
+    method = next((r.method for r in rows if r.metric == "multivariate.drift.score"), None)
+    what = "classifier AUC" if method == "classifier" else "reconstruction error"
+    figures = f"{what} {score:.3g}, threshold {threshold:.3g}" if score is not None and threshold is not None else ""
+    if values.get(("multivariate.drift.detected", "")) != 1.0:
+        return f"multivariate drift: none ({figures})"
+    where = ", ".join(f"{column} {share:.0%}" for column, share, _ in multivariate_columns(rows))
+    return f"multivariate drift: detected ({figures})" + (f"; look at {where}" if where else "")
 
 
 def _estimate(name: str, values: dict[tuple[str, str], float | None]) -> str:

@@ -228,6 +228,11 @@ class MonitorConfig(Strict):
     task: Literal["binary_classification", "multiclass_classification", "regression"] | None = None
     # Model quality estimated without labels; None: on when task is set (and the reference has labels).
     estimate_performance: bool | None = None
+    # Whether the columns still move together: PCA reconstruction error, a domain classifier, both, or off.
+    multivariate_drift: Literal["reconstruction", "classifier", "both", "off"] = "reconstruction"
+    # The smallest rise that counts: the reconstruction error's, as a share of its no-drift mean; the
+    # classifier's AUC above 0.5.
+    multivariate_min_effect: float = Field(default=0.02, ge=0)
     schedule: str | None = None
     every: Duration | None = None
     window: Duration

@@ -148,18 +148,28 @@ class ReferenceProfile:
         return profile.nulls[("jensenshannon", key)]
 
 
+def per_test_alpha(
+    profile: ReferenceProfile, columns: Sequence[str], settings: DriftSettings, extra_tests: int = 0
+) -> float:
+    """The false-alarm rate of each calibrated test, so that a run's stays at the monitor's: two tests per
+    numerical column (distance and tails), one per categorical, and `extra_tests` more (multivariate drift)."""
+    calibrated = [c for c in columns if settings.for_column(c).method == "calibrated"]
+    tests = sum(2 if profile.profile(c).kind == "numerical" else 1 for c in calibrated) + extra_tests
+    return settings.false_alarm_rate / max(tests, 1)
+
+
 def detect(
     current: pd.DataFrame,
     profile: ReferenceProfile,
     columns: Sequence[str],
     settings: DriftSettings,
     reference: pd.DataFrame | None = None,
+    extra_tests: int = 0,
 ) -> list[ColumnDrift]:
     """Verdicts for `columns` (features, then prediction and target if given). `reference` is needed only by
-    columns that use one of Evidently's methods."""
-    calibrated = [c for c in columns if settings.for_column(c).method == "calibrated"]
-    tests = sum(2 if profile.profile(c).kind == "numerical" else 1 for c in calibrated) or 1
-    alpha = settings.false_alarm_rate / tests
+    columns that use one of Evidently's methods. `extra_tests`: other tests of the run sharing the false-alarm
+    budget (multivariate drift)."""
+    alpha = per_test_alpha(profile, columns, settings, extra_tests)
     p_columns = [c for c in columns if settings.for_column(c).method in P_VALUE_METHODS]
     results = []
     for column in columns:

@@ -13,6 +13,7 @@ from monitor.evaluation.data_quality import QualityBaseline
 from monitor.evaluation.prepare import Prepared, prepare
 from monitor.evaluation.roles import ColumnRoles
 from monitor.figures import MetricRow
+from monitor.multivariate.reconstruction import Reconstruction, fit_reconstruction
 from monitor.performance.estimator import Estimator, fit_estimator
 from monitor.sizes import size_bucket
 from monitor.sources.inputs import ReferenceRead
@@ -24,6 +25,7 @@ class ArtefactsKey:
     roles: ColumnRoles
     prediction_kind: str | None
     estimates: bool
+    multivariate: bool
 
 
 @dataclass(frozen=True)
@@ -42,13 +44,15 @@ class ReferenceArtefacts:
     profile: ReferenceProfile
     quality: QualityBaseline
     estimator: Estimator | str | None  # None: not asked for; str: why it cannot be
+    reconstruction: Reconstruction | str | None  # the same
 
 
 def reference_artefacts(
     monitor: MonitorConfig, reference: ReferenceRead, roles: ColumnRoles, prediction_kind: str | None
 ) -> ReferenceArtefacts:
     """Made once per reference, reused while it stays the same."""
-    key = ArtefactsKey(roles, prediction_kind, monitor.estimates)
+    multivariate = monitor.multivariate_drift != "off"
+    key = ArtefactsKey(roles, prediction_kind, monitor.estimates, multivariate)
     cached = reference.derived.get(key)
     if isinstance(cached, ReferenceArtefacts):
         return cached
@@ -57,7 +61,12 @@ def reference_artefacts(
     seed = seed_for(monitor.name, bounds.start if bounds else None, bounds.end if bounds else None)
     profile = ReferenceProfile(prepared.frame, roles.drift_kinds(prediction_kind), seed=seed)
     estimator = fit_estimator(prepared.frame, roles, prepared.prediction_kind, seed=seed) if monitor.estimates else None
-    artefacts = ReferenceArtefacts(prepared, profile, QualityBaseline.learn(prepared.frame, roles), estimator)
+    reconstruction = (
+        fit_reconstruction(prepared.frame, roles.numerical, roles.categorical, seed=seed) if multivariate else None
+    )
+    artefacts = ReferenceArtefacts(
+        prepared, profile, QualityBaseline.learn(prepared.frame, roles), estimator, reconstruction
+    )
     reference.derived[key] = artefacts
     return artefacts
 

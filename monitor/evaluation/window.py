@@ -6,6 +6,7 @@ No claims, no store: the runner does those around this.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -14,27 +15,33 @@ import structlog
 
 from monitor import redaction
 from monitor.config import MonitorConfig
-from monitor.drift.detect import detect
+from monitor.drift.detect import detect, per_test_alpha
 from monitor.drift.settings import drift_settings
 from monitor.evaluation.artefacts import ReferenceArtefacts, reference_artefacts, reference_baselines
 from monitor.evaluation.baselines import wanted_baselines
 from monitor.evaluation.data_steps import data_quality_step, drift_step
 from monitor.evaluation.estimation import estimation, estimation_widget
 from monitor.evaluation.model_quality import model_quality
+from monitor.evaluation.multivariate import multivariate, tests_of
 from monitor.evaluation.prepare import Prepared, prepare
 from monitor.evaluation.roles import ColumnRoles
 from monitor.evaluation.step import StepOutput
 from monitor.figures import MetricRow
 from monitor.metric_names import estimated_name
+from monitor.multivariate.reconstruction import Reconstruction
 from monitor.performance.estimator import estimated_names
 from monitor.reports import write_report
 from monitor.sources.inputs import MonitorInputs, ReferenceRead
 from monitor.sources.reader import ReadResult
+from monitor.sources.sampling import seed_for
 from monitor.store.runs import RunOutcome
 from monitor.times import iso, span
 from monitor.windows import Window
 
 log = structlog.get_logger("drifthound.run")
+
+# Earlier windows' (window end, multivariate score, threshold), oldest first.
+History = Sequence[tuple[datetime, float | None, float | None]]
 
 
 @dataclass
@@ -50,9 +57,16 @@ class Inputs:
 
 
 def evaluate_window(
-    monitor: MonitorConfig, inputs: MonitorInputs, window: Window, *, now: datetime, reports_dir: Path
+    monitor: MonitorConfig,
+    inputs: MonitorInputs,
+    window: Window,
+    *,
+    now: datetime,
+    reports_dir: Path,
+    history: History = (),
 ) -> tuple[RunOutcome, list[MetricRow]]:
-    """Reads the window and its reference, computes every figure, writes the report."""
+    """Reads the window and its reference, computes every figure, writes the report. `history`: earlier
+    windows' multivariate scores and thresholds, for the report's chart."""
     read = _read(monitor, inputs, window, now)
     if isinstance(read, RunOutcome):
         return read, []
@@ -62,7 +76,7 @@ def evaluate_window(
     read.current = replace(read.current, frame=read.current.frame.iloc[:0])
     notes = [*inputs.notes, *read.current.notes, *read.reference.result.notes]
     artefacts = reference_artefacts(monitor, read.reference, roles, current.prediction_kind)
-    out = _steps(monitor, current, artefacts, read)
+    out = _steps(monitor, current, artefacts, read, history, seed_for(monitor.name, window.start, window.end))
     metrics = [
         MetricRow("rows", "", float(rows)),
         MetricRow("reference_rows", "", float(len(read.reference.result.frame))),
@@ -111,19 +125,42 @@ def _read(monitor: MonitorConfig, inputs: MonitorInputs, window: Window, now: da
     return Inputs(current, reference, roles, labels_ready, wanted, base)
 
 
-def _steps(monitor: MonitorConfig, current: Prepared, artefacts: ReferenceArtefacts, read: Inputs) -> StepOutput:
+def _steps(
+    monitor: MonitorConfig,
+    current: Prepared,
+    artefacts: ReferenceArtefacts,
+    read: Inputs,
+    history: History,
+    seed: int,
+) -> StepOutput:
     roles = read.roles
     # Labels not due yet: the target is not compared (its column is empty), nor is realized quality computed.
     drift_roles = roles if read.labels_ready else replace(roles, target=None)
+    settings = drift_settings(monitor)
+    extra = tests_of(monitor.multivariate_drift) if isinstance(artefacts.reconstruction, Reconstruction) else 0
     drift = detect(
         current.frame,
         artefacts.profile,
         drift_roles.drift_columns,
-        drift_settings(monitor),
+        settings,
         reference=artefacts.prepared.frame,
+        extra_tests=extra,
     )
+    alpha = per_test_alpha(artefacts.profile, drift_roles.drift_columns, settings, extra)
     out = StepOutput()
     out.extend(drift_step(drift, artefacts.profile, current, drift_roles, _drift_share_threshold(monitor)))
+    out.extend(
+        multivariate(
+            monitor.multivariate_drift,
+            current,
+            artefacts.prepared,
+            artefacts.reconstruction,
+            alpha=alpha,
+            min_effect=monitor.multivariate_min_effect,
+            seed=seed,
+            history=list(history),
+        )
+    )
     out.extend(data_quality_step(current, artefacts.quality, roles))
     out.extend(model_quality(current, artefacts.prepared, roles, labels_ready=read.labels_ready))
     out.extend(estimation(current, artefacts.estimator))

@@ -116,3 +116,24 @@ def run_metrics(session: Session, run_id: int) -> list[MetricRow]:
         )
     )
     return [MetricRow(*row) for row in rows]
+
+
+def score_history(
+    session: Session, monitor: str, *, score: str, threshold: str, before: datetime, limit: int = 48
+) -> list[tuple[datetime, float | None, float | None]]:
+    """(window end, score, threshold) of the `limit` windows before `before`, oldest first."""
+    rows = session.execute(
+        select(MetricValue.window_end, MetricValue.metric, MetricValue.value)
+        .where(
+            MetricValue.monitor == monitor,
+            MetricValue.column_name == "",
+            MetricValue.metric.in_((score, threshold)),
+            MetricValue.window_end < before,
+        )
+        .order_by(MetricValue.window_end.desc())
+        .limit(2 * limit)
+    ).all()
+    by_end: dict[datetime, dict[str, float | None]] = {}
+    for end, metric, value in rows:
+        by_end.setdefault(end, {})[metric] = value
+    return [(end, values.get(score), values.get(threshold)) for end, values in sorted(by_end.items())][-limit:]

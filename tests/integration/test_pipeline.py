@@ -447,3 +447,42 @@ def test_quality_uses_the_class_the_model_decided_and_the_score_where_a_score_is
         sk.accuracy_score(window["label"], window["score"] >= 0.5), abs=1e-3
     )
     assert ("estimated.accuracy", "") in values and ("estimated.accuracy.reference_mean", "") in values
+
+
+def test_columns_that_stop_moving_together_raise_a_multivariate_alert_that_says_where_to_look(tmp_path, database_url):
+    """age and income swap a correlation of 0.8 for -0.8 while each keeps its own distribution: no column
+    drifts, the multivariate verdict does, and its alert names the two columns."""
+    import json
+
+    from alerts.models import OutboxMessage
+    from monitor.commands.summary import summary_lines
+
+    rng = np.random.default_rng(9)
+    frame = predictions(300, hours=48)
+    z = rng.normal(0, 1, len(frame))
+    rho = np.where(frame["ts"] >= SHIFT, -0.8, 0.8)
+    frame["age"] = 40 + 10 * z
+    frame["income"] = np.exp(10 + 0.5 * (rho * z + np.sqrt(1 - rho**2) * rng.normal(0, 1, len(frame))))
+    write_table(database_url, "predictions", frame, timestamps="naive")
+    rule = (
+        '[[monitors.rules]]\nname = "columns apart"\nmetric = "multivariate.drift.detected"\nabove = 0.5\n'
+        'channels = ["log"]\n'
+    )
+    config = monitor_config(
+        tmp_path, database_url, store_url=database_url, monitor_extra=rule, extra='[channels.log]\ntype = "log"'
+    )
+    runner = make_runner(config)
+    stable = values_of(runner.run(config.monitors[0], STABLE))
+    assert stable[("multivariate.drift.detected", "")] == 0.0
+    result = runner.run(config.monitors[0], DRIFTED)
+    values = values_of(result)
+    assert values[("multivariate.drift.detected", "")] == 1.0
+    assert values[("drift.detected", "age")] == 0.0 and values[("drift.detected", "income")] == 0.0
+    assert values[("multivariate.reconstruction_error", "")] > values[("multivariate.drift.threshold", "")]
+    assert "multivariate drift: detected" in "\n".join(summary_lines(result.metrics))
+    html = (tmp_path / "reports" / result.report_path).read_text()
+    assert "do the features still move together" in html
+    with runner.store.session() as session:
+        [message] = session.scalars(sa.select(OutboxMessage)).all()
+    [alert] = json.loads(message.payload)["alerts"]
+    assert {c["column"] for c in alert["top_columns"][:2]} == {"age", "income"}

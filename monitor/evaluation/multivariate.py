@@ -1,0 +1,124 @@
+"""The multivariate drift step of a run: whether the features still move together (multivariate/), with its
+threshold learnt on the reference and sharing the run's false-alarm budget with the per-column tests.
+
+Stores `multivariate.reconstruction_error` and/or `multivariate.classifier_auc`, the verdict as
+`multivariate.drift.score`, `.threshold` and `.detected` (with "both", the method whose score is furthest
+beyond its threshold decides the score, and either detects), and each feature's share of the change as
+`multivariate.contribution` (column = the feature).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from monitor.evaluation.prepare import Prepared
+from monitor.evaluation.step import StepOutput
+from monitor.figures import MetricRow
+from monitor.multivariate import classifier
+from monitor.multivariate.reconstruction import Reconstruction, judge
+
+METHODS = {
+    "reconstruction": ("reconstruction",),
+    "classifier": ("classifier",),
+    "both": ("reconstruction", "classifier"),
+}
+TOP_COLUMNS = 5
+
+
+def tests_of(mode: str) -> int:
+    """How many tests the mode adds to the run's false-alarm budget."""
+    return len(METHODS.get(mode, ()))
+
+
+def multivariate(
+    mode: str,
+    current: Prepared,
+    reference: Prepared,
+    model: Reconstruction | str | None,
+    *,
+    alpha: float,
+    min_effect: float,
+    seed: int,
+    history: list[tuple[Any, float | None, float | None]] = (),  # type: ignore[assignment]
+) -> StepOutput:
+    out = StepOutput()
+    if mode == "off" or model is None:
+        return out
+    if isinstance(model, str):
+        out.notes.append(f"no multivariate drift figure: {model}")
+        return out
+    verdicts: list[tuple[str, float, float, bool, float, list[tuple[str, float]]]] = []
+    if "reconstruction" in METHODS[mode]:
+        r = judge(model, current.frame, alpha=alpha, min_effect=min_effect)
+        out.metrics.append(MetricRow("multivariate.reconstruction_error", "", r.score, "reconstruction"))
+        ratio = (r.score - model.mean) / (r.threshold - model.mean) if r.threshold > model.mean else 0.0
+        verdicts.append(("reconstruction", r.score, r.threshold, r.detected, ratio, r.contributions))
+    if "classifier" in METHODS[mode]:
+        c = classifier.judge(
+            model.encoder, reference.frame, current.frame, alpha=alpha, min_effect=min_effect, seed=seed
+        )
+        out.metrics.append(MetricRow("multivariate.classifier_auc", "", c.score, "classifier"))
+        ratio = (c.score - 0.5) / (c.threshold - 0.5) if c.threshold > 0.5 else 0.0
+        verdicts.append(("classifier", c.score, c.threshold, c.detected, ratio, c.contributions))
+    method, score, threshold, _, _, contributions = max(verdicts, key=lambda v: v[4])
+    detected = any(v[3] for v in verdicts)
+    out.metrics += [
+        MetricRow("multivariate.drift.score", "", score, method),
+        MetricRow("multivariate.drift.threshold", "", threshold, method),
+        MetricRow("multivariate.drift.detected", "", float(detected), method),
+        *(MetricRow("multivariate.contribution", column, share, method) for column, share in contributions),
+    ]
+    out.snapshot["multivariate"] = {
+        "method": method,
+        "score": score,
+        "threshold": threshold,
+        "detected": detected,
+        "methods": {v[0]: {"score": v[1], "threshold": v[2], "detected": v[3]} for v in verdicts},
+        "contributions": dict(contributions),
+    }
+    out.widgets += _widgets(method, score, threshold, detected, contributions, list(history))
+    return out
+
+
+def _widgets(
+    method: str,
+    score: float,
+    threshold: float,
+    detected: bool,
+    contributions: list[tuple[str, float]],
+    history: list[tuple[Any, float | None, float | None]],
+) -> list[Any]:
+    from evidently.legacy.renderers.html_widgets import CounterData, counter, plotly_figure, table_data
+
+    what = "mean reconstruction error" if method == "reconstruction" else "domain classifier ROC AUC"
+    widgets: list[Any] = [
+        counter(
+            title="Multivariate drift: do the features still move together?",
+            counters=[
+                CounterData("verdict", "drifted" if detected else "not drifted"),
+                CounterData(what, f"{score:.4g} (threshold {threshold:.4g})"),
+            ],
+        )
+    ]
+    points = [*history, ("this window", score, threshold)]
+    if len(points) > 1:
+        import plotly.graph_objects as go
+
+        figure = go.Figure()
+        figure.add_scatter(x=[str(p[0]) for p in points], y=[p[1] for p in points], name=what, mode="lines+markers")
+        figure.add_scatter(
+            x=[str(p[0]) for p in points], y=[p[2] for p in points], name="threshold", line={"dash": "dash"}
+        )
+        figure.update_layout(yaxis_title=what, legend={"orientation": "h"})
+        widgets.append(plotly_figure(title=f"{what} over recent windows", figure=figure))
+    shown = [(c, s) for c, s in contributions[:TOP_COLUMNS] if s > 0]
+    if shown:
+        widgets.append(
+            table_data(
+                title="Where to look: each feature's share of the change (of the extra reconstruction error, or "
+                "of the classifier's importance)",
+                column_names=["feature", "share"],
+                data=[[column, f"{share:.0%}"] for column, share in shown],
+            )
+        )
+    return widgets
