@@ -12,15 +12,16 @@ from monitor.store.types import BigId, UTCDateTime
 
 
 class Alert(Base):
-    """One alert: (monitor, rule, column), with its current state."""
+    """One alert: (monitor, rule, column, segment), with its current state."""
 
     __tablename__ = "alerts"
-    __table_args__ = (UniqueConstraint("monitor", "rule", "column_name"),)
+    __table_args__ = (UniqueConstraint("monitor", "rule", "column_name", "segment"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     monitor: Mapped[str] = mapped_column(String(100))
     rule: Mapped[str] = mapped_column(String(200))
     column_name: Mapped[str] = mapped_column(String(300), default="")
+    segment: Mapped[str] = mapped_column(String(300), default="", server_default="")
     state: Mapped[str] = mapped_column(String(16))  # inactive | pending | firing | resolved
     severity: Mapped[str] = mapped_column(String(16))
     metric: Mapped[str] = mapped_column(String(64))

@@ -36,10 +36,11 @@ class AlertNotice:
     window_end: str
     top_columns: tuple[TopColumn, ...] = ()
     reference: tuple[float, float, float] | None = None  # (mean, std, k) of an outside_reference rule
+    segment: str | None = None  # "region=north" for a segment's figure
 
     @property
-    def key(self) -> tuple[str, str | None]:
-        return self.rule, self.column
+    def key(self) -> tuple[str, str | None, str | None]:
+        return self.rule, self.column, self.segment
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,16 @@ class Notification:
 def ordered(alerts: list[AlertNotice] | tuple[AlertNotice, ...]) -> tuple[AlertNotice, ...]:
     """Most severe first; firing before resolved; then by rule and column."""
     return tuple(
-        sorted(alerts, key=lambda a: (SEVERITY_ORDER.get(a.severity, 9), a.status != "firing", a.rule, a.column or ""))
+        sorted(
+            alerts,
+            key=lambda a: (
+                SEVERITY_ORDER.get(a.severity, 9),
+                a.status != "firing",
+                a.rule,
+                a.column or "",
+                a.segment or "",
+            ),
+        )
     )
 
 
@@ -86,7 +96,7 @@ def fold(older: Notification, newer: Notification) -> Notification:
 
     An alert whose first notification was still unsent stays a first notification.
     """
-    merged: dict[tuple[str, str | None], AlertNotice] = {a.key: a for a in older.alerts}
+    merged: dict[tuple[str, str | None, str | None], AlertNotice] = {a.key: a for a in older.alerts}
     for notice in newer.alerts:
         previous = merged.get(notice.key)
         if previous is not None and previous.reason == "first_notification" and notice.status == "firing":

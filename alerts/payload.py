@@ -20,6 +20,7 @@ def webhook_body(notification: Notification, delivery_id: str) -> dict[str, Any]
                 "severity": a.severity,
                 "metric": a.metric,
                 "column": a.column,
+                "segment": a.segment,
                 "value": a.value,
                 "threshold": a.threshold,
                 "op": a.op,

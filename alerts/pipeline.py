@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import select, text
@@ -49,6 +49,7 @@ def rules_for(monitor: MonitorConfig, alerting: AlertingConfig, channels: Iterab
             resolve_after=r.resolve_after,
             severity=r.severity,
             channels=r.channels,
+            segment=r.segment,
         )
         for r in monitor.rules
     ]
@@ -81,6 +82,13 @@ class RunFacts:
     reports_base_url: str | None = None  # e.g. "http://drifthound:9308/reports/"
     # For alerts on a multivariate figure: the columns that contribute most to the change (score = share).
     multivariate_columns: tuple[TopColumn, ...] = ()
+    # Every figure by (metric, column, segment); empty: `figures` are all there is (the whole window's).
+    segment_figures: Mapping[tuple[str, str, str], float | None] = field(default_factory=dict)
+
+    def by_segment(self) -> Mapping[tuple[str, str, str], float | None]:
+        if self.segment_figures:
+            return self.segment_figures
+        return {(metric, column, ""): value for (metric, column), value in self.figures.items()}
 
 
 def process_run(
@@ -96,24 +104,25 @@ def process_run(
     figures already flushed to the session."""
     lock_monitor(session, run.monitor)
     existing = {
-        (a.rule, a.column_name): a
+        (a.rule, a.column_name, a.segment): a
         for a in session.scalars(select(Alert).where(Alert.monitor == run.monitor).with_for_update())
     }
     active_silences = silences.active(session, now=now, monitor=run.monitor)
     notices: dict[str, list[AlertNotice]] = defaultdict(list)
+    figures = run.by_segment()
     for rule in rules:
-        columns = _columns_with_data(rule, run.figures)
-        if not columns:
+        keys = _keys_with_data(rule, figures)
+        if not keys:
             continue
-        histories = _histories(session, run.monitor, rule, columns)
-        for column in columns:
-            history = histories.get(column, [])
+        histories = _histories(session, run.monitor, rule, keys)
+        for column, segment in keys:
+            history = histories.get((column, segment), [])
             if not history:
                 continue
-            row = existing.get((rule.name, column))
+            row = existing.get((rule.name, column, segment))
             if row is None:
-                row = _new_alert(session, run.monitor, rule, column, now)
-                existing[(rule.name, column)] = row
+                row = _new_alert(session, run.monitor, rule, column, segment, now)
+                existing[(rule.name, column, segment)] = row
             status = replay(rule, [(start, value, baseline) for start, _, value, baseline in history])
             newest_baseline = history[-1][3]
             _store_state(session, row, rule, status, history[-1][1], now, rule.bound(status.value, newest_baseline))
@@ -135,6 +144,7 @@ def process_run(
                 severity=rule.severity,
                 metric=rule.metric,
                 column=column or None,
+                segment=segment or None,
                 value=status.value,
                 threshold=rule.bound(status.value, newest_baseline),
                 op=rule.op,
@@ -203,32 +213,56 @@ def _newest_context(session: Session, run: RunFacts) -> RunFacts:
     )
 
 
-def _columns_with_data(rule: Rule, figures: Figures) -> list[str]:
+Key = tuple[str, str]  # (column, segment): "" for a dataset figure, "" for the whole window
+
+
+def _keys_with_data(rule: Rule, figures: Mapping[tuple[str, str, str], float | None]) -> list[Key]:
     """The alert keys this run has a figure for (the others cannot change)."""
-    if rule.column == "*":
-        return sorted(c for (m, c), v in figures.items() if m == rule.metric and c and v is not None)
-    column = rule.column or ""
-    return [column] if figures.get((rule.metric, column)) is not None else []
+    keys = []
+    for (metric, column, segment), value in figures.items():
+        if metric != rule.metric or value is None:
+            continue
+        wanted_column = column != "" if rule.column == "*" else column == (rule.column or "")
+        wanted_segment = segment != "" if rule.segment == "*" else segment == (rule.segment or "")
+        if wanted_column and wanted_segment:
+            keys.append((column, segment))
+    return sorted(keys)
 
 
 History = list[tuple[datetime, datetime, float | None, Baseline | None]]
 
 
-def _histories(session: Session, monitor: str, rule: Rule, columns: list[str]) -> dict[str, History]:
-    """(window_start, window_end, value, reference range) per column over the last HISTORY_RUNS runs, oldest
+def _histories(session: Session, monitor: str, rule: Rule, keys: list[Key]) -> dict[Key, History]:
+    """(window_start, window_end, value, reference range) per alert key over the last HISTORY_RUNS runs, oldest
     first. The reference range is read only for rules relative to it."""
     names = [rule.metric, *(reference_names(rule.metric) if rule.outside_reference is not None else ())]
+    columns = sorted({column for column, _ in keys})
+    segments = sorted({segment for _, segment in keys})
     rows = session.execute(
-        select(MetricValue.column_name, Run.window_start, MetricValue.window_end, MetricValue.metric, MetricValue.value)
+        select(
+            MetricValue.column_name,
+            MetricValue.segment,
+            Run.window_start,
+            MetricValue.window_end,
+            MetricValue.metric,
+            MetricValue.value,
+        )
         .join(Run, Run.id == MetricValue.run_id)
-        .where(MetricValue.monitor == monitor, MetricValue.metric.in_(names), MetricValue.column_name.in_(columns))
+        .where(
+            MetricValue.monitor == monitor,
+            MetricValue.metric.in_(names),
+            MetricValue.column_name.in_(columns),
+            MetricValue.segment.in_(segments),
+        )
         .order_by(MetricValue.window_end.desc())
-        .limit(HISTORY_RUNS * len(columns) * len(names))
+        .limit(HISTORY_RUNS * len(columns) * len(segments) * len(names))
     ).all()
-    points: dict[str, dict[datetime, dict[str, object]]] = defaultdict(dict)
-    for column, start, end, metric, value in rows:
-        points[column].setdefault(end, {"start": start})[metric] = value
-    histories: dict[str, History] = {}
+    wanted = set(keys)
+    points: dict[Key, dict[datetime, dict[str, object]]] = defaultdict(dict)
+    for column, segment, start, end, metric, value in rows:
+        if (column, segment) in wanted:
+            points[(column, segment)].setdefault(end, {"start": start})[metric] = value
+    histories: dict[Key, History] = {}
     mean_name, std_name = reference_names(rule.metric)
     for column, by_end in points.items():
         history: History = []
@@ -243,11 +277,12 @@ def _histories(session: Session, monitor: str, rule: Rule, columns: list[str]) -
     return histories
 
 
-def _new_alert(session: Session, monitor: str, rule: Rule, column: str, now: datetime) -> Alert:
+def _new_alert(session: Session, monitor: str, rule: Rule, column: str, segment: str, now: datetime) -> Alert:
     row = Alert(
         monitor=monitor,
         rule=rule.name,
         column_name=column,
+        segment=segment,
         state=State.INACTIVE.value,
         severity=rule.severity,
         metric=rule.metric,

@@ -24,6 +24,7 @@ class Rule:
     name: str
     metric: str
     column: str | None = None  # None: dataset figure; "*": every column; else one column
+    segment: str | None = None  # None: the whole window; "*": every segment; else one ("region=north")
     above: float | None = None
     below: float | None = None
     outside_reference: float | None = None

@@ -32,7 +32,11 @@ def _number(value: float | None) -> str:
 
 
 def _condition(alert: AlertNotice) -> str:
-    subject = alert.metric + (f" [{alert.column}]" if alert.column else "")
+    subject = (
+        alert.metric
+        + (f" [{alert.column}]" if alert.column else "")
+        + (f" in {alert.segment}" if alert.segment else "")
+    )
     return f"{subject} = {_number(alert.value)} ({alert.op} {_number(alert.threshold)})"
 
 

@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     metrics.add_argument("-m", "--monitor", metavar="NAME", required=True)
     metrics.add_argument("--since", metavar="TIME", help=f"only windows ending after TIME; {TIME_HELP}")
     metrics.add_argument("--metric", metavar="NAME", help="only this metric, e.g. drift.share")
+    metrics.add_argument(
+        "--segment", metavar="S", help='only this segment, e.g. region=north ("" for the whole window)'
+    )
     metrics.add_argument("--column", metavar="NAME", help="only this column ('' for dataset figures)")
     metrics.add_argument("--format", choices=("csv", "json"), default="csv")
 
@@ -143,7 +146,13 @@ def _dispatch(args: argparse.Namespace) -> int:
         return status.status(args.config)
     if args.command == "metrics":
         return metrics.metrics(
-            args.config, args.monitor, since=args.since, metric=args.metric, column=args.column, output=args.format
+            args.config,
+            args.monitor,
+            since=args.since,
+            metric=args.metric,
+            column=args.column,
+            segment=args.segment,
+            output=args.format,
         )
     if args.command == "db":
         return admin.db_upgrade(args.config)

@@ -6,7 +6,9 @@ later, in a table of its own (`outcomes`): the last day's outcomes have not arri
 From 24 hours before the latest full hour: income rises, debt_ratio rises and bunches
 up, and the "mobile" channel's share rises from 20% to 45%. The model is still right
 about what it sees (a covariate shift), but debt no longer tells applicants apart, so
-it separates them less well: its estimated quality falls before any outcome arrives.
+it separates them less well: its estimated quality falls before any outcome arrives. And
+tenure, which grew with age, no longer does (each keeps its own distribution): a
+multivariate change no single column shows.
 """
 
 from __future__ import annotations
@@ -134,7 +136,15 @@ def predictions(*, start: datetime, end: datetime, drift_start: datetime, per_ho
     credit_score = np.clip(rng.normal(660, 75, count), 300, 850).round()
     debt = rng.beta(2, 5, count)
     debt_ratio = np.clip(np.where(drifted, 0.46 + 0.3 * (debt - 0.28), debt), 0, 1.5)
-    tenure_months = rng.gamma(2.0, 18.0, count).round()
+    # Tenure grows with age (a correlation of about 0.7), until the drift: then the two are unrelated, each with
+    # the very distribution it had. No column's own test can see that; the multivariate one does.
+    from scipy import stats
+
+    together = np.where(drifted, 0.0, 0.7)
+    age_z = (age - 41) / 12
+    tenure_months = stats.gamma.ppf(
+        stats.norm.cdf(together * age_z + np.sqrt(1 - together**2) * rng.normal(0, 1, count)), 2.0, scale=18.0
+    ).round()
     num_accounts = rng.poisson(3, count).astype(float)
     region = rng.choice(["north", "south", "east", "west"], count, p=[0.3, 0.25, 0.25, 0.2])
     stable_channel = rng.choice(["web", "branch", "mobile"], count, p=[0.5, 0.3, 0.2])

@@ -12,10 +12,17 @@ class MetricRow:
     column: str
     value: float | None
     method: str | None = None
+    segment: str = ""  # "" the whole window; else "<column>=<value>"
 
 
 def as_mapping(rows: Iterable[MetricRow]) -> dict[tuple[str, str], float | None]:
-    return {(row.metric, row.column): row.value for row in rows}
+    """The whole window's figures by (metric, column)."""
+    return {(row.metric, row.column): row.value for row in rows if not row.segment}
+
+
+def segment_mapping(rows: Iterable[MetricRow]) -> dict[tuple[str, str, str], float | None]:
+    """Every figure by (metric, column, segment)."""
+    return {(row.metric, row.column, row.segment): row.value for row in rows}
 
 
 def drifted_columns(rows: Iterable[MetricRow]) -> list[tuple[str, float, str | None]]:

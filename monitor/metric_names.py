@@ -35,6 +35,13 @@ COLUMN_METRICS = frozenset(
         "new_categories.count",
         "out_of_range.share",
         "multivariate.contribution",  # a column's share of the multivariate change (where to look)
+        # Fairness: column = the protected attribute (selection_rate: segment = "<attribute>=<group>").
+        "fairness.selection_rate",
+        "fairness.selection_rate_ratio",
+        "fairness.selection_rate_difference",
+        "fairness.tpr_difference",
+        "fairness.fpr_difference",
+        "fairness.accuracy_difference",
     }
 )
 

@@ -22,7 +22,7 @@ from monitor import redaction
 from monitor.config import Config, MonitorConfig
 from monitor.errors import DriftHoundError
 from monitor.evaluation.window import evaluate_window
-from monitor.figures import MetricRow, as_mapping, drifted_columns, multivariate_columns
+from monitor.figures import MetricRow, as_mapping, drifted_columns, multivariate_columns, segment_mapping
 from monitor.sources.inputs import MonitorInputs
 from monitor.store import Store
 from monitor.store.history import score_history
@@ -247,6 +247,7 @@ class Runner:
             report_url=report_url,
             reports_base_url=f"{self.config.service.base_url}/reports/",
             multivariate_columns=where,
+            segment_figures=segment_mapping(metrics),
         )
 
     def _failure_count(self, session, monitor: MonitorConfig, window: Window, outcome: RunOutcome) -> list[MetricRow]:

@@ -93,6 +93,8 @@ def alertmanager_alerts(notification: Notification, *, now: datetime, validity: 
         }
         if alert.column:
             labels["column"] = alert.column
+        if alert.segment:
+            labels["segment"] = alert.segment
         ends = now + validity if alert.status == "firing" else now
         top = ", ".join(f"{c.column} {c.score:.3g}" for c in alert.top_columns[:5] if c.score is not None)
         alerts.append(

@@ -11,7 +11,7 @@ from monitor.commands.context import monitor_argument, open_context, time_argume
 from monitor.store import history
 from monitor.times import iso
 
-FIELDS = ("window_start", "window_end", "metric", "column", "value")
+FIELDS = ("window_start", "window_end", "metric", "column", "segment", "value")
 
 
 def metrics(
@@ -21,6 +21,7 @@ def metrics(
     since: str | None = None,
     metric: str | None = None,
     column: str | None = None,
+    segment: str | None = None,
     output: str = "csv",
     out: TextIO = sys.stdout,
 ) -> int:
@@ -28,13 +29,14 @@ def metrics(
     item = monitor_argument(context.config, monitor)
     start = time_argument(since, "--since")
     with context.store.reading() as session:
-        rows = history.figures(session, item.name, since=start, metric=metric, column=column)
+        rows = history.figures(session, item.name, since=start, metric=metric, column=column, segment=segment)
     records = [
         {
             "window_start": iso(r.window_start),
             "window_end": iso(r.window_end),
             "metric": r.metric,
             "column": r.column,
+            "segment": r.segment,
             "value": r.value,
         }
         for r in rows

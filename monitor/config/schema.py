@@ -132,6 +132,7 @@ class RuleConfig(Strict):
     name: str
     metric: str
     column: str | None = None
+    segment: str | None = None  # "region=north": that segment's figure; "*": one alert per segment
     above: float | None = None
     below: float | None = None
     outside_reference: float | None = Field(default=None, gt=0)
@@ -139,6 +140,13 @@ class RuleConfig(Strict):
     resolve_after: int = Field(default=1, ge=1, le=1000)
     severity: Literal["critical", "warning", "info"] = "warning"
     channels: tuple[str, ...] = ()
+
+    @field_validator("segment")
+    @classmethod
+    def _segment(cls, value: str | None) -> str | None:
+        if value is not None and value != "*" and "=" not in value:
+            raise ValueError(f'{value!r} is not a segment; write "column=value" (e.g. "region=north") or "*"')
+        return value
 
     @field_validator("name")
     @classmethod
@@ -233,6 +241,12 @@ class MonitorConfig(Strict):
     # The smallest rise that counts: the reconstruction error's, as a share of its no-drift mean; the
     # classifier's AUC above 0.5.
     multivariate_min_effect: float = Field(default=0.02, ge=0)
+    # The same figures for each value of these columns (the largest 20 by rows; the rest as one "(other)").
+    segments: tuple[str, ...] = ()
+    # Fairness figures across the groups of these columns (classification).
+    protected_attributes: tuple[str, ...] = ()
+    # The decided class that is the favourable outcome (an approval), for fairness figures.
+    favourable_label: int | str = 1
     schedule: str | None = None
     every: Duration | None = None
     window: Duration
@@ -343,11 +357,37 @@ class MonitorConfig(Strict):
             unknown = sorted(set(self.columns) - known)
             if unknown:
                 raise ValueError(f"columns.{unknown[0]}: not a feature, prediction or target of this monitor")
+        self._check_segments()
         names = [rule.name for rule in self.rules]
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
             raise ValueError(f"two rules are named {repeated[0]!r}; rule names must be unique per monitor")
         return self
+
+    def _check_segments(self) -> None:
+        special = {self.timestamp_column, self.prediction_column, self.prediction_label_column, self.target}
+        for name, listed in (("segments", self.segments), ("protected_attributes", self.protected_attributes)):
+            for column in listed:
+                if column in special:
+                    raise ValueError(f"{name} lists {column!r}, which is the timestamp, prediction or target column")
+            twice = sorted({c for c in listed if listed.count(c) > 1})
+            if twice:
+                raise ValueError(f"{name} lists {twice[0]!r} twice")
+        if self.protected_attributes and self.task not in ("binary_classification", "multiclass_classification"):
+            raise ValueError(
+                "protected_attributes need a classification task: fairness compares the decided classes of groups"
+            )
+        for index, rule in enumerate(self.rules):
+            if rule.segment is None or rule.segment == "*":
+                if rule.segment == "*" and not self.segments:
+                    raise ValueError(f'rules[{index}]: segment = "*" needs segments = ["column", ...]')
+                continue
+            column = rule.segment.partition("=")[0]
+            if column not in self.segments:
+                raise ValueError(
+                    f"rules[{index}].segment: {column!r} is not one of this monitor's segments "
+                    f"({', '.join(self.segments) or 'none'}); add it to segments"
+                )
 
     def _check_prediction_columns(self) -> None:
         task = self.task

@@ -148,13 +148,18 @@ class ReferenceProfile:
         return profile.nulls[("jensenshannon", key)]
 
 
+def count_tests(profile: ReferenceProfile, columns: Sequence[str], settings: DriftSettings) -> int:
+    """Two calibrated tests per numerical column (distance and tails), one per categorical."""
+    calibrated = [c for c in columns if settings.for_column(c).method == "calibrated"]
+    return sum(2 if profile.profile(c).kind == "numerical" else 1 for c in calibrated)
+
+
 def per_test_alpha(
     profile: ReferenceProfile, columns: Sequence[str], settings: DriftSettings, extra_tests: int = 0
 ) -> float:
-    """The false-alarm rate of each calibrated test, so that a run's stays at the monitor's: two tests per
-    numerical column (distance and tails), one per categorical, and `extra_tests` more (multivariate drift)."""
-    calibrated = [c for c in columns if settings.for_column(c).method == "calibrated"]
-    tests = sum(2 if profile.profile(c).kind == "numerical" else 1 for c in calibrated) + extra_tests
+    """The false-alarm rate of each calibrated test, so that a run's stays at the monitor's: the columns' tests
+    and `extra_tests` more (multivariate drift, segments)."""
+    tests = count_tests(profile, columns, settings) + extra_tests
     return settings.false_alarm_rate / max(tests, 1)
 
 
@@ -165,11 +170,14 @@ def detect(
     settings: DriftSettings,
     reference: pd.DataFrame | None = None,
     extra_tests: int = 0,
+    alpha: float | None = None,
 ) -> list[ColumnDrift]:
     """Verdicts for `columns` (features, then prediction and target if given). `reference` is needed only by
     columns that use one of Evidently's methods. `extra_tests`: other tests of the run sharing the false-alarm
-    budget (multivariate drift)."""
-    alpha = per_test_alpha(profile, columns, settings, extra_tests)
+    budget (multivariate drift, segments); `alpha`, when given, is each test's share of it, as worked out for the
+    whole run (a segment's columns use the run's)."""
+    if alpha is None:
+        alpha = per_test_alpha(profile, columns, settings, extra_tests)
     p_columns = [c for c in columns if settings.for_column(c).method in P_VALUE_METHODS]
     results = []
     for column in columns:

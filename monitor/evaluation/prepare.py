@@ -41,6 +41,8 @@ def prepare(frame: pd.DataFrame, roles: ColumnRoles) -> Prepared:
         out[column] = _probability(frame[column], column, roles)
     if roles.target is not None:
         out[roles.target] = _target(frame[roles.target], roles)
+    for column in roles.grouping:
+        out[column] = _categorical(frame[column])
     if roles.task == "multiclass_classification":
         kind = "label"
     return Prepared(out.reset_index(drop=True), kind)

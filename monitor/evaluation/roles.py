@@ -20,6 +20,8 @@ class ColumnRoles:
     task: str | None = None
     prediction_label: str | None = None  # the class the model decided
     probabilities: tuple[tuple[str, str], ...] = ()  # multiclass: (class, its probability column)
+    segments: tuple[str, ...] = ()  # columns whose values cut the window into segments
+    protected: tuple[str, ...] = ()  # columns whose groups fairness compares
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -32,9 +34,15 @@ class ColumnRoles:
         return (*outputs, *(column for _, column in self.probabilities))
 
     @property
+    def grouping(self) -> tuple[str, ...]:
+        """Segment and protected-attribute columns that are not features (read as categories all the same)."""
+        return tuple(dict.fromkeys(c for c in (*self.segments, *self.protected) if c not in self.features))
+
+    @property
     def columns(self) -> tuple[str, ...]:
         """Every column a run reads (never the timestamp: the window filter runs in SQL)."""
-        return self.features + self.model_outputs + ((self.target,) if self.target is not None else ())
+        target = (self.target,) if self.target is not None else ()
+        return self.features + self.model_outputs + target + self.grouping
 
     @property
     def drifting_prediction(self) -> str | None:
@@ -69,6 +77,8 @@ class ColumnRoles:
             return "prediction_label_column"
         if column == self.target:
             return "target_column"
+        if column in self.grouping:
+            return "segments" if column in self.segments else "protected_attributes"
         for name, probability in self.probabilities:
             if column == probability:
                 return f"prediction_columns.{name}"
@@ -84,6 +94,8 @@ def configured_roles(monitor: MonitorConfig) -> ColumnRoles:
         task=monitor.task,
         prediction_label=monitor.prediction_label_column,
         probabilities=tuple((monitor.prediction_columns or {}).items()),
+        segments=monitor.segments,
+        protected=monitor.protected_attributes,
     )
 
 
@@ -99,6 +111,9 @@ def infer_roles(monitor: MonitorConfig, sample: pd.DataFrame, exclude: Iterable[
         monitor.prediction_label_column,
         monitor.target_column,
         *(monitor.prediction_columns or {}).values(),
+        # A segment (a model version) or a protected attribute is a way of cutting the data, not a feature.
+        *monitor.segments,
+        *monitor.protected_attributes,
         *exclude,
     }
     if monitor.labels is not None:
@@ -129,6 +144,8 @@ def infer_roles(monitor: MonitorConfig, sample: pd.DataFrame, exclude: Iterable[
         monitor.task,
         monitor.prediction_label_column,
         tuple((monitor.prediction_columns or {}).items()),
+        monitor.segments,
+        monitor.protected_attributes,
     )
 
 

@@ -21,10 +21,12 @@ from monitor.evaluation.artefacts import ReferenceArtefacts, reference_artefacts
 from monitor.evaluation.baselines import wanted_baselines
 from monitor.evaluation.data_steps import data_quality_step, drift_step
 from monitor.evaluation.estimation import estimation, estimation_widget
+from monitor.evaluation.fairness_step import fairness_step
 from monitor.evaluation.model_quality import model_quality
 from monitor.evaluation.multivariate import multivariate, tests_of
 from monitor.evaluation.prepare import Prepared, prepare
 from monitor.evaluation.roles import ColumnRoles
+from monitor.evaluation.segments import plan, segment_step
 from monitor.evaluation.step import StepOutput
 from monitor.figures import MetricRow
 from monitor.metric_names import estimated_name
@@ -137,7 +139,9 @@ def _steps(
     # Labels not due yet: the target is not compared (its column is empty), nor is realized quality computed.
     drift_roles = roles if read.labels_ready else replace(roles, target=None)
     settings = drift_settings(monitor)
+    segments = plan(current, artefacts.prepared, drift_roles, settings, artefacts.profile, monitor.min_rows)
     extra = tests_of(monitor.multivariate_drift) if isinstance(artefacts.reconstruction, Reconstruction) else 0
+    extra += segments.tests  # every segment's tests share the run's false-alarm budget
     drift = detect(
         current.frame,
         artefacts.profile,
@@ -164,6 +168,21 @@ def _steps(
     out.extend(data_quality_step(current, artefacts.quality, roles))
     out.extend(model_quality(current, artefacts.prepared, roles, labels_ready=read.labels_ready))
     out.extend(estimation(current, artefacts.estimator))
+    out.extend(
+        segment_step(
+            segments,
+            current,
+            artefacts.prepared,
+            read.reference,
+            roles,
+            settings,
+            alpha=alpha,
+            seed=seed,
+            labels_ready=read.labels_ready,
+            estimator=artefacts.estimator,
+        )
+    )
+    out.extend(fairness_step(current, roles, monitor.favourable_label, labels_ready=read.labels_ready))
     return out
 
 

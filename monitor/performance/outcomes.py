@@ -86,6 +86,11 @@ def normalised(matrix: np.ndarray) -> np.ndarray:
     return np.divide(matrix, totals, out=np.full_like(matrix, 1 / matrix.shape[1]), where=totals > 0)
 
 
+def scored_rows(frame: pd.DataFrame, roles: ColumnRoles) -> np.ndarray:
+    """Which rows have every output of the model (the rows model_outputs keeps)."""
+    return _decided_rows(frame, roles)
+
+
 def _decided_rows(frame: pd.DataFrame, roles: ColumnRoles) -> np.ndarray:
     needed = [c for c in (roles.prediction, roles.prediction_label) if c is not None]
     needed += [column for _, column in roles.probabilities]

@@ -215,6 +215,7 @@ class _Handler(BaseHTTPRequestHandler):
                 until=until,
                 metric=query.get("metric", [None])[0],
                 column=query.get("column", [None])[0],
+                segment=query.get("segment", [None])[0],
             )
         headers = {"X-DriftHound-Truncated": "false" if page.older is None else "true"}
         if page.older is not None:
@@ -226,6 +227,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "window_end": iso(r.window_end),
                 "metric": r.metric,
                 "column": r.column,
+                "segment": r.segment,
                 "value": r.value,
             }
             for r in page.rows

@@ -21,6 +21,7 @@ class Figure:
     column: str
     value: float | None
     method: str | None
+    segment: str = ""
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,12 @@ def figures(
     since: datetime | None = None,
     metric: str | None = None,
     column: str | None = None,
+    segment: str | None = None,
 ) -> list[Figure]:
-    statement = _figures(monitor, since=since, metric=metric, column=column)
-    statement = statement.order_by(MetricValue.window_end, MetricValue.metric, MetricValue.column_name)
+    statement = _figures(monitor, since=since, metric=metric, column=column, segment=segment)
+    statement = statement.order_by(
+        MetricValue.window_end, MetricValue.segment, MetricValue.metric, MetricValue.column_name
+    )
     return [Figure(*row) for row in session.execute(statement)]
 
 
@@ -51,16 +55,20 @@ def newest_figures(
     until: datetime | None = None,
     metric: str | None = None,
     column: str | None = None,
+    segment: str | None = None,
 ) -> FigurePage:
     """At most `limit` of the newest figures ending before `until`, in whole windows.
 
     A page never holds part of a window unless its newest window alone has more figures than `limit`.
     """
-    statement = _figures(monitor, since=since, metric=metric, column=column)
+    statement = _figures(monitor, since=since, metric=metric, column=column, segment=segment)
     if until is not None:
         statement = statement.where(MetricValue.window_end < until)
     statement = statement.order_by(
-        MetricValue.window_end.desc(), MetricValue.metric.desc(), MetricValue.column_name.desc()
+        MetricValue.window_end.desc(),
+        MetricValue.segment.desc(),
+        MetricValue.metric.desc(),
+        MetricValue.column_name.desc(),
     ).limit(limit + 1)
     rows = [Figure(*row) for row in session.execute(statement)]
     if len(rows) <= limit:
@@ -70,7 +78,9 @@ def newest_figures(
     return FigurePage(kept[::-1], kept[-1].window_end)
 
 
-def _figures(monitor: str, *, since: datetime | None, metric: str | None, column: str | None) -> Select[Any]:
+def _figures(
+    monitor: str, *, since: datetime | None, metric: str | None, column: str | None, segment: str | None = None
+) -> Select[Any]:
     statement = (
         select(
             Run.window_start,
@@ -79,6 +89,7 @@ def _figures(monitor: str, *, since: datetime | None, metric: str | None, column
             MetricValue.column_name,
             MetricValue.value,
             MetricValue.method,
+            MetricValue.segment,
         )
         .join(Run, Run.id == MetricValue.run_id)
         .where(MetricValue.monitor == monitor)
@@ -89,6 +100,8 @@ def _figures(monitor: str, *, since: datetime | None, metric: str | None, column
         statement = statement.where(MetricValue.metric == metric)
     if column is not None:
         statement = statement.where(MetricValue.column_name == column)
+    if segment is not None:
+        statement = statement.where(MetricValue.segment == segment)
     return statement
 
 
@@ -111,9 +124,9 @@ def status_counts(session: Session, monitor: str, since: datetime) -> dict[str, 
 
 def run_metrics(session: Session, run_id: int) -> list[MetricRow]:
     rows = session.execute(
-        select(MetricValue.metric, MetricValue.column_name, MetricValue.value, MetricValue.method).where(
-            MetricValue.run_id == run_id
-        )
+        select(
+            MetricValue.metric, MetricValue.column_name, MetricValue.value, MetricValue.method, MetricValue.segment
+        ).where(MetricValue.run_id == run_id)
     )
     return [MetricRow(*row) for row in rows]
 

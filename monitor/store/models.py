@@ -61,12 +61,13 @@ class Run(Base):
 
 
 class MetricValue(Base):
-    """One figure of one run: (run, metric, column) -> value. Column '' is dataset level."""
+    """One figure of one run: (run, metric, column, segment) -> value. Column '' is dataset level; segment ''
+    the whole window, else "<column>=<value>"."""
 
     __tablename__ = "metric_values"
     __table_args__ = (
-        UniqueConstraint("run_id", "metric", "column_name"),
-        Index(None, "monitor", "metric", "column_name", "window_end"),
+        UniqueConstraint("run_id", "metric", "column_name", "segment"),
+        Index(None, "monitor", "metric", "column_name", "segment", "window_end"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -75,5 +76,6 @@ class MetricValue(Base):
     window_end: Mapped[datetime] = mapped_column(UTCDateTime())
     metric: Mapped[str] = mapped_column(String(64))
     column_name: Mapped[str] = mapped_column(String(300), default="")
+    segment: Mapped[str] = mapped_column(String(300), default="", server_default="")
     value: Mapped[float | None] = mapped_column(Float)
     method: Mapped[str | None] = mapped_column(String(100))

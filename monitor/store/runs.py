@@ -191,6 +191,7 @@ def finish_run(
             window_end=run.window_end,
             metric=row.metric,
             column_name=row.column,
+            segment=row.segment,
             value=_finite(row.value),
             method=row.method,
         )

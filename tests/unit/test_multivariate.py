@@ -30,7 +30,7 @@ NUMERICAL = tuple(f"x{k}" for k in range(10))
 
 @pytest.fixture(scope="module")
 def model():
-    reference = log(np.random.default_rng(1), 40_000)
+    reference = log(np.random.default_rng(1), 20_000)
     fitted = fit_reconstruction(reference, NUMERICAL, ("region",), seed=1)
     assert not isinstance(fitted, str)
     return fitted
@@ -94,10 +94,10 @@ def test_new_categories_and_all_missing_columns_give_a_number_not_a_nan():
 
 def test_the_domain_classifier_tells_a_flipped_correlation_and_not_noise(model):
     rng = np.random.default_rng(6)
-    reference = log(rng, 10_000)
-    quiet = classifier.judge(model.encoder, reference, log(rng, 2000), alpha=ALPHA, min_effect=0.02, seed=1)
+    reference = log(rng, 3000)
+    quiet = classifier.judge(model.encoder, reference, log(rng, 1000), alpha=ALPHA, min_effect=0.02, seed=1)
     assert not quiet.detected and abs(quiet.score - 0.5) < 0.05
-    flipped = classifier.judge(model.encoder, reference, log(rng, 2000, rho=-0.8), alpha=ALPHA, min_effect=0.02, seed=1)
+    flipped = classifier.judge(model.encoder, reference, log(rng, 1000, rho=-0.8), alpha=ALPHA, min_effect=0.02, seed=1)
     assert flipped.detected and {c for c, _ in flipped.contributions[:2]} <= {"x0", "x1", "x2"}
     # The no-drift spread of a Mann-Whitney AUC: the threshold falls as the samples grow.
     assert classifier.null_threshold(ALPHA, 1000, 5000) > classifier.null_threshold(ALPHA, 5000, 5000) > 0.5
