@@ -64,6 +64,7 @@ def _alert_lines(session, monitor: str, now, out: TextIO) -> None:
     print(f"{monitor}: alerts", file=out)
     for alert in alerts:
         column = f" [{alert.column_name}]" if alert.column_name else ""
+        column += f" in {alert.segment}" if alert.segment else ""
         since = f" since {iso(alert.since)}" if alert.since else ""
         print(
             f"  {alert.state.upper():8} {alert.rule}{column} ({alert.severity}): {alert.metric} = "

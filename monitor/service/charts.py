@@ -127,3 +127,53 @@ def quality_chart(
         f'<text x="{WIDTH - PAD_RIGHT}" y="{HEIGHT - 6}" text-anchor="end" class="axis">{last:%m-%d %H:%M} UTC</text>'
         f'{shaded}<g class="line"><polyline points="{line}" /></g><g>{squares}{dots}</g></svg>'
     )
+
+
+def heat_map(
+    title: str,
+    rows: Sequence[str],
+    times: Sequence[datetime],
+    values: dict[tuple[str, datetime], float | None],
+    *,
+    high: float,
+    links: dict[datetime, str] | None = None,
+    describe: str = "value",
+) -> str:
+    """Rows x windows, each cell shaded by its value from 0 (white) to `high` and beyond (darkest red); a cell
+    links to its window's report when `links` has one. Missing values are grey."""
+    if not rows or not times:
+        return ""
+    label_w, cell_h = 150, 16
+    cell_w = max(4.0, min(24.0, (WIDTH * 2 - label_w - PAD_RIGHT) / len(times)))
+    width = int(label_w + cell_w * len(times) + PAD_RIGHT)
+    height = PAD_TOP + cell_h * len(rows) + PAD_BOTTOM
+    cells = []
+    for i, row in enumerate(rows):
+        y = PAD_TOP + i * cell_h
+        cells.append(
+            f'<text x="{label_w - 6}" y="{y + cell_h - 4}" text-anchor="end" class="axis">{html.escape(row)}</text>'
+        )
+        for j, moment in enumerate(times):
+            value = values.get((row, moment))
+            x = label_w + j * cell_w
+            if value is None:
+                fill = "#eaeef2"
+            else:
+                strength = max(0.0, min(1.0, value / high)) if high > 0 else 0.0
+                fill = f"rgb({255},{int(255 - 200 * strength)},{int(255 - 220 * strength)})"
+            tip = html.escape(f"{row} · {moment:%m-%d %H:%M} · {describe} {'n/a' if value is None else f'{value:.3g}'}")
+            rect = (
+                f'<rect x="{x:.1f}" y="{y}" width="{cell_w - 1:.1f}" height="{cell_h - 1}" fill="{fill}">'
+                f"<title>{tip}</title></rect>"
+            )
+            link = (links or {}).get(moment)
+            cells.append(f'<a href="{html.escape(link)}">{rect}</a>' if link else rect)
+    first, last = times[0], times[-1]
+    return (
+        f'<svg class="chart heat" role="img" aria-label="{html.escape(title)}" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}"><text x="8" y="16" class="title">{html.escape(title)}</text>'
+        + "".join(cells)
+        + f'<text x="{label_w}" y="{height - 6}" class="axis">{first:%m-%d %H:%M}</text>'
+        f'<text x="{width - PAD_RIGHT}" y="{height - 6}" text-anchor="end" class="axis">{last:%m-%d %H:%M} UTC</text>'
+        "</svg>"
+    )

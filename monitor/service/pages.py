@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote
 
-from monitor.service.charts import line_chart, quality_chart
+from monitor.service.charts import heat_map, line_chart, quality_chart
 from monitor.times import iso
 
 STYLE = """
@@ -23,6 +23,7 @@ text-align:left;vertical-align:top} th{background:#f6f8fa}
 .chart .line polyline{fill:none;stroke:#0969da;stroke-width:1.5} .chart .base{stroke:#d0d7de}
 .chart .dot{fill:#0969da} .chart .hit{fill:#cf222e} a{color:#0969da}
 .chart .band{fill:#0969da;fill-opacity:.12;stroke:none} .chart .realized{fill:#57606a}
+.heat{margin-top:12px;overflow-x:auto}
 """
 
 
@@ -48,6 +49,7 @@ class AlertRow:
     threshold: float | None
     op: str
     since: datetime | None
+    segment: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,22 @@ class Series:
 
 
 @dataclass(frozen=True)
+class HeatMap:
+    title: str
+    rows: tuple[str, ...]
+    times: tuple[datetime, ...]
+    values: dict[tuple[str, datetime], float | None]
+    high: float
+    links: dict[datetime, str]
+    describe: str
+
+    def svg(self) -> str:
+        return heat_map(
+            self.title, self.rows, self.times, self.values, high=self.high, links=self.links, describe=self.describe
+        )
+
+
+@dataclass(frozen=True)
 class MonitorView:
     name: str
     schedule: str
@@ -75,6 +93,7 @@ class MonitorView:
     series: tuple[Series, ...] = ()
     silenced_until: datetime | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    heat_maps: tuple[HeatMap, ...] = ()
 
 
 def _e(text: object) -> str:
@@ -138,7 +157,8 @@ def index_page(monitors: Sequence[MonitorView], now: datetime) -> str:
 
 def monitor_page(view: MonitorView, now: datetime) -> str:
     alerts = "".join(
-        f"<tr><td>{_status(a.state)}</td><td>{_e(a.rule)}</td><td>{_e(a.column)}</td><td>{_e(a.severity)}</td>"
+        f"<tr><td>{_status(a.state)}</td><td>{_e(a.rule)}</td><td>{_e(a.column)}</td><td>{_e(a.segment)}</td>"
+        f"<td>{_e(a.severity)}</td>"
         f"<td>{_e(a.metric)} = {_number(a.value)} ({_e(a.op)} {_number(a.threshold)})</td>"
         f"<td>{_e(iso(a.since)) if a.since else ''}</td></tr>"
         for a in view.alerts
@@ -154,9 +174,10 @@ def monitor_page(view: MonitorView, now: datetime) -> str:
         f'<p><a href="/reports/">all monitors</a></p><h1>{_e(view.name)}</h1>'
         f"<p class=muted>{_e(view.schedule)}, window {_e(view.window)} · {_e(_stamp(now))}</p>{silenced}"
         f"<div class=charts>{''.join(s.svg() for s in view.series)}</div>"
-        "<h2>Alerts</h2>"
+        + "".join(f"<div class=heat>{h.svg()}</div>" for h in view.heat_maps)
+        + "<h2>Alerts</h2>"
         + (
-            f"<table><tr><th>state</th><th>rule</th><th>column</th><th>severity</th><th>value</th><th>since</th></tr>"
+            f"<table><tr><th>state</th><th>rule</th><th>column</th><th>segment</th><th>severity</th><th>value</th><th>since</th></tr>"
             f"{alerts}</table>"
             if alerts
             else "<p class=muted>none firing or pending</p>"

@@ -32,6 +32,35 @@ DATASET_FIGURES = (
     "rmse",
     "mape",
     "r2",
+    "estimated.roc_auc",
+    "estimated.accuracy",
+    "estimated.precision",
+    "estimated.recall",
+    "estimated.f1",
+    "estimated.mae",
+    "estimated.rmse",
+    "estimated.mape",
+    "multivariate.drift.score",
+    "multivariate.drift.threshold",
+    "multivariate.drift.detected",
+)
+# Per segment: a short list, and segments are at most 21 per segment column (the largest 20 and the rest).
+SEGMENT_FIGURES = (
+    "rows",
+    "drift.share",
+    "accuracy",
+    "roc_auc",
+    "mae",
+    "estimated.roc_auc",
+    "estimated.accuracy",
+    "estimated.mae",
+)
+FAIRNESS_FIGURES = (
+    "fairness.selection_rate_ratio",
+    "fairness.selection_rate_difference",
+    "fairness.tpr_difference",
+    "fairness.fpr_difference",
+    "fairness.accuracy_difference",
 )
 
 
@@ -85,12 +114,27 @@ class LatestFigures:
             "A column's drift score in the latest ok run (columns named by rules only).",
             labels=["monitor", "column"],
         )
+        segments = GaugeMetricFamily(
+            "drifthound_latest_segment_figure",
+            "A segment's figure in the latest ok run (segment = column=value; the largest 20 values and (other)).",
+            labels=["monitor", "metric", "segment"],
+        )
+        fairness = GaugeMetricFamily(
+            "drifthound_latest_fairness",
+            "Fairness across a protected attribute's groups in the latest ok run.",
+            labels=["monitor", "metric", "attribute"],
+        )
         watched = watched_columns(config)
-        for monitor, metric, column, value in rows:
+        for monitor, metric, column, segment, value in rows:
             if value is None:
                 continue
-            if not column and metric in DATASET_FIGURES:
+            if segment:
+                if not column and metric in SEGMENT_FIGURES:
+                    segments.add_metric([monitor, metric, segment], value)
+            elif not column and metric in DATASET_FIGURES:
                 figures.add_metric([monitor, metric], value)
+            elif metric in FAIRNESS_FIGURES:
+                fairness.add_metric([monitor, metric, column], value)
             elif (
                 metric == "drift.score"
                 and monitor in watched
@@ -99,8 +143,10 @@ class LatestFigures:
                 columns.add_metric([monitor, column], value)
         yield figures
         yield columns
+        yield segments
+        yield fairness
 
-    def _latest(self, config: Config) -> list[tuple[str, str, str, float | None]]:
+    def _latest(self, config: Config) -> list[tuple[str, str, str, str, float | None]]:
         names = [m.name for m in config.monitors]
         latest = (
             select(Run.monitor, func.max(Run.window_end).label("end"))
@@ -112,8 +158,14 @@ class LatestFigures:
             return [
                 tuple(row)
                 for row in session.execute(
-                    select(MetricValue.monitor, MetricValue.metric, MetricValue.column_name, MetricValue.value)
+                    select(
+                        MetricValue.monitor,
+                        MetricValue.metric,
+                        MetricValue.column_name,
+                        MetricValue.segment,
+                        MetricValue.value,
+                    )
                     .join(latest, and_(MetricValue.monitor == latest.c.monitor, MetricValue.window_end == latest.c.end))
-                    .where(MetricValue.metric.in_([*DATASET_FIGURES, "drift.score"]))
+                    .where(MetricValue.metric.in_([*DATASET_FIGURES, *FAIRNESS_FIGURES, "drift.score"]))
                 )
             ]  # type: ignore[misc]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from alerts import silences
 from alerts.models import Alert
 from monitor.config import Config, MonitorConfig
-from monitor.service.pages import AlertRow, MonitorView, RunRow, Series
+from monitor.service.pages import AlertRow, HeatMap, MonitorView, RunRow, Series
 from monitor.store.models import MetricValue, Run
 from monitor.times import format_duration
 
@@ -71,17 +71,22 @@ def monitor_view(session: Session, monitor: MonitorConfig, now: datetime, *, run
         .order_by(Alert.state, Alert.rule)
     ).all()
     active = silences.active(session, now=now, monitor=monitor.name)
+    links = {r.window_end: f"/reports/{r.report_path}" for r in rows if r.report_path}
+    heat_maps = tuple(h for h in (_segment_heat_map(session, monitor.name, since, ends, links),) if h is not None)
     return MonitorView(
         name=monitor.name,
         schedule=monitor.schedule or f"every {format_duration(monitor.every)}",
         window=format_duration(monitor.window),
         runs=run_rows,
         alerts=tuple(
-            AlertRow(a.rule, a.column_name, a.state, a.severity, a.metric, a.value, a.threshold, a.op, a.since)
+            AlertRow(
+                a.rule, a.column_name, a.state, a.severity, a.metric, a.value, a.threshold, a.op, a.since, a.segment
+            )
             for a in alerts
         ),
         series=tuple(series),
         silenced_until=max((s.ends_at for s in active if s.rule is None), default=None),
+        heat_maps=heat_maps,
     )
 
 
@@ -101,6 +106,40 @@ def _quality_series(metric: str, ends: list[datetime], by_metric: dict[str, dict
         tuple((end, estimate.get(end)) for end in ends),
         realized=tuple(realized.get(end) for end in ends),
         band=tuple(band),
+    )
+
+
+MAX_HEAT_ROWS = 25
+
+
+def _segment_heat_map(
+    session: Session, monitor: str, since: datetime, ends: list[datetime], links: dict[datetime, str]
+) -> HeatMap | None:
+    """Which segments drift, over time: each segment's drift share per window, the most drifted first."""
+    found = session.execute(
+        select(MetricValue.segment, MetricValue.window_end, MetricValue.value).where(
+            MetricValue.monitor == monitor,
+            MetricValue.metric == "drift.share",
+            MetricValue.column_name == "",
+            MetricValue.segment != "",
+            MetricValue.window_end > since,
+        )
+    ).all()
+    if not found:
+        return None
+    values: dict[tuple[str, datetime], float | None] = {(segment, end): value for segment, end, value in found}
+    worst: dict[str, float] = {}
+    for (segment, _), value in values.items():
+        worst[segment] = max(worst.get(segment, 0.0), value or 0.0)
+    rows = tuple(sorted(worst, key=lambda s: (-worst[s], s))[:MAX_HEAT_ROWS])
+    return HeatMap(
+        "Segments over time: each one's share of drifted features (click a cell for that run's report)",
+        rows,
+        tuple(ends),
+        values,
+        0.5,
+        links,
+        "drift share",
     )
 
 

@@ -107,8 +107,14 @@ def test_prometheus_scrapes_the_daemon_and_answers_every_dashboard_query(tmp_pat
         store_url=f"sqlite:///{tmp_path / 'store.db'}",
         source_url=source,
         port=port,
-        every="5s",
+        every="10s",
         extra=rule,
+    )
+    # Segments and a protected attribute, for the dashboard's panels of them (50 rows a group in 10 s).
+    config.write_text(
+        config.read_text().replace(
+            "min_rows = 20", 'min_rows = 20\nsegments = ["region"]\nprotected_attributes = ["region"]', 1
+        )
     )
     daemon = Daemon(config, port)
     prometheus = None
@@ -129,7 +135,7 @@ def test_prometheus_scrapes_the_daemon_and_answers_every_dashboard_query(tmp_pat
         assert dashboard["panels"] and dashboard["templating"]["list"][1]["name"] == "monitor"
         for panel in dashboard["panels"]:
             for target in panel["targets"]:
-                expr = target["expr"].replace("$monitor", ".*")
+                expr = target["expr"].replace("$monitor", ".*").replace("$segment", ".*")
                 assert query(prometheus, expr), f"panel {panel['title']!r}: no data for {expr}"
         assert query(prometheus, 'drifthound_latest_column_drift_score{column="age"}'), "the column a rule names"
         assert not query(prometheus, 'drifthound_latest_column_drift_score{column="income"}'), "and only that one"
