@@ -156,11 +156,86 @@ def process_run(
             )
             for channel in rule.channels:
                 notices[channel].append(notice)
+    if not notices:
+        return []
+    return _queue(session, notices, _newest_context(session, run), alerting, now)
+
+
+def notify_unsent(
+    session: Session,
+    *,
+    monitor: str,
+    rules: Sequence[Rule],
+    alerting: AlertingConfig,
+    now: datetime,
+    reports_base_url: str | None = None,
+) -> list[OutboxMessage]:
+    """Tells receivers what the stored alert states owe them, whatever run set them.
+
+    A catch-up (or a pass of late labels) lets only its first and last run notify, so a burst of windows
+    sends one message, not a storm. When its last run has no figures (the log has stopped, the run was
+    skipped), nothing would ever tell of an alert a middle run fired: this is called after such a burst, and
+    queues the first notifications, resolves and repeats that are due, as one message per channel.
+    """
+    newest = session.scalars(
+        select(Run).where(Run.monitor == monitor, Run.status == "ok").order_by(Run.window_end.desc()).limit(1)
+    ).first()
+    if newest is None:
+        return []
+    lock_monitor(session, monitor)
+    by_name = {rule.name: rule for rule in rules}
+    active_silences = silences.active(session, now=now, monitor=monitor)
+    notices: dict[str, list[AlertNotice]] = defaultdict(list)
+    for row in session.scalars(select(Alert).where(Alert.monitor == monitor).with_for_update()):
+        rule = by_name.get(row.rule)
+        if rule is None:
+            continue
+        state = State(row.state)
+        reason = notify_reason(
+            state=state,
+            notified_firing=row.notified_firing,
+            last_notified_at=row.last_notified_at,
+            repeat_interval=alerting.repeat_interval,
+            silenced=silences.is_silenced(active_silences, monitor=monitor, rule=rule.name, now=now),
+            now=now,
+        )
+        if reason == Reason.NONE:
+            continue
+        row.last_notified_at = now
+        row.notified_firing = state == State.FIRING
+        notice = AlertNotice(
+            rule=rule.name,
+            severity=rule.severity,
+            metric=rule.metric,
+            column=row.column_name or None,
+            segment=row.segment or None,
+            value=row.value,
+            threshold=row.threshold,
+            op=row.op,
+            status="firing" if state == State.FIRING else "resolved",
+            reason=reason.value,
+            since=iso(row.since) if row.since else None,
+            window_end=iso(row.last_window_end or newest.window_end),
+        )
+        for channel in rule.channels:
+            notices[channel].append(notice)
+    if not notices:
+        return []
+    facts = RunFacts(monitor, newest.window_start, newest.window_end, {}, reports_base_url=reports_base_url)
+    return _queue(session, notices, _context_of(session, newest, facts), alerting, now)
+
+
+def _queue(
+    session: Session,
+    notices: dict[str, list[AlertNotice]],
+    context: RunFacts,
+    alerting: AlertingConfig,
+    now: datetime,
+) -> list[OutboxMessage]:
     queued = []
-    context = _newest_context(session, run) if notices else run
     for channel, items in notices.items():
         notification = Notification(
-            monitor=run.monitor,
+            monitor=context.monitor,
             window_start=iso(context.window_start),
             window_end=iso(context.window_end),
             alerts=ordered([replace(item, top_columns=_where_to_look(item, context)) for item in items]),
@@ -199,6 +274,11 @@ def _newest_context(session: Session, run: RunFacts) -> RunFacts:
     ).first()
     if newest is None or newest.window_end <= run.window_end:
         return run
+    return _context_of(session, newest, run)
+
+
+def _context_of(session: Session, newest: Run, run: RunFacts) -> RunFacts:
+    """`run`'s facts, told from the stored run `newest`: its window, what drifted, its report."""
     rows = run_metrics(session, newest.id)
     top = tuple(TopColumn(column, score, method) for column, score, method in drifted_columns(rows))
     where = tuple(TopColumn(column, share, method) for column, share, method in multivariate_columns(rows))

@@ -26,7 +26,7 @@ from monitor.errors import UsageError
 NUMERICAL = ("age", "income", "credit_score", "debt_ratio", "tenure_months", "num_accounts")
 CATEGORICAL = ("region", "channel", "product")
 SHIFTED = ("income", "debt_ratio", "channel")
-_SQL_TYPES = {"ts": "TEXT", "approved": "INTEGER", **{c: "TEXT" for c in CATEGORICAL}}
+_SQL_TYPES = {"ts": "TEXT", "approved": "INTEGER", "gender": "TEXT", **{c: "TEXT" for c in CATEGORICAL}}
 # Outcomes arrive this long after the prediction (and the demo's last day has none yet).
 LABEL_DELAY = timedelta(days=1)
 
@@ -60,12 +60,22 @@ window = "1h"
 reference = { last = "5d", offset = "1d" }
 max_rows = 50000
 min_rows = 200
+segments = ["region"]                 # the same figures for each region
+protected_attributes = ["gender"]     # who gets approved, by gender
 
 [[monitors.rules]]
 name = "dataset drift"
 metric = "drift.share"
 above = 0.3
 for_runs = 2
+severity = "critical"
+channels = ["log"]
+
+[[monitors.rules]]
+name = "four-fifths rule"
+metric = "fairness.selection_rate_ratio"
+column = "gender"
+below = 0.8                           # the lowest group's approval rate under 80 % of the highest's
 severity = "critical"
 channels = ["log"]
 
@@ -151,6 +161,7 @@ def predictions(*, start: datetime, end: datetime, drift_start: datetime, per_ho
     drifted_channel = rng.choice(["web", "branch", "mobile"], count, p=[0.35, 0.2, 0.45])
     channel = np.where(drifted, drifted_channel, stable_channel)
     product = rng.choice(["basic", "plus", "premium"], count, p=[0.55, 0.3, 0.15])
+    gender = rng.choice(["f", "m"], count)  # not a feature: the model never sees it, fairness watches it
 
     # What the model learnt (the score), and the world behaving as it learnt: repaid with that probability.
     z = (
@@ -176,6 +187,7 @@ def predictions(*, start: datetime, end: datetime, drift_start: datetime, per_ho
             "region": region,
             "channel": channel,
             "product": product,
+            "gender": gender,
             "score": score.round(5),
             "approved": (score > 0.55).astype(int),
             "repaid": repaid,

@@ -25,9 +25,14 @@ def segment_mapping(rows: Iterable[MetricRow]) -> dict[tuple[str, str, str], flo
     return {(row.metric, row.column, row.segment): row.value for row in rows}
 
 
+def whole_window(rows: Iterable[MetricRow]) -> list[MetricRow]:
+    """The whole window's figures (not a segment's)."""
+    return [row for row in rows if not row.segment]
+
+
 def drifted_columns(rows: Iterable[MetricRow]) -> list[tuple[str, float, str | None]]:
-    """(column, score, method) of each column whose drift was detected, most drifted first."""
-    rows = list(rows)
+    """(column, score, method) of each column whose drift was detected in the whole window, most drifted first."""
+    rows = whole_window(rows)
     detected = {row.column for row in rows if row.metric == "drift.detected" and row.value == 1.0}
     scores = [
         (row.column, row.value or 0.0, row.method)
@@ -39,7 +44,7 @@ def drifted_columns(rows: Iterable[MetricRow]) -> list[tuple[str, float, str | N
 
 def multivariate_columns(rows: Iterable[MetricRow], limit: int = 5) -> list[tuple[str, float, str | None]]:
     """(column, share, method) of the columns that contribute most to a detected multivariate change."""
-    rows = list(rows)
+    rows = whole_window(rows)
     if not any(r.metric == "multivariate.drift.detected" and r.value == 1.0 for r in rows):
         return []
     shares = [(r.column, r.value or 0.0, r.method) for r in rows if r.metric == "multivariate.contribution"]

@@ -272,7 +272,7 @@ def _with_duration(outcome: RunOutcome, seconds: float) -> RunOutcome:
 
 
 def _metric(metrics: list[MetricRow], name: str) -> float | None:
-    return next((row.value for row in metrics if row.metric == name and not row.column), None)
+    return next((row.value for row in metrics if row.metric == name and not row.column and not row.segment), None)
 
 
 class _Heartbeat:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from monitor.figures import MetricRow, drifted_columns, multivariate_columns
+from monitor.figures import MetricRow, drifted_columns, multivariate_columns, whole_window
 from monitor.metric_names import estimated_name, reference_names
 
 QUALITY = ("accuracy", "f1", "roc_auc", "mae", "rmse", "r2")
@@ -12,7 +12,8 @@ ESTIMATED = ("roc_auc", "accuracy", "f1", "mae", "rmse")
 
 
 def summary_lines(metrics: Iterable[MetricRow]) -> list[str]:
-    rows = list(metrics)
+    everything = list(metrics)
+    rows = whole_window(everything)
     values = {(row.metric, row.column): row.value for row in rows}
     lines = []
     total = sum(1 for row in rows if row.metric == "drift.detected")
@@ -36,6 +37,27 @@ def summary_lines(metrics: Iterable[MetricRow]) -> list[str]:
     estimated = [_estimate(name, values) for name in ESTIMATED if values.get((estimated_name(name), "")) is not None]
     if estimated:
         lines.append("estimated quality (without labels): " + ", ".join(estimated))
+    lines += _segment_lines(everything) + _fairness_lines(rows)
+    return lines
+
+
+def _segment_lines(rows: list[MetricRow]) -> list[str]:
+    drifted = sorted(
+        {r.segment for r in rows if r.segment and r.metric == "drift.detected" and r.value == 1.0 and r.column}
+    )
+    judged = {r.segment for r in rows if r.segment and r.metric == "rows"}
+    if not judged:
+        return []
+    shown = ", ".join(drifted[:8]) + (f", and {len(drifted) - 8} more" if len(drifted) > 8 else "")
+    return [f"segments: {len(drifted)} of {len(judged)} drift" + (f": {shown}" if drifted else "")]
+
+
+def _fairness_lines(rows: list[MetricRow]) -> list[str]:
+    lines = []
+    for row in rows:
+        if row.metric == "fairness.selection_rate_ratio" and row.value is not None:
+            verdict = "fails the four-fifths rule" if row.value < 0.8 else "passes the four-fifths rule"
+            lines.append(f"fairness by {row.column}: selection rate ratio {row.value:.2f} ({verdict})")
     return lines
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import structlog
 
+from alerts.pipeline import notify_unsent, rules_for
 from monitor import redaction
 from monitor.config import Config
 from monitor.service import scheduling
@@ -140,9 +141,11 @@ class Dispatcher:
         for index, window in enumerate(windows):
             if self.stopping.is_set():
                 return False
-            # Catch-up runs fold into one message: only the latest (first) and the last run notify.
+            # Catch-up runs fold into one message: only the latest (first) and the last run notify...
             outcome = self.evaluate(name, window, notify=index == 0 or index == len(windows) - 1)
             interrupted |= outcome is INTERRUPTED
+        if len(windows) > 2:
+            self._settle(name)  # ...and what a middle run fired is told even when the last run had no figures
         if monitor.labels is not None:
             interrupted |= self._label_passes(name)
         return interrupted
@@ -163,7 +166,33 @@ class Dispatcher:
             if self.stopping.is_set():
                 return False
             interrupted |= self.evaluate(name, window, notify=index == len(due) - 1, force=True) is INTERRUPTED
+        if len(due) > 1:
+            self._settle(name)
         return interrupted
+
+    def _settle(self, name: str) -> None:
+        """Queues what the stored alert states owe receivers (see alerts.pipeline.notify_unsent)."""
+        config = self.config()
+        monitor = next((m for m in config.monitors if m.name == name), None)
+        if monitor is None:
+            return
+        try:
+            with self.store.transaction() as session:
+                queued = notify_unsent(
+                    session,
+                    monitor=name,
+                    rules=rules_for(monitor, config.alerting, config.channels),
+                    alerting=config.alerting,
+                    now=self.clock(),
+                    reports_base_url=f"{config.service.base_url}/reports/",
+                )
+        except Exception as error:  # the next tick's runs notify what is still owed
+            self.metrics.store_errors.inc()
+            log.error("notifications.settle_failed", monitor=name, error=redaction.redact(str(error)))
+            return
+        if queued:
+            log.info("notifications.settled", monitor=name, messages=len(queued))
+            self.on_notifications()
 
     # --- one window -------------------------------------------------------------------------
 

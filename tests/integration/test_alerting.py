@@ -144,6 +144,43 @@ def test_no_notify_moves_states_only(world):
     assert len(world.run(2, accuracy=0.5)) == 1, "a live run then tells what it was never told"
 
 
+def test_an_alert_fired_in_the_middle_of_a_catch_up_is_told_though_the_last_run_had_no_figures(world, receivers):
+    """Only a catch-up's first and last runs notify; when the last has no figures (the log stopped: skipped),
+    nothing told of what a middle run fired (found by the replica drill). The daemon settles after a catch-up."""
+    from alerts.pipeline import notify_unsent, rules_for
+
+    hook, _ = receivers
+    assert world.run(1, notify=True) == []  # the latest window first: nothing to say
+    assert world.run(2, accuracy=0.5, notify=False) == []  # a middle window fires
+    assert world.alert("accuracy low").state == "firing"
+    with world.store.transaction() as session:
+        queued = notify_unsent(
+            session,
+            monitor="credit",
+            rules=rules_for(world.monitor, world.config.alerting, world.config.channels),
+            alerting=world.config.alerting,
+            now=world.clock(),
+            reports_base_url="http://drifthound.test:9308/reports/",
+        )
+    assert len(queued) == 1
+    world.deliverer().drain(5)
+    [body] = hook.bodies
+    [alert] = body["alerts"]
+    assert (alert["rule"], alert["status"], alert["reason"]) == ("accuracy low", "firing", "first_notification")
+    # Told once: settling again, or the next live run, has nothing new to say.
+    with world.store.transaction() as session:
+        assert (
+            notify_unsent(
+                session,
+                monitor="credit",
+                rules=rules_for(world.monitor, world.config.alerting, world.config.channels),
+                alerting=world.config.alerting,
+                now=world.clock(),
+            )
+            == []
+        )
+
+
 def test_the_built_in_rule_alerts_when_the_monitor_keeps_failing(world, receivers):
     hook, slack = receivers
     world.run(1, failed=1.0)
