@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -22,6 +23,11 @@ TRANSITIONS = (
     "JOIN alerts a ON a.id = e.alert_id "
     "WHERE e.to_state = 'firing' OR (e.to_state = 'resolved' AND e.from_state = 'firing') "
     "ORDER BY e.at"
+)
+# Every change of every alert, to tell its state as of any window.
+EVENTS = (
+    "SELECT a.monitor, a.rule, a.column_name, e.window_end, e.to_state FROM alert_events e "
+    "JOIN alerts a ON a.id = e.alert_id ORDER BY e.at, e.id"
 )
 
 
@@ -48,6 +54,8 @@ def caught_up(store_url: str, cutoff: datetime, monitors: list[str], since: date
     window past it (skipped: the log has ended)."""
     runs = rows(store_url, "SELECT monitor, window_end, status FROM runs")
     before = [r for r in runs if as_utc(r["window_end"]) <= cutoff]
+    if since is not None:
+        before = [r for r in before if as_utc(r["window_end"]) >= since]
     if any(r["status"] != "ok" for r in before):
         return False
     ends: dict[str, set[datetime]] = defaultdict(set)
@@ -65,6 +73,17 @@ def caught_up(store_url: str, cutoff: datetime, monitors: list[str], since: date
 
 def drained(store_url: str) -> bool:
     return not rows(store_url, "SELECT id FROM outbox WHERE status = 'queued'")
+
+
+def keep_evidence(store_url: str, path: Path, **more: object) -> None:
+    """What the accounting reads (and `more`), in one JSON file, for a post-mortem once the store is gone."""
+    tables = {
+        "runs": "SELECT * FROM runs ORDER BY monitor, window_end",
+        "events": "SELECT a.monitor, a.rule, e.* FROM alert_events e JOIN alerts a ON a.id = e.alert_id ORDER BY e.id",
+        "outbox": "SELECT * FROM outbox ORDER BY id",
+    }
+    evidence = {name: rows(store_url, sql) for name, sql in tables.items()} | more
+    path.write_text(json.dumps(evidence, indent=1, default=str))
 
 
 @dataclass(frozen=True)
@@ -98,64 +117,102 @@ def account_windows(store_url: str, cutoff: datetime, since: datetime | None = N
 class AlertLedger:
     transitions: int  # firing, and resolved from firing
     delivered: int  # of which a notice of that very transition reached the receiver
-    folded: int  # of which a newer state of the alert was folded into its unsent message, which reached it
+    carried: int  # of which a later notice of the same state did (a catch-up's message, or one folded into)
+    superseded: int  # of which the state changed again before anything about the alert was sent
     notifications: int  # outbox rows, all delivered
     requests: int  # what the receiver got: at least one per notification
 
 
-AlertKey = tuple[str, str, str, datetime, str]  # monitor, rule, column ("" for none), window end, state
+AlertId = tuple[str, str, str]  # monitor, rule, column ("" for none)
 
 
-def account_alerts(store_url: str, requests: list[dict], *, allow_folds: bool = False) -> AlertLedger:
-    """Every alert transition reached the receiver under one delivery id, every notification was delivered, and
-    the receiver got no delivery id the outbox does not hold.
+@dataclass(frozen=True)
+class Notice:
+    """What one request told the receiver about one alert."""
 
-    With `allow_folds`, a transition whose message was still unsent when a newer state of the alert came (the
-    outbox folds them, so a burst sends one message) counts as delivered through that message: it must have
-    been queued before the transition, reached the receiver after it, and carry the alert at least as new.
+    alert: AlertId
+    window_end: datetime
+    state: str
+    delivery_id: str
+    at: float  # when it arrived (wall clock)
+
+
+def account_alerts(store_url: str, requests: list[dict], *, allow_late: bool = False) -> AlertLedger:
+    """Every alert transition reached the receiver under one delivery id, every notification was delivered, the
+    receiver got no delivery id the outbox does not hold, and nothing it was told contradicts the alert's history.
+
+    With `allow_late`, a transition may reach the receiver as a later notice of the same state (a catch-up
+    notifies only its first and last windows; a message still unsent takes the newer state of its alerts), or
+    not at all when the state changed again before the receiver was told anything about the alert: what a
+    catch-up or a fold promises. Without it, each transition's own notice must arrive.
     """
     transitions = rows(store_url, TRANSITIONS)
-    outbox = rows(store_url, "SELECT delivery_id, monitor, status, created_at, payload FROM outbox")
+    history = rows(store_url, EVENTS)
+    outbox = rows(store_url, "SELECT delivery_id, status FROM outbox")
     assert transitions, "the drill's alerts fired and resolved"
     assert {m["status"] for m in outbox} == {"delivered"}, Counter(m["status"] for m in outbox)
-    received: dict[AlertKey, set[str]] = defaultdict(set)
-    first_arrival: dict[str, float] = {}
-    for request in requests:
-        body = request["body"]
-        delivery_id = body["delivery_id"]
-        first_arrival[delivery_id] = min(first_arrival.get(delivery_id, request["at"]), request["at"])
-        for alert in body["alerts"]:
-            key = (body["monitor"], alert["rule"], alert["column"] or "", as_utc(alert["window_end"]), alert["status"])
-            received[key].add(delivery_id)
-    delivered = folded = 0
+    notices = _notices(requests)
+    assert {m["delivery_id"] for m in outbox} == {n.delivery_id for n in notices}, "the receiver got them all, only"
+    told: dict[AlertId, list[Notice]] = defaultdict(list)
+    for notice in notices:
+        told[notice.alert].append(notice)
+    states: dict[AlertId, list[tuple[datetime, str]]] = defaultdict(list)
+    for event in history:
+        states[_alert(event)].append((as_utc(event["window_end"]), event["to_state"]))
+    for notice in notices:
+        assert _state_at(states[notice.alert], notice.window_end) == notice.state, f"the receiver was misled: {notice}"
+
+    by_alert: dict[AlertId, list[dict]] = defaultdict(list)
     for t in transitions:
-        key = (t["monitor"], t["rule"], t["column_name"] or "", as_utc(t["window_end"]), t["to_state"])
-        ids = received.get(key)
-        if ids:
-            assert len(ids) == 1, f"one transition under two delivery ids: {t} {ids}"
-            delivered += 1
-            continue
-        assert allow_folds and _folded(t, outbox, first_arrival), f"transition never reached the receiver: {t}"
-        folded += 1
-    assert {m["delivery_id"] for m in outbox} == set(first_arrival), "the receiver got every notification, only"
-    return AlertLedger(len(transitions), delivered, folded, len(outbox), len(requests))
+        by_alert[_alert(t)].append(t)
+    delivered = carried = superseded = 0
+    for alert, changes in by_alert.items():
+        changes.sort(key=lambda t: as_utc(t["window_end"]))
+        for t, following in itertools.zip_longest(changes, changes[1:]):
+            end, at = as_utc(t["window_end"]), as_utc(t["at"]).timestamp()
+            own = {n.delivery_id for n in told[alert] if n.window_end == end and n.state == t["to_state"]}
+            assert len(own) <= 1, f"one transition under two delivery ids: {t} {own}"
+            if own:
+                delivered += 1
+                continue
+            assert allow_late, f"transition never reached the receiver: {t}"
+            until = as_utc(following["window_end"]) if following is not None else None
+            later = [n for n in told[alert] if n.window_end > end and (until is None or n.window_end < until)]
+            if any(n.state == t["to_state"] and n.at > at for n in later):
+                carried += 1
+                continue
+            # Nothing about the alert was sent between this change and the next: the receiver was told the next.
+            first_after = min((n.at for n in told[alert] if n.window_end >= end), default=None)
+            assert following is not None and first_after is not None, f"transition never reached the receiver: {t}"
+            assert first_after > as_utc(following["at"]).timestamp(), f"transition never reached the receiver: {t}"
+            superseded += 1
+    return AlertLedger(len(transitions), delivered, carried, superseded, len(outbox), len(requests))
 
 
-def _folded(transition: dict, outbox: list[dict], first_arrival: dict[str, float]) -> bool:
-    """Whether the transition went into a message queued no later than it and first sent after it, which holds
-    a newer state of the same alert."""
-    at = as_utc(transition["at"])
-    for message in outbox:
-        if message["monitor"] != transition["monitor"] or as_utc(message["created_at"]) > at:
-            continue
-        if first_arrival.get(message["delivery_id"], 0.0) <= at.timestamp():
-            continue
-        payload = json.loads(message["payload"])
-        if any(
-            a["rule"] == transition["rule"]
-            and (a["column"] or "") == (transition["column_name"] or "")
-            and as_utc(a["window_end"]) >= as_utc(transition["window_end"])
-            for a in payload["alerts"]
-        ):
-            return True
-    return False
+def _alert(row: dict) -> AlertId:
+    return row["monitor"], row["rule"], row["column_name"] or ""
+
+
+def _notices(requests: list[dict]) -> list[Notice]:
+    """Each alert of each delivery id, at its first arrival."""
+    first: dict[str, dict] = {}
+    for request in sorted(requests, key=lambda r: r["at"]):
+        first.setdefault(request["body"]["delivery_id"], request)
+    return [
+        Notice(
+            (body["monitor"], alert["rule"], alert["column"] or ""),
+            as_utc(alert["window_end"]),
+            alert["status"],
+            body["delivery_id"],
+            request["at"],
+        )
+        for request in first.values()
+        for body in [request["body"]]
+        for alert in body["alerts"]
+    ]
+
+
+def _state_at(changes: list[tuple[datetime, str]], window_end: datetime) -> str | None:
+    """The alert's state as of a window: that of its change at the latest window up to it."""
+    before = [(end, index, to_state) for index, (end, to_state) in enumerate(changes) if end <= window_end]
+    return max(before)[2] if before else None
