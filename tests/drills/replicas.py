@@ -44,10 +44,13 @@ BLOCK_SECONDS = 60
 RECORD_SLACK = 5.0
 KINDS = ("SIGKILL daemon", "SIGTERM daemon", "SIGKILL worker")
 # Bounds on the drill's phases: a daemon stops within this of SIGTERM (shutdown_grace, 20 s, for its runs, then
-# up to 30 s for its sends); every window is evaluated within this once the kills are over; the outbox drained
-# within this after that.
+# up to 30 s for its sends). Once the kills are over, the daemons must finish a window at least this often until
+# every window is done, which may take a while (on 2 cores every restart costs seconds of imports, and under 10
+# minutes of kills they fell 14 minutes behind), but within this plus as long again as the kills lasted. Then
+# the outbox is drained within this.
 SIGTERM_SECONDS = 60
-CATCH_UP_SECONDS = 240
+STALL_SECONDS = 180
+CATCH_UP_SECONDS = 1200
 DRAIN_SECONDS = 120
 
 
@@ -182,7 +185,8 @@ def run_replica_drill(
     )
     # Every daemon reaches back past the drill's first window until the drill ends, however far behind kills
     # leave it: a window beyond catch_up is, by design, never evaluated.
-    catch_up = timedelta(seconds=int(chaos_seconds + pauses[1] + SIGTERM_SECONDS + CATCH_UP_SECONDS + 30))
+    settle = CATCH_UP_SECONDS + chaos_seconds
+    catch_up = timedelta(seconds=int(chaos_seconds + pauses[1] + SIGTERM_SECONDS + settle + 30))
     _settle_before(store_url, first, catch_up)
     figures = ReplicaFigures()
     kills: list[Kill] = []
@@ -204,7 +208,13 @@ def run_replica_drill(
             figures.events[kind] += 1
         figures.chaos_seconds = round(time.monotonic() - chaos_began, 1)
         cutoff = end_log(source_url, datetime.now(UTC) + timedelta(seconds=10))
-        _wait(replicas, lambda: ledger.caught_up(store_url, cutoff, MONITORS, since=first), CATCH_UP_SECONDS, "windows")
+        _wait(
+            replicas,
+            lambda: ledger.caught_up(store_url, cutoff, MONITORS, since=first),
+            settle,
+            "every window",
+            progress=lambda: len(ledger.rows(store_url, "SELECT id FROM runs WHERE status = 'ok'")),
+        )
         _wait(replicas, lambda: ledger.drained(store_url), DRAIN_SECONDS, "the outbox drained")
         for replica in replicas:  # both at once: each waits for its runs in progress
             replica.process.send_signal(signal.SIGTERM)
@@ -308,12 +318,21 @@ def _alive(replicas: list[Replica]) -> None:
         assert code is None, f"daemon {replica.name} exited ({code}) by itself:\n{replica.log_tail()}"
 
 
-def _wait(replicas: list[Replica], check, timeout: float, what: str) -> None:
+def _wait(replicas: list[Replica], check, timeout: float, what: str, progress=None) -> None:
+    """Until `check()`; fails after `timeout` seconds, or after STALL_SECONDS without `progress()` growing."""
     deadline = time.monotonic() + timeout
+    last, moved = None, time.monotonic()
     while time.monotonic() < deadline:
         _alive(replicas)
         if check():
             return
+        if progress is not None:
+            now, current = time.monotonic(), progress()
+            if current != last:
+                last, moved = current, now
+            elif now - moved > STALL_SECONDS:
+                what += f" (nothing done for {STALL_SECONDS} s)"
+                break
         time.sleep(1.0)
     raise AssertionError(f"timed out waiting for {what}:\n" + "\n".join(r.log_tail() for r in replicas))
 
