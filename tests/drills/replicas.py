@@ -68,7 +68,8 @@ class ReplicaFigures:
     events: Counter = field(default_factory=Counter)
     windows: int = 0
     windows_evaluated_again: int = 0  # a kill or a worker's death cut a run short; a later one finished it
-    transitions: int = 0
+    flips_in_log: int = 0  # windows whose rule breach differs from the window before's, over every monitor
+    transitions: int = 0  # fewer than the flips when a backlog is caught up: a state follows the newest window
     delivered: int = 0  # transitions whose own notice reached the receiver
     carried: int = 0  # transitions told by a later notice of the same state (a catch-up's, or a folded message)
     superseded: int = 0  # transitions whose alert changed again before anything about it was sent
@@ -292,6 +293,10 @@ def _account(
     store_url: str, cutoff: datetime, first: datetime, requests: list[dict], kills: list[Kill], figures: ReplicaFigures
 ) -> None:
     windows = ledger.account_windows(store_url, cutoff, since=first)
+    figures.flips_in_log = len(MONITORS) * sum(
+        _busy(first + k * PERIOD) != _busy(first + (k - 1) * PERIOD)
+        for k in range(1, int((cutoff - first) / PERIOD) + 1)
+    )
     alerts = ledger.account_alerts(store_url, requests, allow_late=True)
     figures.windows, figures.windows_evaluated_again = windows.windows, windows.evaluated_again
     figures.transitions, figures.delivered = alerts.transitions, alerts.delivered
@@ -310,6 +315,11 @@ def _account(
     after_kill, otherwise = _duplicates(requests, kills)
     figures.duplicates_after_kill, figures.duplicates_otherwise = len(after_kill), len(otherwise)
     assert not otherwise, f"delivery ids sent twice with no kill to explain it: {otherwise[:5]} (kills: {kills})"
+
+
+def _busy(window_end: datetime) -> bool:
+    """Whether the window lies in a block of the log at the doubled rate (the `rows` rule breaches)."""
+    return (window_end - PERIOD).timestamp() // BLOCK_SECONDS % 2 == 1
 
 
 def _alive(replicas: list[Replica]) -> None:
