@@ -57,7 +57,14 @@ class Receiver:
             if not verify_signature(self.secret, header, body):
                 self.bad_signatures += 1
                 return Response("bad signature", status=401)
-        self.requests.append({"headers": dict(request.headers), "body": json.loads(body)})
+        self.requests.append(
+            {
+                "headers": dict(request.headers),
+                "body": json.loads(body),
+                "at": time.time(),  # wall clock: comparable with the times the daemon stores
+                "path": self.path,
+            }
+        )
         self.arrived.set()
         if self.hold is not None:
             self.hold.wait(60)
