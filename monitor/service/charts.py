@@ -11,13 +11,21 @@ PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 48, 12, 24, 22
 
 
 def _fmt(value: float) -> str:
+    """Axis labels that fit: 1,060 rather than 1.06e+03."""
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
     return f"{value:.3g}"
 
 
 def line_chart(
-    title: str, points: Sequence[tuple[datetime, float | None]], *, markers: Sequence[bool] | None = None
+    title: str,
+    points: Sequence[tuple[datetime, float | None]],
+    *,
+    markers: Sequence[bool] | None = None,
+    gaps: Sequence[tuple[datetime, str]] = (),
 ) -> str:
-    """A line of `points` (time, value); gaps where a value is missing; red dots where `markers` is true."""
+    """A line of `points` (time, value); gaps where a value is missing; red dots where `markers` is true; a grey
+    tick under each window in `gaps` (failed or skipped), its reason on hover."""
     known = [(t, v) for t, v in points if v is not None]
     label = html.escape(title)
     if not known:
@@ -30,8 +38,9 @@ def line_chart(
     low_t, high_t = min(times), max(times)
     values = [v for _, v in known]
     low_v, high_v = min(values), max(values)
-    if high_v == low_v:
-        low_v, high_v = low_v - 0.5 if low_v else -0.5, high_v + 0.5 if high_v else 0.5
+    if high_v == low_v:  # a flat line: give it room, but never below zero for a figure that cannot be negative
+        pad = abs(high_v) * 0.1 or 0.5
+        low_v, high_v = (max(0.0, low_v - pad) if low_v >= 0 else low_v - pad), high_v + pad
     span_t = (high_t - low_t) or 1.0
     plot_w, plot_h = WIDTH - PAD_LEFT - PAD_RIGHT, HEIGHT - PAD_TOP - PAD_BOTTOM
 
@@ -54,6 +63,11 @@ def line_chart(
         for (t, v), hit in zip(points, markers or [False] * len(points), strict=True)
         if v is not None
     )
+    ticks = "".join(
+        f'<path class="gap" d="M{x(t):.1f},{PAD_TOP + plot_h + 1} l-3,6 h6 z"><title>{html.escape(why)}</title></path>'
+        for t, why in gaps
+        if low_t <= t.timestamp() <= high_t
+    )
     first, last = points[0][0], points[-1][0]
     return (
         f'<svg class="chart" role="img" aria-label="{label}" width="{WIDTH}" height="{HEIGHT}" '
@@ -65,7 +79,7 @@ def line_chart(
         f'y2="{PAD_TOP + plot_h}" class="base" />'
         f'<text x="{PAD_LEFT}" y="{HEIGHT - 6}" class="axis">{first:%m-%d %H:%M}</text>'
         f'<text x="{WIDTH - PAD_RIGHT}" y="{HEIGHT - 6}" text-anchor="end" class="axis">{last:%m-%d %H:%M} UTC</text>'
-        f'<g class="line">{lines}</g><g>{dots}</g></svg>'
+        f'<g class="line">{lines}</g><g>{dots}</g><g>{ticks}</g></svg>'
     )
 
 
@@ -136,11 +150,13 @@ def heat_map(
     values: dict[tuple[str, datetime], float | None],
     *,
     high: float,
+    threshold: float,
     links: dict[datetime, str] | None = None,
     describe: str = "value",
 ) -> str:
-    """Rows x windows, each cell shaded by its value from 0 (white) to `high` and beyond (darkest red); a cell
-    links to its window's report when `links` has one. Missing values are grey."""
+    """Rows x windows. A cell below `threshold` is white to light grey (how close it came); at or above it,
+    orange to the darkest red at `high`; missing values are hatched grey. A cell links to its window's report
+    when `links` has one."""
     if not rows or not times:
         return ""
     label_w, cell_h = 150, 16
@@ -157,10 +173,13 @@ def heat_map(
             value = values.get((row, moment))
             x = label_w + j * cell_w
             if value is None:
-                fill = "#eaeef2"
+                fill = "#d0d7de"
+            elif value < threshold:
+                shade = int(250 - 50 * max(0.0, value / threshold))
+                fill = f"rgb({shade},{shade},{min(255, shade + 4)})"
             else:
-                strength = max(0.0, min(1.0, value / high)) if high > 0 else 0.0
-                fill = f"rgb({255},{int(255 - 200 * strength)},{int(255 - 220 * strength)})"
+                strength = max(0.0, min(1.0, (value - threshold) / (high - threshold))) if high > threshold else 1.0
+                fill = f"rgb({int(245 - 70 * strength)},{int(150 - 130 * strength)},{int(60 - 40 * strength)})"
             tip = html.escape(f"{row} · {moment:%m-%d %H:%M} · {describe} {'n/a' if value is None else f'{value:.3g}'}")
             rect = (
                 f'<rect x="{x:.1f}" y="{y}" width="{cell_w - 1:.1f}" height="{cell_h - 1}" fill="{fill}">'

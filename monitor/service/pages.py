@@ -23,7 +23,8 @@ text-align:left;vertical-align:top} th{background:#f6f8fa}
 .chart .line polyline{fill:none;stroke:#0969da;stroke-width:1.5} .chart .base{stroke:#d0d7de}
 .chart .dot{fill:#0969da} .chart .hit{fill:#cf222e} a{color:#0969da}
 .chart .band{fill:#0969da;fill-opacity:.12;stroke:none} .chart .realized{fill:#57606a}
-.heat{margin-top:12px;overflow-x:auto}
+.heat{margin-top:12px;overflow-x:auto} .chart .gap{fill:#8c959f}
+td.time{white-space:nowrap} td.reason{max-width:36em;overflow-wrap:anywhere}
 """
 
 
@@ -60,11 +61,12 @@ class Series:
     # A quality series: the realized figure at each point (once labels came), and the reference band.
     realized: tuple[float | None, ...] | None = None
     band: tuple[tuple[float, float] | None, ...] | None = None
+    gaps: tuple[tuple[datetime, str], ...] = ()  # failed or skipped windows, with the reason
 
     def svg(self) -> str:
         if self.band is not None and self.realized is not None:
             return quality_chart(self.title, self.points, self.realized, self.band)
-        return line_chart(self.title, self.points, markers=self.markers)
+        return line_chart(self.title, self.points, markers=self.markers, gaps=self.gaps)
 
 
 @dataclass(frozen=True)
@@ -74,12 +76,20 @@ class HeatMap:
     times: tuple[datetime, ...]
     values: dict[tuple[str, datetime], float | None]
     high: float
+    threshold: float
     links: dict[datetime, str]
     describe: str
 
     def svg(self) -> str:
         return heat_map(
-            self.title, self.rows, self.times, self.values, high=self.high, links=self.links, describe=self.describe
+            self.title,
+            self.rows,
+            self.times,
+            self.values,
+            high=self.high,
+            threshold=self.threshold,
+            links=self.links,
+            describe=self.describe,
         )
 
 
@@ -164,9 +174,10 @@ def monitor_page(view: MonitorView, now: datetime) -> str:
         for a in view.alerts
     )
     runs = "".join(
-        f"<tr><td>{_e(iso(r.window_start))}</td><td>{_e(iso(r.window_end))}</td><td>{_status(r.status)}</td>"
+        f"<tr><td class=time>{_e(iso(r.window_start))}</td><td class=time>{_e(iso(r.window_end))}</td>"
+        f"<td>{_status(r.status)}</td>"
         f"<td>{'' if r.rows is None else r.rows}</td><td>{_number(r.drift_share)}</td>"
-        f"<td>{_report_link(r.report_path)}</td><td class=muted>{_e(r.reason or '')}</td></tr>"
+        f"<td>{_report_link(r.report_path)}</td><td class='muted reason'>{_e(r.reason or '')}</td></tr>"
         for r in view.runs
     )
     silenced = f"<p class=pending>silenced until {_e(iso(view.silenced_until))}</p>" if view.silenced_until else ""

@@ -51,7 +51,8 @@ def monitor_view(session: Session, monitor: MonitorConfig, now: datetime, *, run
         RunRow(r.window_start, r.window_end, r.status, r.reason, r.rows, r.report_path, shares.get(r.window_end))
         for r in rows
     )
-    series = [_series("drift share (drifted features / features)", ends, shares)]
+    gaps = tuple((r.window_end, f"{r.status}: {r.reason or ''}") for r in rows if r.status in ("failed", "skipped"))
+    series = [_series("drift share (drifted features / features)", ends, shares, gaps)]
     estimated = next((m for m in ESTIMATED if f"estimated.{m}" in by_metric), None)
     quality = next((q for q in QUALITY if q in by_metric), None)
     if estimated:
@@ -72,7 +73,11 @@ def monitor_view(session: Session, monitor: MonitorConfig, now: datetime, *, run
     ).all()
     active = silences.active(session, now=now, monitor=monitor.name)
     links = {r.window_end: f"/reports/{r.report_path}" for r in rows if r.report_path}
-    heat_maps = tuple(h for h in (_segment_heat_map(session, monitor.name, since, ends, links),) if h is not None)
+    maps = (
+        _column_heat_map(session, monitor.name, since, ends, links),
+        _segment_heat_map(session, monitor.name, since, ends, links),
+    )
+    heat_maps = tuple(h for h in maps if h is not None)
     return MonitorView(
         name=monitor.name,
         schedule=monitor.schedule or f"every {format_duration(monitor.every)}",
@@ -112,6 +117,49 @@ def _quality_series(metric: str, ends: list[datetime], by_metric: dict[str, dict
 MAX_HEAT_ROWS = 25
 
 
+def _column_heat_map(
+    session: Session, monitor: str, since: datetime, ends: list[datetime], links: dict[datetime, str]
+) -> HeatMap | None:
+    """Since when, at a glance: each column's drift ratio (its deciding statistic over its threshold; 1 is the
+    threshold) per window, the most drifted columns first."""
+    found = session.execute(
+        select(MetricValue.column_name, MetricValue.window_end, MetricValue.metric, MetricValue.value).where(
+            MetricValue.monitor == monitor,
+            MetricValue.metric.in_(("drift.ratio", "drift.score", "drift.threshold")),
+            MetricValue.column_name != "",
+            MetricValue.segment == "",
+            MetricValue.window_end > since,
+        )
+    ).all()
+    if not found:
+        return None
+    parts: dict[tuple[str, datetime], dict[str, float | None]] = {}
+    for column, end, metric, value in found:
+        parts.setdefault((column, end), {})[metric] = value
+    values: dict[tuple[str, datetime], float | None] = {}
+    for key, figures in parts.items():
+        ratio = figures.get("drift.ratio")
+        if ratio is None:
+            score, threshold = figures.get("drift.score"), figures.get("drift.threshold")
+            ratio = score / threshold if score is not None and threshold else None
+        values[key] = ratio
+    worst: dict[str, float] = {}
+    for (column, _), value in values.items():
+        worst[column] = max(worst.get(column, 0.0), value or 0.0)
+    rows = tuple(sorted(worst, key=lambda c: (-worst[c], c))[:MAX_HEAT_ROWS])
+    return HeatMap(
+        "Columns over time: drift ratio (the deciding statistic over its threshold; 1 and above is drift), "
+        "click a cell for that run's report",
+        rows,
+        tuple(ends),
+        values,
+        4.0,
+        1.0,
+        links,
+        "drift ratio",
+    )
+
+
 def _segment_heat_map(
     session: Session, monitor: str, since: datetime, ends: list[datetime], links: dict[datetime, str]
 ) -> HeatMap | None:
@@ -137,14 +185,17 @@ def _segment_heat_map(
         rows,
         tuple(ends),
         values,
-        0.5,
+        1.0,
+        0.3,
         links,
         "drift share",
     )
 
 
-def _series(title: str, ends: list[datetime], values: dict[datetime, float | None]) -> Series:
-    return Series(title, tuple((end, values.get(end)) for end in ends))
+def _series(
+    title: str, ends: list[datetime], values: dict[datetime, float | None], gaps: tuple[tuple[datetime, str], ...] = ()
+) -> Series:
+    return Series(title, tuple((end, values.get(end)) for end in ends), gaps=gaps)
 
 
 def all_views(session: Session, config: Config, now: datetime) -> list[MonitorView]:
