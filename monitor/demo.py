@@ -76,6 +76,7 @@ name = "four-fifths rule"
 metric = "fairness.selection_rate_ratio"
 column = "gender"
 below = 0.8                           # the lowest group's approval rate under 80 % of the highest's
+for_runs = 2                          # one small hour can fail it by chance
 severity = "critical"
 channels = ["log"]
 
@@ -145,7 +146,7 @@ def predictions(*, start: datetime, end: datetime, drift_start: datetime, per_ho
     income = rng.lognormal(10.6, 0.45, count) * np.where(drifted, 1.6, 1.0)
     credit_score = np.clip(rng.normal(660, 75, count), 300, 850).round()
     debt = rng.beta(2, 5, count)
-    debt_ratio = np.clip(np.where(drifted, 0.46 + 0.3 * (debt - 0.28), debt), 0, 1.5)
+    debt_ratio = np.clip(np.where(drifted, 0.46 + 0.1 * (debt - 0.28), debt), 0, 1.5)
     # Tenure grows with age (a correlation of about 0.7), until the drift: then the two are unrelated, each with
     # the very distribution it had. No column's own test can see that; the multivariate one does.
     from scipy import stats
@@ -166,8 +167,8 @@ def predictions(*, start: datetime, end: datetime, drift_start: datetime, per_ho
     # What the model learnt (the score), and the world behaving as it learnt: repaid with that probability.
     z = (
         -0.6
-        + 1.3 * (credit_score - 660) / 75
-        - 1.1 * (debt_ratio - 0.28) / 0.16
+        + 1.0 * (credit_score - 660) / 75
+        - 1.6 * (debt_ratio - 0.28) / 0.16
         + 0.5 * (np.log(income) - 10.6) / 0.45
         + 0.5 * (tenure_months - 36) / 25
         + 0.5 * (product == "premium")
@@ -189,7 +190,7 @@ def predictions(*, start: datetime, end: datetime, drift_start: datetime, per_ho
             "product": product,
             "gender": gender,
             "score": score.round(5),
-            "approved": (score > 0.55).astype(int),
+            "approved": (score > 0.3).astype(int),
             "repaid": repaid,
         }
     )

@@ -66,19 +66,19 @@ def append_clean_hour(database: Path, end: datetime) -> None:
     connection = sqlite3.connect(database)
     shift = end - (latest_end() - timedelta(days=3))
     source_start = latest_end() - timedelta(days=3, hours=1)
+    columns = [c[1] for c in connection.execute("PRAGMA table_info(predictions)") if c[1] != "id"]
+    names = ", ".join(f'"{c}"' for c in columns)
     rows = connection.execute(
-        "SELECT ts, age, income, credit_score, debt_ratio, tenure_months, num_accounts, region, channel, product, "
-        "score, label FROM predictions WHERE ts >= ? AND ts < ?",
+        f"SELECT {names} FROM predictions WHERE ts >= ? AND ts < ?",  # noqa: S608
         (source_start.strftime("%Y-%m-%d %H:%M:%S"), (source_start + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")),
     ).fetchall()
+    at = columns.index("ts")
     moved = []
     for row in rows:
-        ts = datetime.strptime(row[0], "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=UTC) + shift
-        moved.append((ts.strftime("%Y-%m-%d %H:%M:%S.%f"), *row[1:]))
+        ts = datetime.strptime(row[at], "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=UTC) + shift
+        moved.append((*row[:at], ts.strftime("%Y-%m-%d %H:%M:%S.%f"), *row[at + 1 :]))
     connection.executemany(
-        "INSERT INTO predictions (ts, age, income, credit_score, debt_ratio, tenure_months, "
-        "num_accounts, region, channel, product, score, label) VALUES "
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO predictions ({names}) VALUES ({', '.join('?' for _ in columns)})",  # noqa: S608
         moved,
     )
     connection.commit()
@@ -96,7 +96,7 @@ def test_the_demo_drift_fires_once_and_a_later_clean_window_resolves_it(tmp_path
     assert second.returncode == 0, second.stderr
     [logged] = log_notifications(second.stderr)
     assert logged["status"] == "firing" and logged["monitor"] == "credit-scoring"
-    assert [a["rule"] for a in logged["alerts"]] == ["dataset drift"]
+    assert [a["rule"] for a in logged["alerts"]] == ["dataset drift", "model quality (estimated)"]
     assert {c["column"] for c in logged["alerts"][0]["top_columns"]} == {"income", "debt_ratio", "channel"}
     assert len(hook.requests) == 1 and hook.bad_signatures == 0
     assert hook.bodies[0]["status"] == "firing" and hook.bodies[0]["alerts"][0]["value"] > 0.3

@@ -35,7 +35,7 @@ def test_the_demo_shows_its_injected_drift(demo):
     )
     assert metrics.returncode == 0
     rows = list(csv.DictReader(io.StringIO(metrics.stdout)))
-    assert rows and set(rows[0]) == {"window_start", "window_end", "metric", "column", "value"}
+    assert rows and set(rows[0]) == {"window_start", "window_end", "metric", "column", "segment", "value"}
     detected = {row["column"] for row in rows if float(row["value"]) == 1.0}
     assert detected == {"income", "debt_ratio", "channel"}
     reports = list((demo / "reports" / "credit-scoring").glob("*.html"))
