@@ -57,7 +57,13 @@ def sized_like(windows: list[pd.DataFrame], current_rows: int) -> list[pd.DataFr
 
 
 def _figure(
-    metric: str, column: str, frame: pd.DataFrame, roles: ColumnRoles, prediction_kind: str | None, rows_scale: float
+    metric: str,
+    column: str,
+    frame: pd.DataFrame,
+    roles: ColumnRoles,
+    prediction_kind: str | None,
+    rows_scale: float,
+    quality: dict[int, dict[str, float]],
 ) -> float | None:
     if metric == "rows":
         return len(frame) * rows_scale
@@ -69,10 +75,10 @@ def _figure(
         return float(frame[roles.target].notna().mean()) if roles.target else None
     # An estimated figure's band is what the model really did: the realized figure's (estimates are smooth, so
     # a band of estimates would be far too narrow and page on noise).
-    data = labelled(frame, roles, prediction_kind)
-    if data is None:
-        return None
-    return realized(data, (realized_of(metric),)).get(realized_of(metric))
+    if id(frame) not in quality:  # every quality figure of a window at once: the labelled rows are found once
+        data = labelled(frame, roles, prediction_kind)
+        quality[id(frame)] = {} if data is None else realized(data)
+    return quality[id(frame)].get(realized_of(metric))
 
 
 def baselines(
@@ -87,11 +93,12 @@ def baselines(
     windows of about `current_rows` rows (see sized_like)."""
     sized = sized_like(windows, current_rows) if current_rows else windows
     rows: list[MetricRow] = []
+    quality: dict[int, dict[str, float]] = {}
     for metric, column in wanted:
         values = [
             v
             for v in (
-                _figure(metric, column, w, roles, prediction_kind, rows_scale)
+                _figure(metric, column, w, roles, prediction_kind, rows_scale, quality)
                 for w in (windows if metric == "rows" else sized)
             )
             if v is not None and np.isfinite(v)

@@ -69,7 +69,7 @@ def append_clean_hour(database: Path, end: datetime) -> None:
     columns = [c[1] for c in connection.execute("PRAGMA table_info(predictions)") if c[1] != "id"]
     names = ", ".join(f'"{c}"' for c in columns)
     rows = connection.execute(
-        f"SELECT {names} FROM predictions WHERE ts >= ? AND ts < ?",  # noqa: S608
+        f"SELECT {names} FROM predictions WHERE ts >= ? AND ts < ?",
         (source_start.strftime("%Y-%m-%d %H:%M:%S"), (source_start + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")),
     ).fetchall()
     at = columns.index("ts")
@@ -78,7 +78,7 @@ def append_clean_hour(database: Path, end: datetime) -> None:
         ts = datetime.strptime(row[at], "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=UTC) + shift
         moved.append((*row[:at], ts.strftime("%Y-%m-%d %H:%M:%S.%f"), *row[at + 1 :]))
     connection.executemany(
-        f"INSERT INTO predictions ({names}) VALUES ({', '.join('?' for _ in columns)})",  # noqa: S608
+        f"INSERT INTO predictions ({names}) VALUES ({', '.join('?' for _ in columns)})",
         moved,
     )
     connection.commit()

@@ -81,7 +81,7 @@ def test_the_formulas_are_evidentlys(roles):
     kind = "value" if roles.task == "regression" else "probability"
     for name, value in expected.items():
         metric, _, column = name.partition(":")
-        assert _figure(metric, column, frame, roles, kind, 1.0) == pytest.approx(value, rel=1e-9), name
+        assert _figure(metric, column, frame, roles, kind, 1.0, {}) == pytest.approx(value, rel=1e-9), name
 
 
 def test_reference_windows_by_time_and_ranges():

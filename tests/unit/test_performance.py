@@ -70,6 +70,30 @@ def test_binary_quality_uses_the_decided_class_and_the_score_as_scikit_learn_doe
     assert values["accuracy"] != pytest.approx(sk.accuracy_score(y, p >= 0.5), abs=1e-3), "not a cut at 0.5"
 
 
+@pytest.mark.parametrize("case", ["tied scores", "never says yes", "certain and wrong", "few rows"])
+def test_binary_quality_counted_with_numpy_equals_scikit_learn_s_at_the_edges(case):
+    frame = binary_log(400 if case != "few rows" else 7, 3)
+    if case == "tied scores":
+        frame["p"] = frame["p"].round(1)
+    if case == "never says yes":
+        frame["d"] = 0
+    if case == "certain and wrong":
+        frame.loc[frame.index[:5], "p"] = 1.0 - frame["y"].iloc[:5]
+    prepared = prepare(frame, BINARY)
+    values = realized(labelled(prepared.frame, BINARY, prepared.prediction_kind))
+    y, d, p = frame["y"], frame["d"], frame["p"]
+    expected = {
+        "accuracy": sk.accuracy_score(y, d),
+        "precision": sk.precision_score(y, d, zero_division=0),
+        "recall": sk.recall_score(y, d, zero_division=0),
+        "f1": sk.f1_score(y, d, zero_division=0),
+        "log_loss": sk.log_loss(y, p, labels=[0, 1]),
+    }
+    if y.nunique() == 2:
+        expected["roc_auc"] = sk.roc_auc_score(y, p)
+    assert values == pytest.approx(expected, abs=1e-9)
+
+
 @pytest.mark.parametrize("order", [("cat", "dog", "eel"), ("eel", "cat", "dog")])
 def test_multiclass_quality_equals_scikit_learn_s(order):
     """Whatever order prediction_columns lists the classes in (scikit-learn wants them sorted)."""
