@@ -28,7 +28,7 @@ from monitor.service.prom import DaemonMetrics
 from monitor.store import Store
 from monitor.store.runs import fail_dead_workers, fail_unfinished, labels_due
 from monitor.times import format_duration, iso
-from monitor.windows import Window, due_windows
+from monitor.windows import Window, due_windows, window_ending
 
 log = structlog.get_logger("drifthound.daemon")
 
@@ -138,9 +138,15 @@ class Dispatcher:
                 oldest=iso(min(w.end for w in windows)),
             )
         interrupted = False
+        newest = max((w.end for w in windows), default=None)
         for index, window in enumerate(windows):
             if self.stopping.is_set():
                 return False
+            # A tick that came during a long catch-up goes first: on-time windows do not wait for old ones.
+            latest = schedule.last_tick(self.clock())
+            if index > 0 and newest is not None and latest > newest:
+                newest = latest
+                interrupted |= self.evaluate(name, window_ending(latest, monitor.window), notify=True) is INTERRUPTED
             # Catch-up runs fold into one message: only the latest (first) and the last run notify...
             outcome = self.evaluate(name, window, notify=index == 0 or index == len(windows) - 1)
             interrupted |= outcome is INTERRUPTED

@@ -52,7 +52,7 @@ def write_log(url: str, start: datetime, end: datetime, per_hour: int = 6) -> No
     engine.dispose()
 
 
-def config(directory: Path, schedules: dict[str, str]) -> Path:
+def config(directory: Path, schedules: dict[str, str], catch_up: str = "24h") -> Path:
     monitors = "".join(
         f"""
 [[monitors]]
@@ -77,6 +77,7 @@ reports_dir = "{directory / "reports"}"
 http_listen = "127.0.0.1:{free_port()}"
 workers = 1
 log_format = "json"
+catch_up = "{catch_up}"
 
 [sources.main]
 url = "sqlite:///{directory / "source.db"}"
@@ -113,8 +114,8 @@ def at(text: str) -> datetime:
 def daemon_on(tmp_path):
     started: list[Daemon] = []
 
-    def start(schedules: dict[str, str], clock: VirtualClock) -> Daemon:
-        daemon = Daemon(config(tmp_path, schedules), clock=clock)
+    def start(schedules: dict[str, str], clock: VirtualClock, catch_up: str = "24h") -> Daemon:
+        daemon = Daemon(config(tmp_path, schedules, catch_up), clock=clock)
         daemon.start()
         started.append(daemon)
         return daemon
@@ -171,3 +172,17 @@ def test_sunday_as_7_and_as_a_name_and_a_monthly_schedule(tmp_path, daemon_on):
     stays_quiet(tmp_path, clock, "sunday", "2026-12-07T06:00:00Z")  # Monday: 7 is not 1
     fires_at(tmp_path, clock, "monthly", "2027-01-01T06:00:00Z")
     assert datetime(2026, 12, 1, 6, tzinfo=UTC) in run_ends(tmp_path, "monthly")
+
+
+def test_a_tick_during_a_long_catch_up_is_evaluated_before_the_rest_of_it(tmp_path, daemon_on):
+    """A daemon back after a day away owes 24 hourly windows; the hour that ends meanwhile does not wait for them."""
+    write_log(f"sqlite:///{tmp_path / 'source.db'}", at("2026-12-01T00:00:00Z"), at("2026-12-12T00:00:00Z"), 60)
+    clock = VirtualClock(at("2026-12-10T11:59:50Z"))
+    daemon_on({"hourly": "0 * * * *"}, clock, catch_up="30h")
+    wait_for(lambda: len(run_ends(tmp_path, "hourly")) >= 3, 90, "the catch-up under way")
+    clock.jump(at("2026-12-10T12:00:00Z"))
+    wait_for(lambda: run_ends(tmp_path, "hourly").get(at("2026-12-10T12:00:00Z")) == "ok", 60, "the new hour's run")
+    owed = {at("2026-12-09T06:00:00Z") + timedelta(hours=k) for k in range(30)}
+    done = set(run_ends(tmp_path, "hourly"))
+    assert owed - done, "the catch-up was not over when the new hour was evaluated"
+    wait_for(lambda: owed <= set(run_ends(tmp_path, "hourly")), 180, "the rest of the catch-up")
