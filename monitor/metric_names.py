@@ -29,6 +29,7 @@ COLUMN_METRICS = frozenset(
     {
         "drift.score",
         "drift.threshold",
+        "drift.ratio",  # score over threshold, >= 1 beyond it: comparable across methods
         "drift.effect",
         "drift.detected",
         "missing.share",

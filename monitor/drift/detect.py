@@ -63,6 +63,9 @@ class DriftSettings:
         return self.columns.get(column, self.default)
 
 
+MAX_RATIO = 1000.0  # a p-value of 0 or a threshold of 0: far beyond, and still a number to draw
+
+
 @dataclass(frozen=True)
 class ColumnDrift:
     column: str
@@ -71,6 +74,18 @@ class ColumnDrift:
     threshold: float | None
     effect: float | None
     detected: bool | None  # None: no values to compare
+
+    @property
+    def ratio(self) -> float | None:
+        """The deciding statistic over its threshold, 1 and above beyond it, whatever the method (a p-value is
+        beyond its threshold below it): comparable across columns, methods and windows. At most MAX_RATIO."""
+        if self.score is None or self.threshold is None or not np.isfinite(self.score):
+            return None
+        if self.method in P_VALUE_METHODS:
+            ratio = self.threshold / self.score if self.score > 0 else MAX_RATIO
+        else:
+            ratio = self.score / self.threshold if self.threshold > 0 else MAX_RATIO
+        return float(min(ratio, MAX_RATIO))
 
 
 @dataclass

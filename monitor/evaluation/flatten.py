@@ -26,6 +26,7 @@ def drift_rows(drift: Sequence[ColumnDrift], roles: ColumnRoles) -> list[MetricR
             rows += [
                 MetricRow("drift.score", d.column, d.score, d.method),
                 MetricRow("drift.threshold", d.column, d.threshold, d.method),
+                MetricRow("drift.ratio", d.column, d.ratio, d.method),
                 MetricRow("drift.effect", d.column, d.effect, d.method),
                 MetricRow("drift.detected", d.column, flag, d.method),
             ]

@@ -42,3 +42,24 @@ def test_a_column_without_values_has_no_verdict_and_does_not_count():
     )
     assert rows[("drift.detected", "region")].value is None
     assert rows[("drift.share", "")].value == 1.0, "one column compared, one drifted"
+
+
+def test_the_drift_ratio_is_past_one_exactly_when_the_statistic_is_past_its_threshold_whatever_the_method():
+    """A distance is beyond its threshold above it, a p-value below it: the ratio reads the same way for both."""
+    columns = [
+        ColumnDrift("age", "wasserstein (calibrated)", 0.42, 0.05, 0.42, True),
+        ColumnDrift("region", "jensenshannon (calibrated)", 0.01, 0.04, 0.008, False),
+        ColumnDrift("income", "ks", 0.001, 0.05, 0.3, True),
+        ColumnDrift("debt", "ks", 0.5, 0.05, 0.01, False),
+        ColumnDrift("tenure", "ks", 0.0, 0.05, 0.9, True),
+    ]
+    roles = ColumnRoles(numerical=("age", "income", "debt", "tenure"), categorical=("region",))
+    values = {
+        column: row.value
+        for (metric, column), row in as_dict(drift_rows(columns, roles)).items()
+        if metric == "drift.ratio"
+    }
+    assert values["age"] == 0.42 / 0.05 and values["region"] == 0.25
+    assert values["income"] == 50.0 and values["debt"] == 0.1
+    assert values["tenure"] == 1000.0, "a p-value of 0: far beyond, still a number"
+    assert all((values[c.column] >= 1) == c.detected for c in columns)
