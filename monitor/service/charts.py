@@ -17,15 +17,26 @@ def _fmt(value: float) -> str:
     return f"{value:.3g}"
 
 
+def _point(cx: float, cy: float, css: str, moment: datetime, value: float, links: dict[datetime, str] | None) -> str:
+    """A dot with its window and value on hover, linking to its run's report when there is one."""
+    dot = (
+        f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="2.5" class="{css}">'
+        f"<title>{moment:%m-%d %H:%M} UTC · {_fmt(value)}</title></circle>"
+    )
+    link = (links or {}).get(moment)
+    return f'<a href="{html.escape(link)}">{dot}</a>' if link else dot
+
+
 def line_chart(
     title: str,
     points: Sequence[tuple[datetime, float | None]],
     *,
     markers: Sequence[bool] | None = None,
     gaps: Sequence[tuple[datetime, str]] = (),
+    links: dict[datetime, str] | None = None,
 ) -> str:
     """A line of `points` (time, value); gaps where a value is missing; red dots where `markers` is true; a grey
-    tick under each window in `gaps` (failed or skipped), its reason on hover."""
+    tick under each window in `gaps` (failed or skipped), its reason on hover; each dot links to its run."""
     known = [(t, v) for t, v in points if v is not None]
     label = html.escape(title)
     if not known:
@@ -59,7 +70,7 @@ def line_chart(
         segments[-1].append(f"{x(t):.1f},{y(v):.1f}")
     lines = "".join(f'<polyline points="{" ".join(s)}" />' for s in segments if len(s) > 1)
     dots = "".join(
-        f'<circle cx="{x(t):.1f}" cy="{y(v):.1f}" r="2.5" class="{"hit" if hit else "dot"}" />'
+        _point(x(t), y(v), "hit" if hit else "dot", t, v, links)
         for (t, v), hit in zip(points, markers or [False] * len(points), strict=True)
         if v is not None
     )
@@ -88,14 +99,17 @@ def quality_chart(
     estimated: Sequence[tuple[datetime, float | None]],
     realized: Sequence[float | None],
     band: Sequence[tuple[float, float] | None],
+    *,
+    links: dict[datetime, str] | None = None,
 ) -> str:
-    """A quality figure over time: the estimate (line, red dots where it leaves the band), the realized figure
-    once labels came (grey squares), and the band the realized figure keeps on the reference (shaded)."""
+    """A quality figure over time: the estimate (line, a dot per window linking to its run, red where it leaves
+    the band), the realized figure once labels came (grey squares), and the band the rule holds it to: what the
+    realized figure keeps on the reference (shaded)."""
     label = html.escape(title)
     values = [v for _, v in estimated if v is not None] + [v for v in realized if v is not None]
     values += [edge for b in band if b is not None for edge in b]
     if not values:
-        return line_chart(title, estimated)
+        return line_chart(title, estimated, links=links)
     times = [t.timestamp() for t, _ in estimated]
     low_t, high_t = min(times), max(times)
     low_v, high_v = min(values), max(values)
@@ -117,12 +131,11 @@ def quality_chart(
         lower = " ".join(f"{px:.1f},{y(b[0]):.1f}" for px, b in reversed(edges))
         shaded = f'<polygon class="band" points="{upper} {lower}" />'
     line = " ".join(f"{x(t):.1f},{y(v):.1f}" for t, v in estimated if v is not None)
-    outside = [
-        (t, v)
+    dots = "".join(
+        _point(x(t), y(v), "hit" if b is not None and not b[0] <= v <= b[1] else "dot", t, v, links)
         for (t, v), b in zip(estimated, band, strict=True)
-        if v is not None and b is not None and not b[0] <= v <= b[1]
-    ]
-    dots = "".join(f'<circle cx="{x(t):.1f}" cy="{y(v):.1f}" r="2.5" class="hit" />' for t, v in outside)
+        if v is not None
+    )
     squares = "".join(
         f'<rect x="{x(t) - 2:.1f}" y="{y(v) - 2:.1f}" width="4" height="4" class="realized" />'
         for (t, _), v in zip(estimated, realized, strict=True)

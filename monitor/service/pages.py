@@ -62,11 +62,12 @@ class Series:
     realized: tuple[float | None, ...] | None = None
     band: tuple[tuple[float, float] | None, ...] | None = None
     gaps: tuple[tuple[datetime, str], ...] = ()  # failed or skipped windows, with the reason
+    links: dict[datetime, str] = field(default_factory=dict)  # each window's report
 
     def svg(self) -> str:
         if self.band is not None and self.realized is not None:
-            return quality_chart(self.title, self.points, self.realized, self.band)
-        return line_chart(self.title, self.points, markers=self.markers, gaps=self.gaps)
+            return quality_chart(self.title, self.points, self.realized, self.band, links=self.links)
+        return line_chart(self.title, self.points, markers=self.markers, gaps=self.gaps, links=self.links)
 
 
 @dataclass(frozen=True)

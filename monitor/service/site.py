@@ -52,27 +52,28 @@ def monitor_view(session: Session, monitor: MonitorConfig, now: datetime, *, run
         for r in rows
     )
     gaps = tuple((r.window_end, f"{r.status}: {r.reason or ''}") for r in rows if r.status in ("failed", "skipped"))
-    series = [_series("drift share (drifted features / features)", ends, shares, gaps)]
+    links = {r.window_end: f"/reports/{r.report_path}" for r in rows if r.report_path}
+    series = [_series("drift share (drifted features / features)", ends, shares, gaps, links)]
     estimated = next((m for m in ESTIMATED if f"estimated.{m}" in by_metric), None)
     quality = next((q for q in QUALITY if q in by_metric), None)
     if estimated:
-        series.append(_quality_series(estimated, ends, by_metric))
+        k = _band_width(monitor, f"estimated.{estimated}")
+        series.append(_quality_series(estimated, ends, by_metric, links, k))
     elif quality:
-        series.append(_series(quality, ends, by_metric[quality]))
+        series.append(_series(quality, ends, by_metric[quality], links=links))
     for metric, title in (
         ("prediction.drift.score", "prediction drift score"),
         ("missing.share", "missing share"),
         ("rows", "rows per window"),
     ):
         if metric in by_metric:
-            series.append(_series(title, ends, by_metric[metric]))
+            series.append(_series(title, ends, by_metric[metric], links=links))
     alerts = session.scalars(
         select(Alert)
         .where(Alert.monitor == monitor.name, Alert.state.in_(("firing", "pending")))
         .order_by(Alert.state, Alert.rule)
     ).all()
     active = silences.active(session, now=now, monitor=monitor.name)
-    links = {r.window_end: f"/reports/{r.report_path}" for r in rows if r.report_path}
     maps = (
         _column_heat_map(session, monitor.name, since, ends, links),
         _segment_heat_map(session, monitor.name, since, ends, links),
@@ -95,8 +96,23 @@ def monitor_view(session: Session, monitor: MonitorConfig, now: datetime, *, run
     )
 
 
-def _quality_series(metric: str, ends: list[datetime], by_metric: dict[str, dict[datetime, float | None]]) -> Series:
-    """The estimate, the realized figure where labels came, and the band (mean +- 3 std of the realized figure
+def _band_width(monitor: MonitorConfig, metric: str) -> float:
+    """The `outside_reference = k` of the monitor's rule on `metric` (3 without one): the band the chart shades
+    is the one the rule holds the figure to."""
+    for rule in monitor.rules:
+        if rule.metric == metric and getattr(rule, "outside_reference", None) is not None:
+            return float(rule.outside_reference)
+    return 3.0
+
+
+def _quality_series(
+    metric: str,
+    ends: list[datetime],
+    by_metric: dict[str, dict[datetime, float | None]],
+    links: dict[datetime, str],
+    k: float,
+) -> Series:
+    """The estimate, the realized figure where labels came, and the band (mean +- k std of the realized figure
     over reference windows) at each window."""
     estimate = by_metric.get(f"estimated.{metric}", {})
     realized = by_metric.get(metric, {})
@@ -105,12 +121,13 @@ def _quality_series(metric: str, ends: list[datetime], by_metric: dict[str, dict
     band = []
     for end in ends:
         mean, std = means.get(end), stds.get(end)
-        band.append((mean - 3 * std, mean + 3 * std) if mean is not None and std is not None else None)
+        band.append((mean - k * std, mean + k * std) if mean is not None and std is not None else None)
     return Series(
-        f"{metric}: estimated (line), realized (squares), reference band",
+        f"{metric}: estimated (line), realized (squares), reference band ±{k:g} std",
         tuple((end, estimate.get(end)) for end in ends),
         realized=tuple(realized.get(end) for end in ends),
         band=tuple(band),
+        links=links,
     )
 
 
@@ -193,9 +210,13 @@ def _segment_heat_map(
 
 
 def _series(
-    title: str, ends: list[datetime], values: dict[datetime, float | None], gaps: tuple[tuple[datetime, str], ...] = ()
+    title: str,
+    ends: list[datetime],
+    values: dict[datetime, float | None],
+    gaps: tuple[tuple[datetime, str], ...] = (),
+    links: dict[datetime, str] | None = None,
 ) -> Series:
-    return Series(title, tuple((end, values.get(end)) for end in ends), gaps=gaps)
+    return Series(title, tuple((end, values.get(end)) for end in ends), gaps=gaps, links=links or {})
 
 
 def all_views(session: Session, config: Config, now: datetime) -> list[MonitorView]:

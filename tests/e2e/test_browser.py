@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,12 @@ def site(demo_data, tmp_path_factory):
     (directory / "config.toml").write_text((demo_data / "config.toml").read_text())
     checked = drifthound("check", "-c", str(directory / "config.toml"))
     assert checked.returncode == 0, checked.stderr
+    # A history across the drift's start: three hours with outcomes, three drifted ones still waiting for theirs.
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    span = [(now - timedelta(hours=h)).strftime("%Y-%m-%dT%H:%M:%SZ") for h in (27, 21)]
+    config_path = str(directory / "config.toml")
+    filled = drifthound("backfill", "-c", config_path, "-m", "credit-scoring", "--start", span[0], "--end", span[1])
+    assert filled.returncode == 0, filled.stderr
     config = load_config(directory / "config.toml")
     store = Store(config.service.store_url)
     metrics = DaemonMetrics(store, lambda: config, utc_now)
@@ -115,3 +122,33 @@ def test_an_evidently_report_renders_offline_without_errors(browser, site):
     assert "DriftHound: credit-scoring" in text
     shoot(browser, "report")
     assert errors_in(browser) == []
+
+
+def test_the_monitor_page_shows_since_when_and_how_well_with_links_to_each_run(browser, site):
+    """The heat map of columns x windows (the drifted columns turn at the drift's start), the quality chart with
+    its band, realized squares where outcomes came and red points where the estimate left the band; every cell
+    and point opens its run's report."""
+    browser.get(site + "/reports/credit-scoring/")
+    [columns] = [
+        h for h in browser.find_elements("css selector", "svg.heat") if "column" in h.get_attribute("aria-label")
+    ]
+    rows = [t.text for t in columns.find_elements("css selector", "text.axis")]
+    assert {"income", "debt_ratio", "channel"} <= set(rows[:3]), f"the drifted columns first: {rows}"
+    cells = columns.find_elements("css selector", "a rect")
+    assert len(cells) >= 7 * 9, "a linked cell per column and window"
+    quality = next(
+        c for c in browser.find_elements("css selector", "svg.chart") if "estimated" in c.get_attribute("aria-label")
+    )
+    assert quality.find_elements("css selector", "polygon.band"), "the reference band"
+    assert len(quality.find_elements("css selector", "rect.realized")) >= 3, "realized where outcomes came"
+    assert quality.find_elements("css selector", "circle.hit"), "the drifted hours' estimates leave the band"
+    assert quality.find_elements("css selector", "circle.dot"), "the stable hours' stay in it"
+    shoot(browser, "monitor-history")
+    assert errors_in(browser) == []
+    point = quality.find_element("xpath", ".//*[local-name()='circle' and @class='hit']/parent::*[local-name()='a']")
+    report = point.get_attribute("href")
+    browser.get(report)
+    assert "credit-scoring" in browser.title or "credit-scoring" in browser.find_element("tag name", "body").text
+    browser.get(site + "/reports/credit-scoring/")
+    cell = browser.find_elements("css selector", "svg.heat a")[0]
+    assert cell.get_attribute("href").endswith(".html")

@@ -160,6 +160,7 @@ def test_http_token_guards_everything_but_healthz(tmp_path, live, daemons):
     assert daemon.stop() == 0
 
 
+@pytest.mark.serial  # a latency: measured alone, not beside two other workers' daemons
 def test_every_runs_start_within_a_second_or_two_of_their_tick(tmp_path, live, daemons):
     """`every` ticks are epoch-aligned: a run starts right after its window ends, not at the daemon's start time
     plus multiples of the period (14-25 s late in a one-minute monitor before)."""
