@@ -267,3 +267,67 @@ def test_backfill_draws_a_progress_bar_on_a_terminal(demo):
     assert "\r[###############...............] 1/2 windows" in text
     assert "\r[##############################] 2/2 windows" in text
     assert "credit-scoring: 2 windows: 2 ok" in text
+
+
+def test_metrics_into_a_closed_pipe_ends_quietly(demo):
+    """`drifthound metrics ... | head -1`: the reader leaves after a line; no BrokenPipeError traceback."""
+    import fcntl
+
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 4096)  # smaller than the output: the writer must block
+    process = subprocess.Popen(
+        [str(BIN), "metrics", "-m", "credit-scoring", "-c", str(demo / "config.toml")],
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    os.close(write_end)
+    with os.fdopen(read_end) as reader:
+        assert reader.readline().startswith("window_start,")
+    _, stderr = process.communicate(timeout=120)
+    assert stderr == "" and process.returncode in (0, 141)
+
+
+def test_since_takes_a_duration_back_from_now(demo):
+    config = str(demo / "config.toml")
+    day = drifthound("metrics", "-m", "credit-scoring", "--since", "1d", "--metric", "rows", "-c", config)
+    assert day.returncode == 0, day.stderr
+    ends = {row["window_end"] for row in csv.DictReader(io.StringIO(day.stdout))}
+    cutoff = datetime.now(UTC) - timedelta(days=1)
+    assert ends and all(datetime.fromisoformat(end) > cutoff for end in ends)
+    everything = drifthound("metrics", "-m", "credit-scoring", "--metric", "rows", "-c", config)
+    decade = drifthound("metrics", "-m", "credit-scoring", "--since", "3650d", "--metric", "rows", "-c", config)
+    assert decade.stdout == everything.stdout
+    wrong = drifthound("metrics", "-m", "credit-scoring", "--since", "yesterday", "-c", config)
+    assert wrong.returncode == 2 and '"1d"' in wrong.stderr and "Traceback" not in wrong.stderr
+
+
+@pytest.mark.parametrize(
+    ("flag", "typo", "meant"),
+    [("--metric", "drift.scor", "drift.score"), ("--column", "incme", "income"), ("--segment", "region=nort", "north")],
+)
+def test_an_unknown_metric_column_or_segment_is_a_usage_error_with_a_suggestion(demo, flag, typo, meant):
+    result = drifthound("metrics", "-m", "credit-scoring", flag, typo, "-c", str(demo / "config.toml"))
+    assert result.returncode == 2 and result.stdout == ""
+    assert "did you mean" in result.stderr and meant in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_a_known_metric_without_stored_rows_is_an_empty_table(demo):
+    result = drifthound("metrics", "-m", "credit-scoring", "--metric", "r2", "-c", str(demo / "config.toml"))
+    assert result.returncode == 0 and result.stdout.strip() == ",".join(
+        ("window_start", "window_end", "metric", "column", "segment", "value")
+    )
+
+
+def test_the_config_file_may_come_before_the_command_and_python_m_monitor_works(demo):
+    config = str(demo / "config.toml")
+    after = drifthound("status", "-c", config)
+    before = drifthound("-c", config, "status")
+    assert before.returncode == 0, before.stderr
+    assert "credit-scoring" in before.stdout and before.stdout.splitlines()[:2] == after.stdout.splitlines()[:2]
+    module = subprocess.run(
+        [sys.executable, "-m", "monitor", "--config", config, "status"], capture_output=True, text=True, check=False
+    )
+    assert module.returncode == 0, module.stderr
+    assert module.stdout.splitlines()[:2] == after.stdout.splitlines()[:2]
+    assert subprocess.run([sys.executable, "-m", "monitor", "frobnicate"], capture_output=True).returncode == 2
