@@ -331,3 +331,21 @@ def test_the_config_file_may_come_before_the_command_and_python_m_monitor_works(
     assert module.returncode == 0, module.stderr
     assert module.stdout.splitlines()[:2] == after.stdout.splitlines()[:2]
     assert subprocess.run([sys.executable, "-m", "monitor", "frobnicate"], capture_output=True).returncode == 2
+
+
+def test_checking_a_skipped_window_again_says_it_was_skipped_and_why(demo, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(
+        (demo / "config.toml")
+        .read_text()
+        .replace("min_rows = 200", "min_rows = 40000")
+        .replace("sqlite:///drifthound.db", f"sqlite:///{tmp_path / 'store.db'}")
+        .replace("sqlite:///predictions.db", f"sqlite:///{demo / 'predictions.db'}")
+    )
+    at = (datetime.now(UTC) - timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+    first = drifthound("check", "-c", str(config), "--at", at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    assert first.returncode == 0 and "skipped (" in first.stdout and "fewer than min_rows = 40000" in first.stdout
+    again = drifthound("check", "-c", str(config), "--at", at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    assert again.returncode == 0
+    assert "already evaluated (skipped: " in again.stdout and "fewer than min_rows = 40000)" in again.stdout
+    shutil.rmtree(tmp_path / "reports", ignore_errors=True)
