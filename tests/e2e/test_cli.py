@@ -349,3 +349,26 @@ def test_checking_a_skipped_window_again_says_it_was_skipped_and_why(demo, tmp_p
     assert again.returncode == 0
     assert "already evaluated (skipped: " in again.stdout and "fewer than min_rows = 40000)" in again.stdout
     shutil.rmtree(tmp_path / "reports", ignore_errors=True)
+
+
+def test_status_lists_alerts_most_severe_first(demo, tmp_path):
+    """Rules named so that by name the info alert would come first and the critical one last."""
+    config = tmp_path / "config.toml"
+    text = (
+        (demo / "config.toml")
+        .read_text()
+        .replace("for_runs = 2", "for_runs = 1")
+        .replace("sqlite:///drifthound.db", f"sqlite:///{tmp_path / 'store.db'}")
+        .replace("sqlite:///predictions.db", f"sqlite:///{demo / 'predictions.db'}")
+    )
+    for name, severity in (("a rows seen", "info"), ("b rows seen", "warning")):
+        text += f'\n[[monitors.rules]]\nname = "{name}"\nmetric = "rows"\nabove = 1\nseverity = "{severity}"\n'
+    config.write_text(text)
+    assert drifthound("check", "-c", str(config)).returncode == 0
+    status = drifthound("status", "-c", str(config))
+    assert status.returncode == 0, status.stderr
+    lines = status.stdout[status.stdout.index("alerts, most severe first:") :].splitlines()[1:]
+    firing = [line.split(":")[1].split("(")[-1].rstrip(")") for line in lines if line.startswith("  FIRING")]
+    assert firing[0] == "critical" and firing[-2:] == ["warning", "info"], lines
+    assert "FIRING   credit-scoring: dataset drift (critical): drift.share" in status.stdout
+    shutil.rmtree(tmp_path / "reports", ignore_errors=True)

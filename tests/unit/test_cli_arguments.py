@@ -65,3 +65,27 @@ def test_a_choice_is_looked_up_in_the_store_only_when_not_known():
 )
 def test_the_config_option_goes_before_or_after_the_command(argv, expected):
     assert build_parser().parse_args(argv).config == expected
+
+
+def test_status_orders_alerts_by_severity_then_state_monitor_and_rule():
+    from types import SimpleNamespace
+
+    from monitor.commands.status import most_severe_first
+
+    def alert(monitor, rule, severity, state="firing"):
+        return SimpleNamespace(monitor=monitor, rule=rule, severity=severity, state=state, column_name="", segment="")
+
+    alerts = [
+        alert("a", "x", "info"),
+        alert("b", "y", "critical", "pending"),
+        alert("b", "x", "warning"),
+        alert("z", "y", "critical"),
+        alert("a", "y", "warning"),
+    ]
+    assert [(a.monitor, a.rule) for a in most_severe_first(alerts)] == [
+        ("z", "y"),
+        ("b", "y"),
+        ("a", "y"),
+        ("b", "x"),
+        ("a", "x"),
+    ]
