@@ -176,3 +176,23 @@ def test_backoff_grows_with_jitter_and_stops_at_give_up():
     last = next_attempt_at(3, now=give_up - timedelta(seconds=1), retry_after=None, give_up_at=give_up, rng=rng)
     assert last == give_up, "one last attempt at the deadline"
     assert next_attempt_at(3, now=give_up, retry_after=None, give_up_at=give_up, rng=rng) is None
+
+
+@pytest.mark.parametrize(
+    ("alerts", "level"),
+    [
+        ((("drift", "critical", "firing"), ("quality", "warning", "firing")), "error"),
+        ((("drift", "warning", "firing"), ("rows", "info", "firing")), "warning"),
+        ((("drift", "critical", "resolved"),), "warning"),
+    ],
+)
+def test_the_log_channel_logs_a_firing_critical_alert_at_error_level(alerts, level):
+    from structlog.testing import capture_logs
+
+    from alerts.channels.log import LogChannel
+
+    message = notification(*(notice(rule=r, severity=s, status=st, reason="resolved") for r, s, st in alerts))
+    with capture_logs() as logged:
+        assert LogChannel("log").send(message, "d-1", now=NOW).kind == "delivered"
+    [event] = [e for e in logged if e["event"] == "alert.notification"]
+    assert event["log_level"] == level
