@@ -372,3 +372,19 @@ def test_status_lists_alerts_most_severe_first(demo, tmp_path):
     assert firing[0] == "critical" and firing[-2:] == ["warning", "info"], lines
     assert "FIRING   credit-scoring: dataset drift (critical): drift.share" in status.stdout
     shutil.rmtree(tmp_path / "reports", ignore_errors=True)
+
+
+def test_config_check_warns_when_report_links_would_point_at_the_listen_address(tmp_path, httpserver):
+    config = tmp_path / "config.toml"
+    base = (
+        f'[service]\nstore_url = "sqlite:///{tmp_path / "store.db"}"\nhttp_listen = "127.0.0.1:9400"\n'
+        f'[channels.hook]\ntype = "webhook"\nurl = "{httpserver.url_for("/hook")}"\n'
+    )
+    config.write_text(base)
+    unset = drifthound("config", "check", "-c", str(config))
+    assert unset.returncode == 0, unset.stdout + unset.stderr
+    [warning] = [line for line in unset.stdout.splitlines() if line.startswith("  WARN")]
+    assert "public_url is not set" in warning and '"hook"' in warning and "http://127.0.0.1:9400" in warning
+    config.write_text(base.replace("[channels.hook]", 'public_url = "https://dh.example"\n[channels.hook]'))
+    set_ = drifthound("config", "check", "-c", str(config))
+    assert set_.returncode == 0 and "WARN" not in set_.stdout
