@@ -37,6 +37,7 @@ class AlertNotice:
     top_columns: tuple[TopColumn, ...] = ()
     reference: tuple[float, float, float] | None = None  # (mean, std, k) of an outside_reference rule
     segment: str | None = None  # "region=north" for a segment's figure
+    runbook_url: str | None = None  # the rule's: what to do
 
     @property
     def key(self) -> tuple[str, str | None, str | None]:

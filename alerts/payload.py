@@ -32,6 +32,7 @@ def webhook_body(notification: Notification, delivery_id: str) -> dict[str, Any]
                 "reference": None
                 if a.reference is None
                 else {"mean": a.reference[0], "std": a.reference[1], "k": a.reference[2]},
+                "runbook_url": a.runbook_url,
             }
             for a in notification.alerts
         ],

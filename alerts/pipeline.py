@@ -50,6 +50,7 @@ def rules_for(monitor: MonitorConfig, alerting: AlertingConfig, channels: Iterab
             severity=r.severity,
             channels=r.channels,
             segment=r.segment,
+            runbook_url=r.runbook_url,
         )
         for r in monitor.rules
     ]
@@ -153,6 +154,7 @@ def process_run(
                 reason=reason.value,
                 since=iso(status.since) if status.since else None,
                 window_end=iso(history[-1][1]),
+                runbook_url=rule.runbook_url,
             )
             for channel in rule.channels:
                 notices[channel].append(notice)
@@ -216,6 +218,7 @@ def notify_unsent(
             reason=reason.value,
             since=iso(row.since) if row.since else None,
             window_end=iso(row.last_window_end or newest.window_end),
+            runbook_url=rule.runbook_url,
         )
         for channel in rule.channels:
             notices[channel].append(notice)

@@ -32,6 +32,7 @@ class Rule:
     resolve_after: int = 1
     severity: str = "warning"
     channels: tuple[str, ...] = ()
+    runbook_url: str | None = None
 
     @property
     def op(self) -> str:

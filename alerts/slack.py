@@ -50,6 +50,8 @@ def _alert_section(alert: AlertNotice) -> str:
         shown = [f"`{escape(c.column)}` {_number(c.score)}" for c in alert.top_columns[:5]]
         more = len(alert.top_columns) - len(shown)
         lines.append("top columns: " + ", ".join(shown) + (f", and {more} more" if more > 0 else ""))
+    if alert.runbook_url:
+        lines.append(f"<{escape(alert.runbook_url)}|runbook>")
     return _cut("\n".join(lines), MAX_SECTION)
 
 
@@ -82,7 +84,8 @@ def slack_message(notification: Notification) -> dict[str, Any]:
 def fallback_text(notification: Notification) -> str:
     lines = [headline(notification)]
     for alert in notification.alerts:
-        lines.append(f"- {alert.rule} ({alert.status}, {alert.severity}): {_condition(alert)}")
+        runbook = f" (runbook: {alert.runbook_url})" if alert.runbook_url else ""
+        lines.append(f"- {alert.rule} ({alert.status}, {alert.severity}): {_condition(alert)}{runbook}")
     if notification.report_url:
         lines.append(f"report: {notification.report_url}")
     text = "\n".join(lines)

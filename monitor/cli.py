@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -10,6 +11,7 @@ from monitor import __version__, redaction
 from monitor.errors import DriftHoundError
 
 TIME_HELP = "ISO 8601 with a timezone, e.g. 2026-11-22T06:00:00Z"
+CONFIG_HELP = "config file (default: $DRIFTHOUND_CONFIG, else ./config.toml); before or after the command"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -20,12 +22,12 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="drifthound", description="Watch ML models in production: drift, quality, alerts.")
     parser.add_argument("--version", action="version", version=f"drifthound {__version__}")
+    parser.add_argument("-c", "--config", metavar="FILE", help=CONFIG_HELP)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     def config_option(command: argparse.ArgumentParser) -> None:
-        command.add_argument(
-            "-c", "--config", metavar="FILE", help="config file (default: $DRIFTHOUND_CONFIG, else ./config.toml)"
-        )
+        # SUPPRESS: not given after the subcommand keeps what was given before it (`drifthound -c FILE status`).
+        command.add_argument("-c", "--config", metavar="FILE", default=argparse.SUPPRESS, help=CONFIG_HELP)
 
     demo = commands.add_parser("demo", help="write a demo SQLite prediction log (with drift injected) and its config")
     demo.add_argument("--dir", default=".", help="where to write predictions.db and config.toml (default: .)")
@@ -56,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     metrics = commands.add_parser("metrics", help="print stored figures")
     config_option(metrics)
     metrics.add_argument("-m", "--monitor", metavar="NAME", required=True)
-    metrics.add_argument("--since", metavar="TIME", help=f"only windows ending after TIME; {TIME_HELP}")
+    metrics.add_argument(
+        "--since", metavar="TIME", help=f"only windows ending after TIME ({TIME_HELP}) or a duration ago: 1d, 6h, 30m"
+    )
     metrics.add_argument("--metric", metavar="NAME", help="only this metric, e.g. drift.share")
     metrics.add_argument(
         "--segment", metavar="S", help='only this segment, e.g. region=north ("" for the whole window)'
@@ -98,7 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return _dispatch(args)
+        code = _dispatch(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
+    except BrokenPipeError:
+        return _pipe_closed()
     except DriftHoundError as error:
         print(f"drifthound: error: {redaction.redact(str(error))}", file=sys.stderr)
         return error.exit_code
@@ -118,6 +126,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("drifthound: interrupted", file=sys.stderr)
         return 130
+
+
+# What a shell reports for a command killed by SIGPIPE (128 + 13), as `yes | head` ends.
+PIPE_CLOSED_EXIT = 141
+
+
+def _pipe_closed() -> int:
+    """The reader went away (`drifthound metrics ... | head`): stop quietly, as Unix tools do.
+
+    What is still buffered for stdout would raise again when Python flushes it at exit, so stdout
+    is pointed at /dev/null first.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return PIPE_CLOSED_EXIT
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -93,3 +93,16 @@ REFERENCE_RELATIVE = frozenset({"rows", "missing.share", "labels.coverage", *QUA
 def reference_names(metric: str) -> tuple[str, str]:
     """The stored names of a metric's reference range: its mean and std over reference windows."""
     return f"{metric}.reference_mean", f"{metric}.reference_std"
+
+
+# What a run may store besides the metrics themselves: reference ranges and sampling errors.
+DERIVED_NAMES = frozenset(
+    {name for metric in REFERENCE_RELATIVE for name in reference_names(metric)}
+    | {sampling_error_name(metric) for metric in (*ESTIMATED_CLASSIFICATION, *ESTIMATED_REGRESSION)}
+)
+STORED_NAMES = ALL_METRICS | DERIVED_NAMES
+
+
+def may_be_stored(name: str) -> bool:
+    """Whether a run may store a figure of this name (what `drifthound metrics --metric` accepts)."""
+    return name in STORED_NAMES

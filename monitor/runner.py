@@ -60,6 +60,13 @@ class RunResult:
         return f"{where}: {self.status}" + (f" ({self.reason})" if self.reason else "")
 
 
+def how_it_went(status: str | None, reason: str | None) -> str:
+    """What `check` says of a window evaluated before: "ok", or "skipped: <why>" / "failed: <why>"."""
+    if status in ("failed", "skipped") and reason:
+        return f"{status}: {redaction.redact(reason)}"
+    return str(status)
+
+
 # How many monitors' inputs (their references, read and profiled) a process keeps between runs. Fifty
 # monitors' 100,000-row references held at once took 3.4 GB (bench/README.md); one not kept is read again.
 CACHED_MONITORS = 8
@@ -106,7 +113,8 @@ class Runner:
             reason = (
                 f"being evaluated by {claim.owner}"
                 if status == "busy"
-                else f"already evaluated ({claim.existing_status}); use --force to evaluate it again"
+                else f"already evaluated ({how_it_went(claim.existing_status, claim.existing_reason)}); "
+                "use --force to evaluate it again"
             )
             return RunResult(monitor.name, window, status, reason)
         assert claim.run_id is not None

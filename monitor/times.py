@@ -9,6 +9,7 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 DURATION_HINT = 'use a number and a unit: "90s", "15m", "1h", "7d"'
+SINCE_HINT = 'a duration back from now: "1d", "6h", "30m"'
 TIME_HINT = "use ISO 8601 with a timezone, e.g. 2026-11-22T06:00:00Z"
 
 
@@ -52,6 +53,18 @@ def parse_time(value: str | datetime) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{value!s} has no timezone; {TIME_HINT}")
     return moment.astimezone(UTC)
+
+
+def parse_since(text: str, *, now: datetime) -> datetime:
+    """A start: an instant (ISO 8601) or a duration back from `now` ("1d": a day before now)."""
+    try:
+        return parse_time(text)
+    except ValueError:
+        pass
+    try:
+        return now - parse_duration(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is neither a time nor a duration; {TIME_HINT}, or {SINCE_HINT}") from None
 
 
 def utc_now() -> datetime:

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from alerts.notices import Notification
+from alerts.notices import AlertNotice, Notification
 from alerts.payload import webhook_body
 from alerts.retry import Answer, classify_error, classify_http
 from alerts.signing import signature_header
@@ -96,21 +96,29 @@ def alertmanager_alerts(notification: Notification, *, now: datetime, validity: 
         if alert.segment:
             labels["segment"] = alert.segment
         ends = now + validity if alert.status == "firing" else now
-        top = ", ".join(f"{c.column} {c.score:.3g}" for c in alert.top_columns[:5] if c.score is not None)
         alerts.append(
             {
                 "labels": labels,
-                "annotations": {
-                    "summary": f"{alert.metric}{f' [{alert.column}]' if alert.column else ''} = {alert.value} "
-                    f"({alert.op} {alert.threshold})",
-                    "value": "" if alert.value is None else f"{alert.value:g}",
-                    "threshold": "" if alert.threshold is None else f"{alert.threshold:g}",
-                    "window": f"{notification.window_start} .. {notification.window_end}",
-                    "top_columns": top,
-                },
+                "annotations": _annotations(notification, alert),
                 "startsAt": alert.since or notification.window_start,
                 "endsAt": ends.isoformat().replace("+00:00", "Z"),
                 "generatorURL": notification.report_url or "",
             }
         )
     return alerts
+
+
+def _annotations(notification: Notification, alert: AlertNotice) -> dict[str, str]:
+    """What Alertmanager shows and templates; runbook_url is the name its own conventions use."""
+    top = ", ".join(f"{c.column} {c.score:.3g}" for c in alert.top_columns[:5] if c.score is not None)
+    annotations = {
+        "summary": f"{alert.metric}{f' [{alert.column}]' if alert.column else ''} = {alert.value} "
+        f"({alert.op} {alert.threshold})",
+        "value": "" if alert.value is None else f"{alert.value:g}",
+        "threshold": "" if alert.threshold is None else f"{alert.threshold:g}",
+        "window": f"{notification.window_start} .. {notification.window_end}",
+        "top_columns": top,
+    }
+    if alert.runbook_url:
+        annotations["runbook_url"] = alert.runbook_url
+    return annotations

@@ -13,6 +13,14 @@ from alerts.retry import Answer
 log = structlog.get_logger("drifthound.alert")
 
 
+def log_level(notification: Notification) -> str:
+    """ "error" when a critical alert fires: log-based paging keys on the level, and the news that a
+    critical alert resolved is no error."""
+    if any(a.severity == "critical" and a.status == "firing" for a in notification.alerts):
+        return "error"
+    return "warning"
+
+
 class LogChannel:
     type = "log"
     timeout = 1.0
@@ -22,7 +30,8 @@ class LogChannel:
 
     def send(self, notification: Notification, delivery_id: str, *, now: datetime) -> Answer:
         body = webhook_body(notification, delivery_id)
-        log.warning(
+        emit = log.error if log_level(notification) == "error" else log.warning
+        emit(
             "alert.notification",
             channel=self.name,
             delivery_id=delivery_id,

@@ -53,9 +53,28 @@ def config_check(config_file: str | None, *, out: TextIO = sys.stdout) -> int:
         problems += _check_monitor(config, monitor, out)
     for name, channel in config.channels.items():
         problems += _check_channel(name, channel, out)
+    for warning in link_warnings(config):
+        print(redaction.redact(f"  WARN  {warning}"), file=out)
     if problems:
         print(f"{problems} check{'s' if problems > 1 else ''} failed", file=out)
     return 1 if problems else 0
+
+
+# Channels whose messages carry report links people click.
+LINKING_CHANNELS = ("slack", "webhook")
+
+
+def link_warnings(config: Config) -> list[str]:
+    """What is valid but will mislead: report links to the listen address, which only this host can open."""
+    linking = sorted(name for name, channel in config.channels.items() if channel.type in LINKING_CHANNELS)
+    if not linking or config.service.public_url:
+        return []
+    names = ", ".join(f'"{name}"' for name in linking)
+    return [
+        f"[service] public_url is not set: report links sent through {names} point at "
+        f"{config.service.base_url}, which other machines cannot open; set it to the address people reach "
+        "the daemon at"
+    ]
 
 
 def _check_store(config: Config, out: TextIO) -> int:

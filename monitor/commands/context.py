@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from monitor import logs
 from monitor.config import Config, config_path, load_config
 
-__all__ = ["Context", "config_path", "load", "monitor_argument", "open_context", "time_argument"]
+__all__ = ["Context", "config_path", "load", "monitor_argument", "open_context", "since_argument", "time_argument"]
 from monitor.errors import UsageError
 from monitor.store import Store
-from monitor.times import parse_time
+from monitor.times import parse_since, parse_time
 
 
 @dataclass
@@ -40,6 +41,16 @@ def time_argument(value: str | None, flag: str):
         return None
     try:
         return parse_time(value)
+    except ValueError as error:
+        raise UsageError(f"{flag}: {error}") from None
+
+
+def since_argument(value: str | None, flag: str, *, now: datetime) -> datetime | None:
+    """A time, or a duration back from now ("1d")."""
+    if value is None:
+        return None
+    try:
+        return parse_since(value, now=now)
     except ValueError as error:
         raise UsageError(f"{flag}: {error}") from None
 

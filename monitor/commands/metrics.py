@@ -7,9 +7,10 @@ import json
 import sys
 from typing import TextIO
 
-from monitor.commands.context import monitor_argument, open_context, time_argument
+from monitor.commands.context import monitor_argument, open_context, since_argument
+from monitor.commands.filters import check_choice, configured_columns, known_metrics
 from monitor.store import history
-from monitor.times import iso
+from monitor.times import iso, utc_now
 
 FIELDS = ("window_start", "window_end", "metric", "column", "segment", "value")
 
@@ -27,8 +28,19 @@ def metrics(
 ) -> int:
     context = open_context(config_file)
     item = monitor_argument(context.config, monitor)
-    start = time_argument(since, "--since")
+    start = since_argument(since, "--since", now=utc_now())
     with context.store.reading() as session:
+
+        def stored(field: str):
+            return lambda: history.stored_names(session, item.name, field)
+
+        for flag, value, known in (
+            ("--metric", metric, known_metrics()),
+            ("--column", column, configured_columns(item)),
+            ("--segment", segment, frozenset({""})),
+        ):
+            if value is not None:
+                check_choice(flag, value, known, stored(flag.removeprefix("--")))
         rows = history.figures(session, item.name, since=start, metric=metric, column=column, segment=segment)
     records = [
         {

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from datetime import timedelta
-from typing import TextIO
+from typing import Any, TextIO
 
 from monitor.commands.context import open_context
 from monitor.commands.summary import summary_lines
@@ -41,39 +42,54 @@ def status(config_file: str | None, *, out: TextIO = sys.stdout) -> int:
                 if ok.report_path:
                     print(f"  report: {reports_dir / ok.report_path}", file=out)
             print(f"  runs in the last 24h: {shown}", file=out)
-        for monitor in context.config.monitors:
-            _alert_lines(session, monitor.name, now, out)
+        _alert_lines(session, [monitor.name for monitor in context.config.monitors], now, out)
         _delivery_lines(session, now, out)
     return 0
 
 
-def _alert_lines(session, monitor: str, now, out: TextIO) -> None:
+def _alert_lines(session, monitors: list[str], now, out: TextIO) -> None:
+    """Firing and pending alerts of every monitor in one list, most severe first, then silences."""
     from sqlalchemy import select
 
     from alerts import silences
     from alerts.models import Alert
 
     alerts = session.scalars(
-        select(Alert)
-        .where(Alert.monitor == monitor, Alert.state.in_(("firing", "pending")))
-        .order_by(Alert.state, Alert.rule, Alert.column_name)
+        select(Alert).where(Alert.monitor.in_(monitors), Alert.state.in_(("firing", "pending")))
     ).all()
-    active = silences.active(session, now=now, monitor=monitor)
+    active = [item for monitor in monitors for item in silences.active(session, now=now, monitor=monitor)]
     if not alerts and not active:
         return
-    print(f"{monitor}: alerts", file=out)
-    for alert in alerts:
+    print("alerts, most severe first:", file=out)
+    for alert in most_severe_first(alerts):
         column = f" [{alert.column_name}]" if alert.column_name else ""
         column += f" in {alert.segment}" if alert.segment else ""
         since = f" since {iso(alert.since)}" if alert.since else ""
         print(
-            f"  {alert.state.upper():8} {alert.rule}{column} ({alert.severity}): {alert.metric} = "
+            f"  {alert.state.upper():8} {alert.monitor}: {alert.rule}{column} ({alert.severity}): {alert.metric} = "
             f"{_number(alert.value)} ({alert.op} {_number(alert.threshold)}){since}",
             file=out,
         )
     for item in active:
         target = f'rule "{item.rule}"' if item.rule else "every rule"
-        print(f"  SILENCED {target} until {iso(item.ends_at)}: {item.reason}", file=out)
+        print(f"  SILENCED {item.monitor}: {target} until {iso(item.ends_at)}: {item.reason}", file=out)
+
+
+def most_severe_first(alerts: Sequence[Any]) -> list[Any]:
+    """Critical, warning, info; firing before pending; then by monitor, rule, column and segment."""
+    from alerts.notices import SEVERITY_ORDER
+
+    return sorted(
+        alerts,
+        key=lambda a: (
+            SEVERITY_ORDER.get(a.severity, len(SEVERITY_ORDER)),
+            a.state != "firing",
+            a.monitor,
+            a.rule,
+            a.column_name or "",
+            a.segment or "",
+        ),
+    )
 
 
 def _delivery_lines(session, now, out: TextIO) -> None:

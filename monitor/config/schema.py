@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from croniter import croniter
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -41,6 +42,12 @@ def _fires(cron: str) -> bool:
     except CroniterBadDateError:
         return False
     return True
+
+
+def is_web_url(value: str) -> bool:
+    """An http(s) URL with a host, and nothing that would break a Slack link (<url|text>) or a header."""
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not any(c in value for c in "|<> \t\r\n")
 
 
 class Strict(BaseModel):
@@ -140,6 +147,14 @@ class RuleConfig(Strict):
     resolve_after: int = Field(default=1, ge=1, le=1000)
     severity: Literal["critical", "warning", "info"] = "warning"
     channels: tuple[str, ...] = ()
+    runbook_url: str | None = None  # what to do when it fires; carried into every notification
+
+    @field_validator("runbook_url")
+    @classmethod
+    def _runbook(cls, value: str | None) -> str | None:
+        if value is not None and not is_web_url(value):
+            raise ValueError(f'{value!r} is not a web address; write "https://wiki.example/runbooks/drift"')
+        return value
 
     @field_validator("segment")
     @classmethod

@@ -46,6 +46,12 @@ def figures(
     return [Figure(*row) for row in session.execute(statement)]
 
 
+def stored_names(session: Session, monitor: str, field: str) -> list[str]:
+    """The distinct metrics, columns or segments (`field`) stored for a monitor."""
+    attribute = {"metric": MetricValue.metric, "column": MetricValue.column_name, "segment": MetricValue.segment}[field]
+    return list(session.scalars(select(attribute).where(MetricValue.monitor == monitor).distinct()))
+
+
 def newest_figures(
     session: Session,
     monitor: str,

@@ -34,6 +34,7 @@ class Claim:
 
     run_id: int | None
     existing_status: str | None = None
+    existing_reason: str | None = None  # why the existing run failed or was skipped
     replaced: bool = False
     owner: str | None = None
 
@@ -82,7 +83,12 @@ def claim_window(
         owner_gone=existing.status == "running" and owner_is_gone(existing.owner),
     ):
         session.rollback()
-        return Claim(None, existing.status, owner=existing.owner if existing.status == "running" else None)
+        return Claim(
+            None,
+            existing.status,
+            existing_reason=existing.reason,
+            owner=existing.owner if existing.status == "running" else None,
+        )
     previous = existing.status  # read before the update: the object is refreshed after the commit
     taken = session.execute(
         update(Run)

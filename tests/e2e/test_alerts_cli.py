@@ -179,8 +179,8 @@ def test_silence_and_unsilence(tmp_path, demo_data, httpserver):
     checked = drifthound("check", "-c", str(config), env=env)
     assert checked.returncode == 0 and hook.requests == [] and log_notifications(checked.stderr) == []
     status = drifthound("status", "-c", str(config), env=env).stdout
-    assert "FIRING   dataset drift (critical): drift.share" in status
-    assert "SILENCED every rule until" in status and "retraining" in status
+    assert "FIRING   credit-scoring: dataset drift (critical): drift.share" in status
+    assert "SILENCED credit-scoring: every rule until" in status and "retraining" in status
     ended = drifthound("alerts", "unsilence", "-m", "credit-scoring", "-c", str(config), env=env)
     assert ended.returncode == 0 and "ended 1 silence" in ended.stdout
     bad = drifthound(

@@ -267,3 +267,124 @@ def test_backfill_draws_a_progress_bar_on_a_terminal(demo):
     assert "\r[###############...............] 1/2 windows" in text
     assert "\r[##############################] 2/2 windows" in text
     assert "credit-scoring: 2 windows: 2 ok" in text
+
+
+def test_metrics_into_a_closed_pipe_ends_quietly(demo):
+    """`drifthound metrics ... | head -1`: the reader leaves after a line; no BrokenPipeError traceback."""
+    import fcntl
+
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 4096)  # smaller than the output: the writer must block
+    process = subprocess.Popen(
+        [str(BIN), "metrics", "-m", "credit-scoring", "-c", str(demo / "config.toml")],
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    os.close(write_end)
+    with os.fdopen(read_end) as reader:
+        assert reader.readline().startswith("window_start,")
+    _, stderr = process.communicate(timeout=120)
+    assert stderr == "" and process.returncode in (0, 141)
+
+
+def test_since_takes_a_duration_back_from_now(demo):
+    config = str(demo / "config.toml")
+    day = drifthound("metrics", "-m", "credit-scoring", "--since", "1d", "--metric", "rows", "-c", config)
+    assert day.returncode == 0, day.stderr
+    ends = {row["window_end"] for row in csv.DictReader(io.StringIO(day.stdout))}
+    cutoff = datetime.now(UTC) - timedelta(days=1)
+    assert ends and all(datetime.fromisoformat(end) > cutoff for end in ends)
+    everything = drifthound("metrics", "-m", "credit-scoring", "--metric", "rows", "-c", config)
+    decade = drifthound("metrics", "-m", "credit-scoring", "--since", "3650d", "--metric", "rows", "-c", config)
+    assert decade.stdout == everything.stdout
+    wrong = drifthound("metrics", "-m", "credit-scoring", "--since", "yesterday", "-c", config)
+    assert wrong.returncode == 2 and '"1d"' in wrong.stderr and "Traceback" not in wrong.stderr
+
+
+@pytest.mark.parametrize(
+    ("flag", "typo", "meant"),
+    [("--metric", "drift.scor", "drift.score"), ("--column", "incme", "income"), ("--segment", "region=nort", "north")],
+)
+def test_an_unknown_metric_column_or_segment_is_a_usage_error_with_a_suggestion(demo, flag, typo, meant):
+    result = drifthound("metrics", "-m", "credit-scoring", flag, typo, "-c", str(demo / "config.toml"))
+    assert result.returncode == 2 and result.stdout == ""
+    assert "did you mean" in result.stderr and meant in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_a_known_metric_without_stored_rows_is_an_empty_table(demo):
+    result = drifthound("metrics", "-m", "credit-scoring", "--metric", "r2", "-c", str(demo / "config.toml"))
+    assert result.returncode == 0 and result.stdout.strip() == ",".join(
+        ("window_start", "window_end", "metric", "column", "segment", "value")
+    )
+
+
+def test_the_config_file_may_come_before_the_command_and_python_m_monitor_works(demo):
+    config = str(demo / "config.toml")
+    after = drifthound("status", "-c", config)
+    before = drifthound("-c", config, "status")
+    assert before.returncode == 0, before.stderr
+    assert "credit-scoring" in before.stdout and before.stdout.splitlines()[:2] == after.stdout.splitlines()[:2]
+    module = subprocess.run(
+        [sys.executable, "-m", "monitor", "--config", config, "status"], capture_output=True, text=True, check=False
+    )
+    assert module.returncode == 0, module.stderr
+    assert module.stdout.splitlines()[:2] == after.stdout.splitlines()[:2]
+    assert subprocess.run([sys.executable, "-m", "monitor", "frobnicate"], capture_output=True).returncode == 2
+
+
+def test_checking_a_skipped_window_again_says_it_was_skipped_and_why(demo, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(
+        (demo / "config.toml")
+        .read_text()
+        .replace("min_rows = 200", "min_rows = 40000")
+        .replace("sqlite:///drifthound.db", f"sqlite:///{tmp_path / 'store.db'}")
+        .replace("sqlite:///predictions.db", f"sqlite:///{demo / 'predictions.db'}")
+    )
+    at = (datetime.now(UTC) - timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+    first = drifthound("check", "-c", str(config), "--at", at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    assert first.returncode == 0 and "skipped (" in first.stdout and "fewer than min_rows = 40000" in first.stdout
+    again = drifthound("check", "-c", str(config), "--at", at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    assert again.returncode == 0
+    assert "already evaluated (skipped: " in again.stdout and "fewer than min_rows = 40000)" in again.stdout
+    shutil.rmtree(tmp_path / "reports", ignore_errors=True)
+
+
+def test_status_lists_alerts_most_severe_first(demo, tmp_path):
+    """Rules named so that by name the info alert would come first and the critical one last."""
+    config = tmp_path / "config.toml"
+    text = (
+        (demo / "config.toml")
+        .read_text()
+        .replace("for_runs = 2", "for_runs = 1")
+        .replace("sqlite:///drifthound.db", f"sqlite:///{tmp_path / 'store.db'}")
+        .replace("sqlite:///predictions.db", f"sqlite:///{demo / 'predictions.db'}")
+    )
+    for name, severity in (("a rows seen", "info"), ("b rows seen", "warning")):
+        text += f'\n[[monitors.rules]]\nname = "{name}"\nmetric = "rows"\nabove = 1\nseverity = "{severity}"\n'
+    config.write_text(text)
+    assert drifthound("check", "-c", str(config)).returncode == 0
+    status = drifthound("status", "-c", str(config))
+    assert status.returncode == 0, status.stderr
+    lines = status.stdout[status.stdout.index("alerts, most severe first:") :].splitlines()[1:]
+    firing = [line.split(":")[1].split("(")[-1].rstrip(")") for line in lines if line.startswith("  FIRING")]
+    assert firing[0] == "critical" and firing[-2:] == ["warning", "info"], lines
+    assert "FIRING   credit-scoring: dataset drift (critical): drift.share" in status.stdout
+    shutil.rmtree(tmp_path / "reports", ignore_errors=True)
+
+
+def test_config_check_warns_when_report_links_would_point_at_the_listen_address(tmp_path, httpserver):
+    config = tmp_path / "config.toml"
+    base = (
+        f'[service]\nstore_url = "sqlite:///{tmp_path / "store.db"}"\nhttp_listen = "127.0.0.1:9400"\n'
+        f'[channels.hook]\ntype = "webhook"\nurl = "{httpserver.url_for("/hook")}"\n'
+    )
+    config.write_text(base)
+    unset = drifthound("config", "check", "-c", str(config))
+    assert unset.returncode == 0, unset.stdout + unset.stderr
+    [warning] = [line for line in unset.stdout.splitlines() if line.startswith("  WARN")]
+    assert "public_url is not set" in warning and '"hook"' in warning and "http://127.0.0.1:9400" in warning
+    config.write_text(base.replace("[channels.hook]", 'public_url = "https://dh.example"\n[channels.hook]'))
+    set_ = drifthound("config", "check", "-c", str(config))
+    assert set_.returncode == 0 and "WARN" not in set_.stdout

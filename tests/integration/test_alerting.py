@@ -118,6 +118,21 @@ def test_per_column_rules_give_one_alert_each(database_url, receivers):
     assert [(a["rule"], a["column"]) for a in hook.bodies[0]["alerts"]] == [("column drift", "income")]
 
 
+def test_a_rule_s_runbook_url_reaches_the_webhook_and_slack(database_url, receivers):
+    hook, slack = receivers
+    runbook = "https://wiki.example/runbooks/accuracy"
+    rule = (
+        '[[monitors.rules]]\nname = "accuracy very low"\nmetric = "accuracy"\nbelow = 0.6\nseverity = "critical"\n'
+        f'runbook_url = "{runbook}"\nchannels = ["hook", "slack"]\n'
+    )
+    world = World(database_url, config_for(database_url, hook=hook.url, slack=slack.url, extra_rules=rule))
+    world.run(1, share=0.1, accuracy=0.5)
+    assert world.deliverer().drain(5) == 0
+    alerts = {a["rule"]: a for a in hook.bodies[0]["alerts"]}
+    assert alerts["accuracy very low"]["runbook_url"] == runbook and alerts["accuracy low"]["runbook_url"] is None
+    assert f"<{runbook}|runbook>" in str(slack.bodies[0]["blocks"])
+
+
 def test_silenced_alerts_keep_their_state_and_notify_once_the_silence_ends(world, receivers):
     hook, _ = receivers
     with world.store.transaction() as session:

@@ -355,3 +355,16 @@ def test_a_key_with_a_newline_is_named_on_one_line():
         parse_config('"\\n" = 1\n', environ={})
     message = str(raised.value)
     assert "\n" not in message and 'unknown key "\\n"' in message
+
+
+@pytest.mark.parametrize("url", ["ftp://wiki.example/drift", "wiki.example/drift", "https://", "https://w.example/a b"])
+def test_a_runbook_url_must_be_a_web_address(url):
+    message = error_of(VALID.replace('severity = "critical"', f'severity = "critical"\nrunbook_url = "{url}"', 1))
+    assert "runbook_url" in message and "is not a web address" in message
+
+
+def test_a_rule_carries_its_runbook_url():
+    url = "https://wiki.example/runbooks/drift?team=ml#dataset"
+    config = parse(VALID.replace('severity = "critical"', f'severity = "critical"\nrunbook_url = "{url}"', 1))
+    assert config.monitors[0].rules[0].runbook_url == url
+    assert parse(VALID).monitors[0].rules[0].runbook_url is None

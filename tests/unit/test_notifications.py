@@ -176,3 +176,52 @@ def test_backoff_grows_with_jitter_and_stops_at_give_up():
     last = next_attempt_at(3, now=give_up - timedelta(seconds=1), retry_after=None, give_up_at=give_up, rng=rng)
     assert last == give_up, "one last attempt at the deadline"
     assert next_attempt_at(3, now=give_up, retry_after=None, give_up_at=give_up, rng=rng) is None
+
+
+@pytest.mark.parametrize(
+    ("alerts", "level"),
+    [
+        ((("drift", "critical", "firing"), ("quality", "warning", "firing")), "error"),
+        ((("drift", "warning", "firing"), ("rows", "info", "firing")), "warning"),
+        ((("drift", "critical", "resolved"),), "warning"),
+    ],
+)
+def test_the_log_channel_logs_a_firing_critical_alert_at_error_level(alerts, level):
+    from structlog.testing import capture_logs
+
+    from alerts.channels.log import LogChannel
+
+    message = notification(*(notice(rule=r, severity=s, status=st, reason="resolved") for r, s, st in alerts))
+    with capture_logs() as logged:
+        assert LogChannel("log").send(message, "d-1", now=NOW).kind == "delivered"
+    [event] = [e for e in logged if e["event"] == "alert.notification"]
+    assert event["log_level"] == level
+
+
+RUNBOOK = "https://wiki.example/runbooks/drift?team=ml&x=1"
+
+
+def test_a_runbook_url_reaches_every_channel_and_is_absent_when_unset():
+    from dataclasses import replace
+
+    from alerts.channels.http import alertmanager_alerts
+    from alerts.channels.log import LogChannel
+
+    with_runbook = notification(replace(notice(), runbook_url=RUNBOOK), notice(rule="plain", severity="warning"))
+    body = webhook_body(with_runbook, "d-1")
+    assert [a["runbook_url"] for a in body["alerts"]] == [RUNBOOK, None]
+    assert Notification.from_dict(json.loads(json.dumps(with_runbook.to_dict()))) == with_runbook, "through outbox"
+    message = slack_message(with_runbook)
+    sections = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
+    assert "<https://wiki.example/runbooks/drift?team=ml&amp;x=1|runbook>" in sections[0]
+    assert "runbook" not in sections[1]
+    assert f"(runbook: {RUNBOOK})" in message["text"]
+    annotations = [a["annotations"] for a in alertmanager_alerts(with_runbook, now=NOW, validity=timedelta(hours=1))]
+    assert annotations[0]["runbook_url"] == RUNBOOK and "runbook_url" not in annotations[1]
+    assert {"summary", "value", "threshold", "window", "top_columns"} <= set(annotations[0])
+    from structlog.testing import capture_logs
+
+    with capture_logs() as logged:
+        LogChannel("log").send(with_runbook, "d-1", now=NOW)
+    [event] = [e for e in logged if e["event"] == "alert.notification"]
+    assert event["alerts"][0]["runbook_url"] == RUNBOOK

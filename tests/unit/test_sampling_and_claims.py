@@ -131,3 +131,20 @@ def test_a_zombie_worker_is_gone():
         assert not pid_alive(child.pid)
     finally:
         child.wait()
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "said"),
+    [
+        ("ok", "model quality when the labels are due", "ok"),
+        ("skipped", "12 rows in the window, fewer than min_rows = 200", "skipped: 12 rows in the window"),
+        ("failed", "reading postgresql://app:s3cret-of-claims@db/x failed", "failed: reading postgresql://app:***@db"),
+        ("failed", None, "failed"),
+    ],
+)
+def test_a_window_evaluated_before_is_told_with_how_it_went(status, reason, said):
+    from monitor import redaction
+    from monitor.runner import how_it_went
+
+    redaction.register("s3cret-of-claims")
+    assert how_it_went(status, reason).startswith(said)
