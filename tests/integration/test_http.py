@@ -17,7 +17,7 @@ import pytest
 from alerts.models import Alert
 from monitor.config import parse_config
 from monitor.figures import MetricRow
-from monitor.service.http import HttpContext, HttpServer, safe_report_path
+from monitor.service.http import HttpContext, HttpServer, safe_report_path, safe_static_path
 from monitor.service.prom import DaemonMetrics
 from monitor.store import Store
 from monitor.store.runs import RunOutcome, claim_window, finish_run
@@ -33,6 +33,8 @@ def site(tmp_path):
     (reports / "credit").mkdir(parents=True)
     (reports / "credit" / "20261122T110000Z.html").write_text("<html>the report</html>")
     (reports / "credit" / "20261122T110000Z.json").write_text("{}")
+    (reports / "_static" / "evidently-1-abc").mkdir(parents=True)
+    (reports / "_static" / "evidently-1-abc" / "index.js").write_text("window.drawDashboard = () => 1;\n" * 100)
     (tmp_path / "secret.html").write_text("outside")
     os.symlink(tmp_path / "secret.html", reports / "credit" / "20261122T100000Z.html")
     config = parse_config(f"""
@@ -158,6 +160,34 @@ def test_reports_are_served_and_nothing_else(site):
         assert status == 404 and "outside" not in body, path
 
 
+def test_the_shared_scripts_are_served_for_good_and_nothing_beside_them(site):
+    base, reports = site
+    status, body, headers = get(base + "/reports/_static/evidently-1-abc/index.js")
+    assert status == 200 and body == (reports / "_static" / "evidently-1-abc" / "index.js").read_text()
+    assert headers["Content-Type"].startswith("text/javascript") and "immutable" in headers["Cache-Control"]
+    (reports / "_static" / "notes.js").write_text("x")
+    for path in (
+        "/reports/_static/notes.js",
+        "/reports/_static/evidently-1-abc/nope.js",
+        "/reports/_static/evidently-1-abc/../../credit/20261122T110000Z.html",
+        "/reports/_static/%2e%2e/credit/20261122T110000Z.json",
+        "/reports/_static/evidently-1-abc/index.js/x.js",
+        "/reports/_static/",
+    ):
+        assert get(base + path)[0] == 404, path
+
+
+def test_safe_static_path_refuses_every_escape(tmp_path):
+    root = tmp_path / "reports"
+    (root / "_static" / "v").mkdir(parents=True)
+    (root / "_static" / "v" / "index.js").write_text("x")
+    (root / "m").mkdir()
+    (root / "m" / "a.js").write_text("x")
+    assert safe_static_path(root, "_static/v/index.js") == (root / "_static" / "v" / "index.js").resolve()
+    for raw in ("m/a.js", "_static/../m/a.js", "_static/v/../../m/a.js", "_static/.v/index.js", "_static/v/a.html"):
+        assert safe_static_path(root, raw) is None, raw
+
+
 def test_safe_report_path_refuses_every_escape(tmp_path):
     root = tmp_path / "reports"
     (root / "m").mkdir(parents=True)
@@ -259,10 +289,10 @@ def test_head_answers_every_get_route_without_a_body(site):
     base, _ = site
     host, port = base.removeprefix("http://").split(":")
 
-    def ask(method: str, path: str) -> tuple[int, dict[str, str], bytes]:
+    def ask(method: str, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         connection = http.client.HTTPConnection(host, int(port), timeout=5)
         try:
-            connection.request(method, path)
+            connection.request(method, path, headers=headers)
             response = connection.getresponse()
             headers = {k: v for k, v in response.getheaders() if k != "Date"}
             return response.status, headers, response.read()
@@ -278,14 +308,16 @@ def test_head_answers_every_get_route_without_a_body(site):
         "/reports/credit/",
         "/reports/credit/20261122T110000Z.html",
         "/reports/credit/nope.html",
+        "/reports/_static/evidently-1-abc/index.js",
         "/api/monitors",
         "/api/monitors/credit/metrics?metric=drift.share",
         "/api/monitors/nope/metrics",
         "/nothing",
     ):
-        got, head = ask("GET", path), ask("HEAD", path)
-        assert head[:2] == got[:2], path
-        assert head[2] == b"", path
+        for headers in ({}, {"Accept-Encoding": "gzip"}):
+            got, head = ask("GET", path, headers), ask("HEAD", path, headers)
+            assert head[:2] == got[:2], (path, headers)
+            assert head[2] == b"", (path, headers)
 
 
 def test_the_metrics_api_keeps_the_newest_whole_windows_within_its_limit_and_says_what_it_left_out(site):
