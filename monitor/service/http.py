@@ -1,7 +1,7 @@
 """The daemon's HTTP side: /healthz, /readyz, /metrics, /reports/ (and /api/ for figures as JSON), GET and HEAD.
 
 Standard library only: a threading server, so a slow client never blocks the
-others. When `http_token` is set, everything but /healthz needs
+others. Answers go gzip-compressed to clients that accept it. When `http_token` is set, everything but /healthz needs
 `Authorization: Bearer <token>`. Report files are served only from inside
 reports_dir: no "..", no encoded tricks, no absolute paths, no symlinks out.
 """
@@ -27,6 +27,7 @@ from monitor import redaction
 from monitor.config import Config
 from monitor.report_scripts import STATIC_DIR
 from monitor.service import pages, site
+from monitor.service.compression import accepts_gzip, compressible, gzipped
 from monitor.store import Store
 from monitor.store.history import newest_figures
 from monitor.times import iso, parse_time
@@ -278,6 +279,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, status: int, body: str | bytes, kind: str, headers: dict[str, str] | None = None) -> None:
         payload = body.encode() if isinstance(body, str) else body
         headers = dict(headers or {})
+        if compressible(kind, len(payload)):
+            headers["Vary"] = "Accept-Encoding"
+            if accepts_gzip(self.headers.get("Accept-Encoding", "")):
+                payload = gzipped(payload)
+                headers["Content-Encoding"] = "gzip"
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(payload)))

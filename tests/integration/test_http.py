@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import json
 import os
@@ -17,6 +18,7 @@ import pytest
 from alerts.models import Alert
 from monitor.config import parse_config
 from monitor.figures import MetricRow
+from monitor.service.compression import accepts_gzip
 from monitor.service.http import HttpContext, HttpServer, safe_report_path, safe_static_path
 from monitor.service.prom import DaemonMetrics
 from monitor.store import Store
@@ -186,6 +188,40 @@ def test_safe_static_path_refuses_every_escape(tmp_path):
     assert safe_static_path(root, "_static/v/index.js") == (root / "_static" / "v" / "index.js").resolve()
     for raw in ("m/a.js", "_static/../m/a.js", "_static/v/../../m/a.js", "_static/.v/index.js", "_static/v/a.html"):
         assert safe_static_path(root, raw) is None, raw
+
+
+def test_answers_are_gzipped_only_for_clients_that_accept_it(site):
+    base, reports = site
+    script = (reports / "_static" / "evidently-1-abc" / "index.js").read_bytes()
+    for path, expected in (("/reports/_static/evidently-1-abc/index.js", script), ("/reports/credit/", None)):
+        plain = urllib.request.urlopen(urllib.request.Request(base + path), timeout=5)
+        assert plain.headers["Vary"] == "Accept-Encoding" and plain.headers["Content-Encoding"] is None, path
+        request = urllib.request.Request(base + path, headers={"Accept-Encoding": "br;q=1, gzip;q=0.5"})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.headers["Content-Encoding"] == "gzip" and response.headers["Vary"] == "Accept-Encoding"
+            body = gzip.decompress(response.read())
+        assert body == (expected if expected is not None else plain.read()), path
+    refused = urllib.request.Request(base + "/reports/credit/", headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert urllib.request.urlopen(refused, timeout=5).headers["Content-Encoding"] is None
+
+
+@pytest.mark.parametrize(
+    ("header", "gzip_ok"),
+    [
+        ("gzip", True),
+        ("GZIP, deflate", True),
+        ("x-gzip", True),
+        ("*", True),
+        ("gzip;q=0", False),
+        ("gzip;q=0.0, *", False),
+        ("*;q=0", False),
+        ("br, deflate", False),
+        ("", False),
+        ("identity", False),
+    ],
+)
+def test_accept_encoding_is_read_as_rfc_9110_says(header, gzip_ok):
+    assert accepts_gzip(header) is gzip_ok
 
 
 def test_safe_report_path_refuses_every_escape(tmp_path):
