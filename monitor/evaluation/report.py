@@ -12,6 +12,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from monitor import report_nav
+
 
 @dataclass(frozen=True)
 class ReportContext:
@@ -49,7 +51,15 @@ def render(context: ReportContext, widgets: list[Any], notes: list[str], *, scri
         ],
     )
     notes_widgets = [text_widget(title="Note", text=html.escape(note)) for note in notes]
-    return _page([header, *widgets, *notes_widgets], script_src)
+    page = _page([header, *widgets, *notes_widgets], script_src)
+    return _with_title(page, context)
+
+
+def _with_title(page: str, context: ReportContext) -> str:
+    """A tab title and, above the widgets, the run's heading and its links (Evidently's page has neither)."""
+    title = html.escape(f"{context.monitor}, {context.window}: DriftHound")
+    page = page.replace("<head>", f"<head>\n    <title>{title}</title>", 1)
+    return page.replace("<body>", f'<body style="margin:0">\n{report_nav.header(context.monitor, context.window)}', 1)
 
 
 def _page(widgets: list[Any], script_src: str) -> str:
