@@ -115,3 +115,36 @@ def test_an_evidently_report_renders_offline_without_errors(browser, site):
     assert "DriftHound: credit-scoring" in text
     shoot(browser, "report")
     assert errors_in(browser) == []
+
+
+def wait_for_widgets(driver, timeout: float = 60) -> str:
+    """The body's text once Evidently drew its widgets (its script comes from /reports/_static/)."""
+    deadline = time.monotonic() + timeout
+    text = ""
+    while time.monotonic() < deadline:
+        text = driver.find_element("tag name", "body").text
+        if "income" in text and driver.find_elements("css selector", ".js-plotly-plot"):
+            return text
+        time.sleep(0.5)
+    raise AssertionError(f"Evidently's widgets did not render: {text[:500]!r}")
+
+
+def test_a_run_report_served_by_the_daemon_has_a_title_and_links_that_work(browser, served_demo):
+    first, middle, last = served_demo.reports
+    browser.get(f"{served_demo.base}/reports/credit-scoring/{middle.name}")
+    text = wait_for_widgets(browser)
+    assert browser.title.startswith("credit-scoring, ") and "UTC" in browser.title
+    assert text.count("Confusion matrix") == 1 and "this window" in text and "reference" in text
+    shoot(browser, "run-report")
+    assert errors_in(browser) == []
+    for rel, where in (("prev", first.name), ("next", last.name), ("up", "/reports/credit-scoring/")):
+        browser.find_element("css selector", f'nav a[rel="{rel}"]').click()
+        assert browser.current_url.endswith(where), (rel, browser.current_url)
+        if rel == "up":
+            assert "drift share" in browser.find_element("tag name", "body").text, "the monitor page"
+        else:
+            wait_for_widgets(browser)
+            assert browser.title.startswith("credit-scoring, ")
+        assert errors_in(browser) == [], rel
+        browser.back()
+        wait_for_widgets(browser)
