@@ -1,6 +1,7 @@
 """The realized model-quality step of a run: figures from the rows whose label has arrived (scikit-learn's
 definitions, performance/realized.py), shown with Evidently's classification and regression widgets and a
-confusion matrix of shares (each side normalised, so a window reads beside a reference many times larger)."""
+confusion matrix of shares (each side normalised, so a window reads beside a reference many times larger), drawn
+once: Evidently's own matrices (counts, one per metric) are left out."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def _widgets(
     base: Labelled | None,
     values: dict[str, float],
 ) -> list[Any]:
-    from evidently.legacy.renderers.html_widgets import CounterData, counter, group_widget, table_data
+    from evidently.legacy.renderers.html_widgets import CounterData, counter, group_widget
 
     widgets: list[Any] = [
         counter(
@@ -57,35 +58,97 @@ def _widgets(
     ]
     matrix = confusion(window)
     if matrix is not None:
-        classes, counts = matrix
-        reference_counts = confusion(base)[1] if base is not None and len(base) else None
-        widgets.append(
-            table_data(
-                title="Confusion matrix: share of labelled rows (true class down, decided class across)"
-                + ("; the reference's shares in brackets" if reference_counts is not None else ""),
-                column_names=["true \\ decided", *classes],
-                data=_shares(classes, counts, reference_counts),
-            )
-        )
-    evidently = _evidently_widgets(current, reference, roles)
+        widgets.append(_confusion_widget(matrix, confusion(base) if base is not None and len(base) else None))
+    evidently = without_confusion_matrices(_evidently_widgets(current, reference, roles))
     if evidently:
         widgets.append(group_widget(title="Model quality, as Evidently draws it", widgets=evidently))
     return widgets
 
 
-def _shares(classes: list[str], counts: np.ndarray, reference: np.ndarray | None) -> list[list[str]]:
-    total = counts.sum() or 1
-    reference_total = reference.sum() if reference is not None and reference.sum() else None
-    rows = []
-    for i, name in enumerate(classes):
-        cells = [name]
-        for j in range(len(classes)):
-            cell = f"{counts[i, j] / total:.1%}"
-            if reference is not None and reference_total and i < reference.shape[0] and j < reference.shape[1]:
-                cell += f" ({reference[i, j] / reference_total:.1%})"
-            cells.append(cell)
-        rows.append(cells)
-    return rows
+Matrix = tuple[list[str], np.ndarray]
+
+
+def _confusion_widget(window: Matrix, reference: Matrix | None) -> Any:
+    """The window's and the reference's confusion matrices side by side, each as shares of its own rows, on one
+    colour scale: a window reads beside a reference many times larger."""
+    from evidently.legacy.renderers.html_widgets import plotly_data
+
+    sides = [("this window", *window)] + ([("reference", *reference)] if reference is not None else [])
+    classes = _all_classes([side[1] for side in sides])
+    width = 1 / len(sides)
+    data, layout = [], {"coloraxis": {"cmin": 0, "cmax": 100, "colorscale": "Blues"}, "annotations": []}
+    for index, (name, names, counts) in enumerate(sides):
+        shares = 100 * _aligned(classes, names, counts) / max(int(counts.sum()), 1)
+        axis = "" if index == 0 else str(index + 1)
+        data.append(
+            {
+                "type": "heatmap",
+                "x": classes,
+                "y": classes,
+                "z": np.round(shares, 2).tolist(),
+                "text": [[f"{v:.1f}%" for v in row] for row in shares],
+                "texttemplate": "%{text}",
+                "coloraxis": "coloraxis",
+                "xaxis": f"x{axis}",
+                "yaxis": f"y{axis}",
+                "hovertemplate": "true %{y}, decided %{x}: %{text}<extra>" + name + "</extra>",
+            }
+        )
+        domain = [index * width + 0.04, (index + 1) * width - 0.04]
+        layout[f"xaxis{axis}"] = {"domain": domain, "title": {"text": "decided class"}, "type": "category"}
+        layout[f"yaxis{axis}"] = {
+            "anchor": f"x{axis}",
+            "autorange": "reversed",
+            "title": {"text": "true class"},
+            "type": "category",
+        }
+        layout["annotations"].append(
+            {
+                "text": f"{name} ({int(counts.sum()):,} labelled rows)",
+                "x": sum(domain) / 2,
+                "y": 1.08,
+                "xref": "paper",
+                "yref": "paper",
+                "showarrow": False,
+            }
+        )
+    return plotly_data(
+        title="Confusion matrix: share of each side's labelled rows (true class down, decided class across)",
+        data=data,  # type: ignore[arg-type]
+        layout=layout,
+    )
+
+
+def _all_classes(class_lists: list[list[str]]) -> list[str]:
+    merged = list(class_lists[0])
+    for names in class_lists[1:]:
+        merged += [name for name in names if name not in merged]
+    return merged
+
+
+def _aligned(classes: list[str], names: list[str], counts: np.ndarray) -> np.ndarray:
+    """`counts` (rows and columns in `names` order) re-laid on `classes`, zero for a class it never saw."""
+    out = np.zeros((len(classes), len(classes)))
+    where = [classes.index(name) for name in names]
+    out[np.ix_(where, where)] = counts
+    return out
+
+
+def without_confusion_matrices(widgets: list[Any]) -> list[Any]:
+    """Evidently's widgets without their confusion matrices (counts, drawn once per metric): ours shows shares."""
+    out: list[Any] = []
+    skip_graph = False
+    for widget in widgets:
+        labels = [c.get("label") for c in (widget.params or {}).get("counters", [])] if widget.type == "counter" else []
+        if labels == ["Confusion Matrix"]:
+            skip_graph = True
+            continue
+        if skip_graph and widget.type == "big_graph":
+            skip_graph = False
+            continue
+        skip_graph = False
+        out.append(widget)
+    return out
 
 
 def _evidently_widgets(current: Prepared, reference: Prepared, roles: ColumnRoles) -> list[Any]:

@@ -1,5 +1,6 @@
 """A run's HTML report: a header about the run, the steps' widgets (Evidently's own widget kinds) and the notes,
-rendered by Evidently into one page that opens with no network.
+rendered by Evidently into a page that opens with no network: its data and font inline, Evidently's scripts
+shared by every report of the folder (monitor/report_scripts.py).
 
 Evidently is imported here, lazily: it takes seconds, and the CLI's other commands must stay fast.
 """
@@ -7,8 +8,11 @@ Evidently is imported here, lazily: it takes seconds, and the CLI's other comman
 from __future__ import annotations
 
 import html
+import uuid
 from dataclasses import dataclass
 from typing import Any
+
+from monitor import report_nav
 
 
 @dataclass(frozen=True)
@@ -28,8 +32,8 @@ class ReportContext:
     drift_share: float = 0.5
 
 
-def render(context: ReportContext, widgets: list[Any], notes: list[str]) -> str:
-    from evidently.core.metric_types import render_widgets
+def render(context: ReportContext, widgets: list[Any], notes: list[str], *, script_src: str) -> str:
+    """The page; `script_src` is where it finds Evidently's scripts, relative to the report."""
     from evidently.legacy.renderers.html_widgets import CounterData, counter, text_widget
 
     sampled = (
@@ -47,4 +51,40 @@ def render(context: ReportContext, widgets: list[Any], notes: list[str]) -> str:
         ],
     )
     notes_widgets = [text_widget(title="Note", text=html.escape(note)) for note in notes]
-    return render_widgets([header, *widgets, *notes_widgets], as_iframe=False)
+    page = _page([header, *widgets, *notes_widgets], script_src)
+    return _with_title(page, context)
+
+
+def _with_title(page: str, context: ReportContext) -> str:
+    """A tab title and, above the widgets, the run's heading and its links (Evidently's page has neither)."""
+    title = html.escape(f"{context.monitor}, {context.window}: DriftHound")
+    page = page.replace("<head>", f"<head>\n    <title>{title}</title>", 1)
+    return page.replace("<body>", f'<body style="margin:0">\n{report_nav.header(context.monitor, context.window)}', 1)
+
+
+def _page(widgets: list[Any], script_src: str) -> str:
+    """Evidently's own page template, with its scripts referred to rather than embedded."""
+    from evidently.legacy.model.dashboard import DashboardInfo
+    from evidently.legacy.utils.dashboard import TemplateParams, file_html_template
+
+    return file_html_template(
+        TemplateParams(
+            dashboard_id="metric_" + uuid.uuid4().hex,
+            dashboard_info=DashboardInfo(name="Report", widgets=widgets),
+            additional_graphs=_additional_graphs(widgets),
+            embed_lib=False,
+            include_js_files=[html.escape(script_src)],
+        )
+    )
+
+
+def _additional_graphs(widgets: list[Any]) -> dict[str, Any]:
+    """The widgets' detail graphs by id, as Evidently's render_widgets collects them."""
+    from evidently.legacy.model.widget import AdditionalGraphInfo, BaseWidgetInfo
+
+    graphs: dict[str, Any] = {}
+    for widget in widgets:
+        for graph in widget.get_additional_graphs():
+            info = graph.params if isinstance(graph, AdditionalGraphInfo) else graph
+            graphs[str(graph.id)] = info.dict() if isinstance(info, BaseWidgetInfo) else info
+    return graphs

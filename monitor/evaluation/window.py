@@ -32,6 +32,7 @@ from monitor.figures import MetricRow
 from monitor.metric_names import estimated_name
 from monitor.multivariate.reconstruction import Reconstruction
 from monitor.performance.estimator import estimated_names
+from monitor.report_scripts import ensure_scripts, script_src
 from monitor.reports import write_report
 from monitor.sources.inputs import MonitorInputs, ReferenceRead
 from monitor.sources.reader import ReadResult
@@ -204,7 +205,9 @@ def _write_report(
         drift_share=_drift_share_threshold(monitor),
     )
     try:
-        path = write_report(reports_dir, monitor.name, window.end, render(context, out.widgets, notes), out.snapshot)
+        ensure_scripts(reports_dir)
+        page = render(context, out.widgets, notes, script_src=script_src())
+        path = write_report(reports_dir, monitor.name, window.end, page, out.snapshot)
     except OSError as error:
         reason = redaction.redact(
             f"cannot write the report under {reports_dir}: {error.strerror or error}; check that the folder "

@@ -10,6 +10,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from alerts.models import AlertEvent, OutboxMessage, Silence
+from monitor.report_scripts import STATIC_DIR
 from monitor.store import Store
 from monitor.store.models import MetricValue, Run
 from monitor.times import parse_file_stamp
@@ -52,7 +53,8 @@ def _purge_reports(reports_dir: Path, before: datetime) -> int:
     if not reports_dir.is_dir():
         return 0
     for folder in reports_dir.iterdir():
-        if not folder.is_dir() or folder.is_symlink():
+        # _static holds the scripts every report shares, whatever its age.
+        if not folder.is_dir() or folder.is_symlink() or folder.name == STATIC_DIR:
             continue
         for file in folder.iterdir():
             if file.suffix not in (".html", ".json") or file.is_symlink():

@@ -1,7 +1,7 @@
 """The daemon's HTTP side: /healthz, /readyz, /metrics, /reports/ (and /api/ for figures as JSON), GET and HEAD.
 
 Standard library only: a threading server, so a slow client never blocks the
-others. When `http_token` is set, everything but /healthz needs
+others. Answers go gzip-compressed to clients that accept it. When `http_token` is set, everything but /healthz needs
 `Authorization: Bearer <token>`. Report files are served only from inside
 reports_dir: no "..", no encoded tricks, no absolute paths, no symlinks out.
 """
@@ -25,7 +25,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from monitor import redaction
 from monitor.config import Config
+from monitor.report_scripts import STATIC_DIR
 from monitor.service import pages, site
+from monitor.service.compression import accepts_gzip, compressible, gzipped
 from monitor.store import Store
 from monitor.store.history import newest_figures
 from monitor.times import iso, parse_time
@@ -42,11 +44,14 @@ SEND_CHUNK = 64 * 1024
 MAX_ROWS = 10_000
 
 PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
-# Evidently's reports carry their scripts and styles inline; they still may not fetch anything.
+# Evidently's reports carry their data and styles inline and load their scripts from /reports/_static/;
+# they may fetch nothing else.
 REPORT_POLICY = (
-    "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; "
+    "default-src 'none'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; "
     "img-src 'self' data: blob:; font-src data:"
 )
+# The shared scripts' names change with their content: a browser may keep them for good.
+STATIC_CACHE = "public, max-age=31536000, immutable"
 
 
 @dataclass
@@ -70,6 +75,21 @@ def safe_report_path(reports_dir: Path, raw: str) -> Path | None:
         return None
     root = reports_dir.resolve()
     candidate = (root / parts[0] / parts[1]).resolve()
+    if not candidate.is_relative_to(root) or not candidate.is_file():
+        return None
+    return candidate
+
+
+def safe_static_path(reports_dir: Path, raw: str) -> Path | None:
+    """The shared script under reports_dir/_static/ that `raw` names, or None if it may not be served."""
+    text = unquote(raw)
+    parts = text.split("/")
+    if "\0" in text or "\\" in text or "%" in text or len(parts) != 3 or parts[0] != STATIC_DIR:
+        return None
+    if any(part in ("", ".", "..") or part.startswith(".") for part in parts[1:]) or not parts[2].endswith(".js"):
+        return None
+    root = (reports_dir / STATIC_DIR).resolve()
+    candidate = (root / parts[1] / parts[2]).resolve()
     if not candidate.is_relative_to(root) or not candidate.is_file():
         return None
     return candidate
@@ -164,6 +184,9 @@ class _Handler(BaseHTTPRequestHandler):
                 view = site.monitor_view(session, monitor, now)
             self._html(pages.monitor_page(view, now))
             return
+        if rest.startswith(f"{STATIC_DIR}/"):
+            self._static(rest)
+            return
         file = safe_report_path(config.service.reports_dir, rest)
         if file is None:
             self._html(pages.not_found_page("no such report"), 404)
@@ -172,6 +195,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(
             200, file.read_bytes(), kind, {"Content-Security-Policy": REPORT_POLICY, "Cache-Control": "max-age=3600"}
         )
+
+    def _static(self, rest: str) -> None:
+        file = safe_static_path(self.context.config().service.reports_dir, rest)
+        if file is None:
+            self._send(404, "not found\n", "text/plain; charset=utf-8")
+            return
+        self._send(200, file.read_bytes(), "text/javascript; charset=utf-8", {"Cache-Control": STATIC_CACHE})
 
     def _api(self, rest: str, query: dict[str, list[str]]) -> None:
         config = self.context.config()
@@ -248,12 +278,18 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, body: str | bytes, kind: str, headers: dict[str, str] | None = None) -> None:
         payload = body.encode() if isinstance(body, str) else body
+        headers = dict(headers or {})
+        if compressible(kind, len(payload)):
+            headers["Vary"] = "Accept-Encoding"
+            if accepts_gzip(self.headers.get("Accept-Encoding", "")):
+                payload = gzipped(payload)
+                headers["Content-Encoding"] = "gzip"
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(payload)))
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
-        for key, value in (headers or {}).items():
+        for key, value in headers.items():
             self.send_header(key, value)
         self.end_headers()
         if self.command == "HEAD":

@@ -130,7 +130,7 @@ def test_the_monitor_page_shows_since_when_and_how_well_with_links_to_each_run(b
     and point opens its run's report."""
     browser.get(site + "/reports/credit-scoring/")
     [columns] = [
-        h for h in browser.find_elements("css selector", "svg.heat") if "column" in h.get_attribute("aria-label")
+        h for h in browser.find_elements("css selector", "svg.heat") if "drift ratio" in h.get_attribute("aria-label")
     ]
     rows = [t.text for t in columns.find_elements("css selector", "text.axis")]
     assert {"income", "debt_ratio", "channel"} <= set(rows[:3]), f"the drifted columns first: {rows}"
@@ -152,3 +152,47 @@ def test_the_monitor_page_shows_since_when_and_how_well_with_links_to_each_run(b
     browser.get(site + "/reports/credit-scoring/")
     cell = browser.find_elements("css selector", "svg.heat a")[0]
     assert cell.get_attribute("href").endswith(".html")
+
+
+def wait_for_widgets(driver, timeout: float = 60) -> str:
+    """The body's text once Evidently drew its widgets (its script comes from /reports/_static/)."""
+    deadline = time.monotonic() + timeout
+    text = ""
+    while time.monotonic() < deadline:
+        text = driver.find_element("tag name", "body").text
+        if "income" in text and driver.find_elements("css selector", ".js-plotly-plot"):
+            return text
+        time.sleep(0.5)
+    raise AssertionError(f"Evidently's widgets did not render: {text[:500]!r}")
+
+
+def test_a_run_report_served_by_the_daemon_has_a_title_and_links_that_work(browser, served_demo):
+    first, middle, last = served_demo.reports
+    browser.get(f"{served_demo.base}/reports/credit-scoring/{middle.name}")
+    text = wait_for_widgets(browser)
+    assert browser.title.startswith("credit-scoring, ") and "UTC" in browser.title
+    assert text.count("Confusion matrix") == 1 and "this window" in text and "reference" in text
+    shoot(browser, "run-report")
+    assert errors_in(browser) == []
+    for rel, where in (("prev", first.name), ("next", last.name), ("up", "/reports/credit-scoring/")):
+        browser.find_element("css selector", f'nav a[rel="{rel}"]').click()
+        assert browser.current_url.endswith(where), (rel, browser.current_url)
+        if rel == "up":
+            assert "drift share" in browser.find_element("tag name", "body").text, "the monitor page"
+        else:
+            wait_for_widgets(browser)
+            assert browser.title.startswith("credit-scoring, ")
+        assert errors_in(browser) == [], rel
+        browser.back()
+        wait_for_widgets(browser)
+
+
+def test_a_run_report_opens_from_the_folder_with_no_daemon(browser, served_demo):
+    """file://: the shared scripts are found by their relative path, the links by theirs."""
+    first, middle, _ = served_demo.reports
+    browser.get(middle.as_uri())
+    wait_for_widgets(browser)
+    assert errors_in(browser) == []
+    browser.find_element("css selector", 'nav a[rel="prev"]').click()
+    assert browser.current_url == first.as_uri()
+    wait_for_widgets(browser)

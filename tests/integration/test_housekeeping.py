@@ -97,3 +97,14 @@ def test_a_purge_that_rolls_back_leaves_every_report(world):
     with store.session() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Run)) == 3
     assert len(list((reports / "m").iterdir())) == 7
+
+
+def test_the_shared_scripts_stay_however_old(world):
+    """Every report kept still needs them; _static is never a monitor's folder of old reports."""
+    store, reports = world
+    scripts = reports / "_static" / "evidently-0.7.0-abc"
+    scripts.mkdir(parents=True)
+    (scripts / "index.js").write_text("x")
+    (reports / "_static" / "20200101T000000Z.html").write_text("named like an old report")
+    housekeep(store, reports, before=BEFORE)
+    assert (scripts / "index.js").is_file() and (reports / "_static" / "20200101T000000Z.html").is_file()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import json
 import os
@@ -18,7 +19,8 @@ import pytest
 from alerts.models import Alert
 from monitor.config import parse_config
 from monitor.figures import MetricRow
-from monitor.service.http import HttpContext, HttpServer, safe_report_path
+from monitor.service.compression import accepts_gzip
+from monitor.service.http import HttpContext, HttpServer, safe_report_path, safe_static_path
 from monitor.service.prom import DaemonMetrics
 from monitor.store import Store
 from monitor.store.runs import RunOutcome, claim_window, finish_run
@@ -34,6 +36,8 @@ def site(tmp_path):
     (reports / "credit").mkdir(parents=True)
     (reports / "credit" / "20261122T110000Z.html").write_text("<html>the report</html>")
     (reports / "credit" / "20261122T110000Z.json").write_text("{}")
+    (reports / "_static" / "evidently-1-abc").mkdir(parents=True)
+    (reports / "_static" / "evidently-1-abc" / "index.js").write_text("window.drawDashboard = () => 1;\n" * 100)
     (tmp_path / "secret.html").write_text("outside")
     os.symlink(tmp_path / "secret.html", reports / "credit" / "20261122T100000Z.html")
     config = parse_config(f"""
@@ -160,6 +164,68 @@ def test_reports_are_served_and_nothing_else(site):
         assert status == 404 and "outside" not in body, path
 
 
+def test_the_shared_scripts_are_served_for_good_and_nothing_beside_them(site):
+    base, reports = site
+    status, body, headers = get(base + "/reports/_static/evidently-1-abc/index.js")
+    assert status == 200 and body == (reports / "_static" / "evidently-1-abc" / "index.js").read_text()
+    assert headers["Content-Type"].startswith("text/javascript") and "immutable" in headers["Cache-Control"]
+    (reports / "_static" / "notes.js").write_text("x")
+    for path in (
+        "/reports/_static/notes.js",
+        "/reports/_static/evidently-1-abc/nope.js",
+        "/reports/_static/evidently-1-abc/../../credit/20261122T110000Z.html",
+        "/reports/_static/%2e%2e/credit/20261122T110000Z.json",
+        "/reports/_static/evidently-1-abc/index.js/x.js",
+        "/reports/_static/",
+    ):
+        assert get(base + path)[0] == 404, path
+
+
+def test_safe_static_path_refuses_every_escape(tmp_path):
+    root = tmp_path / "reports"
+    (root / "_static" / "v").mkdir(parents=True)
+    (root / "_static" / "v" / "index.js").write_text("x")
+    (root / "m").mkdir()
+    (root / "m" / "a.js").write_text("x")
+    assert safe_static_path(root, "_static/v/index.js") == (root / "_static" / "v" / "index.js").resolve()
+    for raw in ("m/a.js", "_static/../m/a.js", "_static/v/../../m/a.js", "_static/.v/index.js", "_static/v/a.html"):
+        assert safe_static_path(root, raw) is None, raw
+
+
+def test_answers_are_gzipped_only_for_clients_that_accept_it(site):
+    base, reports = site
+    script = (reports / "_static" / "evidently-1-abc" / "index.js").read_bytes()
+    for path, expected in (("/reports/_static/evidently-1-abc/index.js", script), ("/reports/credit/", None)):
+        plain = urllib.request.urlopen(urllib.request.Request(base + path), timeout=5)
+        assert plain.headers["Vary"] == "Accept-Encoding" and plain.headers["Content-Encoding"] is None, path
+        request = urllib.request.Request(base + path, headers={"Accept-Encoding": "br;q=1, gzip;q=0.5"})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.headers["Content-Encoding"] == "gzip" and response.headers["Vary"] == "Accept-Encoding"
+            body = gzip.decompress(response.read())
+        assert body == (expected if expected is not None else plain.read()), path
+    refused = urllib.request.Request(base + "/reports/credit/", headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert urllib.request.urlopen(refused, timeout=5).headers["Content-Encoding"] is None
+
+
+@pytest.mark.parametrize(
+    ("header", "gzip_ok"),
+    [
+        ("gzip", True),
+        ("GZIP, deflate", True),
+        ("x-gzip", True),
+        ("*", True),
+        ("gzip;q=0", False),
+        ("gzip;q=0.0, *", False),
+        ("*;q=0", False),
+        ("br, deflate", False),
+        ("", False),
+        ("identity", False),
+    ],
+)
+def test_accept_encoding_is_read_as_rfc_9110_says(header, gzip_ok):
+    assert accepts_gzip(header) is gzip_ok
+
+
 def test_safe_report_path_refuses_every_escape(tmp_path):
     root = tmp_path / "reports"
     (root / "m").mkdir(parents=True)
@@ -261,10 +327,10 @@ def test_head_answers_every_get_route_without_a_body(site):
     base, _ = site
     host, port = base.removeprefix("http://").split(":")
 
-    def ask(method: str, path: str) -> tuple[int, dict[str, str], bytes]:
+    def ask(method: str, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         connection = http.client.HTTPConnection(host, int(port), timeout=5)
         try:
-            connection.request(method, path)
+            connection.request(method, path, headers=headers)
             response = connection.getresponse()
             headers = {k: v for k, v in response.getheaders() if k != "Date"}
             return response.status, headers, response.read()
@@ -280,14 +346,16 @@ def test_head_answers_every_get_route_without_a_body(site):
         "/reports/credit/",
         "/reports/credit/20261122T110000Z.html",
         "/reports/credit/nope.html",
+        "/reports/_static/evidently-1-abc/index.js",
         "/api/monitors",
         "/api/monitors/credit/metrics?metric=drift.share",
         "/api/monitors/nope/metrics",
         "/nothing",
     ):
-        got, head = ask("GET", path), ask("HEAD", path)
-        assert head[:2] == got[:2], path
-        assert head[2] == b"", path
+        for headers in ({}, {"Accept-Encoding": "gzip"}):
+            got, head = ask("GET", path, headers), ask("HEAD", path, headers)
+            assert head[:2] == got[:2], (path, headers)
+            assert head[2] == b"", (path, headers)
 
 
 def test_the_metrics_api_keeps_the_newest_whole_windows_within_its_limit_and_says_what_it_left_out(site):

@@ -66,6 +66,9 @@ def test_drift_is_detected_stored_and_reported(tmp_path, drifting_log, database_
     assert run.report_path == "credit/20261121T170000Z.html" and html.exists()
     text = html.read_text()
     assert not re.search(r"<script[^>]+src=[\"']https?://", text), "the report must open with no network"
+    scripts = re.findall(r'<script src="([^"]+)"', text)
+    assert scripts and all((html.parent / src).is_file() for src in scripts), "the shared scripts, beside it"
+    assert html.stat().st_size < 600_000, "Evidently's scripts are not inside the report"
     assert "credit" in text and "income" in text
     snapshot = json.loads(html.with_suffix(".json").read_text())
     assert {"drift", "data_quality", "quality"} <= set(snapshot)
