@@ -1,0 +1,123 @@
+"""What a message lists, on real stores and real HTTP receivers: every firing alert of the monitor, most severe
+first, each marked new, reminder or resolved; and a channel added to a firing rule told at the next run."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from tests.alert_world import SECRET, World, config_for
+from tests.receivers import Receiver
+
+COLUMN_RULE = (
+    '[[monitors.rules]]\nname = "income drift"\nmetric = "drift.score"\ncolumn = "income"\nabove = 0.2\n'
+    'severity = "info"\nchannels = ["hook"]\n'
+)
+
+
+@pytest.fixture
+def receivers(httpserver):
+    return Receiver(httpserver, "/hook", secret=SECRET), Receiver(httpserver, "/slack")
+
+
+def listed(body: dict) -> list[tuple[str, str, str]]:
+    return [(a["rule"], a["status"], a["reason"]) for a in body["alerts"]]
+
+
+def test_a_reminder_lists_every_firing_alert_most_severe_first(database_url, receivers):
+    hook, slack = receivers
+    config = config_for(database_url, hook=hook.url, slack=slack.url, extra_rules=COLUMN_RULE)
+    world = World(database_url, config)
+    deliverer = world.deliverer()
+    hours = {
+        1: {"accuracy": 0.5},  # accuracy low fires
+        2: {"accuracy": 0.5, "income": 0.5},  # income drift fires
+        3: {"accuracy": 0.5, "income": 0.5, "share": 0.5},  # dataset drift pending (for_runs 2)
+        4: {"accuracy": 0.5, "income": 0.5, "share": 0.5},  # dataset drift fires
+    }
+    for hour in range(1, 10):
+        world.run(hour, **hours.get(hour, {"accuracy": 0.5, "income": 0.5, "share": 0.5}))
+        assert deliverer.drain(5) == 0
+        world.clock.advance(hours=1)
+    assert [listed(b) for b in hook.bodies] == [
+        [("accuracy low", "firing", "first_notification")],
+        [("accuracy low", "firing", "reminder"), ("income drift", "firing", "first_notification")],
+        [
+            ("dataset drift", "firing", "first_notification"),
+            ("accuracy low", "firing", "reminder"),
+            ("income drift", "firing", "reminder"),
+        ],
+        # Four hours after the last message: one reminder, and it shows all three.
+        [
+            ("dataset drift", "firing", "reminder"),
+            ("accuracy low", "firing", "reminder"),
+            ("income drift", "firing", "reminder"),
+        ],
+    ]
+    reminder = hook.bodies[-1]
+    assert reminder["status"] == "firing" and reminder["window"]["end"] == "2026-11-22T09:00:00Z"
+    assert [a["severity"] for a in reminder["alerts"]] == ["critical", "warning", "info"]
+    # Slack hears of dataset drift only (its rule's channels): first, then its reminder.
+    assert [b["text"].split("\n")[:2] for b in slack.bodies] == [
+        ["FIRING: credit (1 firing)", "- dataset drift (firing, critical): drift.share = 0.5 (above 0.3)"]
+    ] * 2
+
+
+def test_a_resolve_is_told_beside_the_alerts_still_firing(database_url, receivers):
+    hook, slack = receivers
+    world = World(database_url, config_for(database_url, hook=hook.url, slack=slack.url, extra_rules=COLUMN_RULE))
+    world.run(1, accuracy=0.5, income=0.5)
+    world.clock.advance(hours=1)
+    world.run(2, accuracy=0.9, income=0.5)
+    world.deliverer().drain(5)
+    # Both unsent messages fold into one: the newer state of each alert, an unsent first stays first.
+    assert [listed(b) for b in hook.bodies] == [
+        [("accuracy low", "resolved", "resolved"), ("income drift", "firing", "first_notification")]
+    ]
+    world.clock.advance(hours=1)
+    world.run(3, accuracy=0.5, income=0.5)
+    world.deliverer().drain(5)
+    assert listed(hook.bodies[-1]) == [
+        ("accuracy low", "firing", "first_notification"),
+        ("income drift", "firing", "reminder"),
+    ]
+
+
+def test_a_channel_added_to_a_firing_rule_is_told_at_the_next_run(database_url, receivers):
+    hook, slack = receivers
+    world = World(database_url, config_for(database_url, hook=hook.url, slack=slack.url))
+    world.run(1, accuracy=0.5)
+    world.deliverer().drain(5)
+    assert [listed(b) for b in hook.bodies] == [[("accuracy low", "firing", "first_notification")]]
+    assert slack.requests == []
+    # A reload (or a restart) with slack added to the rule, an hour later: far before repeat_interval (4 h).
+    reloaded = World(
+        database_url,
+        config_for(database_url, hook=hook.url, slack=slack.url, accuracy_channels='["hook", "slack"]'),
+    )
+    reloaded.clock.advance(hours=1)
+    queued = reloaded.run(2, accuracy=0.5)
+    assert [m.channel for m in queued] == ["slack"]
+    reloaded.deliverer().drain(5)
+    assert len(hook.requests) == 1, "the channel that was told is not told again"
+    [message] = slack.bodies
+    assert message["text"].startswith("FIRING: credit (1 firing)") and "accuracy low" in message["text"]
+    reloaded.clock.advance(hours=1)
+    assert reloaded.run(3, accuracy=0.5) == [], "both told now: nothing until the repeat"
+    reloaded.clock.advance(hours=3)
+    assert sorted(m.channel for m in reloaded.run(4, accuracy=0.5)) == ["hook", "slack"]
+
+
+def test_alerts_told_before_the_store_kept_channels_are_not_told_again(database_url, receivers):
+    """Rows written before migration 0007 have no per-channel record: every channel of the rule counts as told."""
+    from alerts.models import AlertChannel  # imported here: the other tests also run against older stores
+
+    hook, slack = receivers
+    world = World(database_url, config_for(database_url, hook=hook.url, slack=slack.url))
+    world.run(1, accuracy=0.5)
+    with world.store.transaction() as session:
+        session.execute(sa.delete(AlertChannel))
+    world.clock.advance(hours=1)
+    assert world.run(2, accuracy=0.5) == []
+    with world.store.session() as session:
+        assert session.scalars(sa.select(AlertChannel.channel)).all() == ["hook"]
