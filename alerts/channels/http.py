@@ -14,6 +14,7 @@ from alerts.payload import webhook_body
 from alerts.retry import Answer, classify_error, classify_http
 from alerts.signing import signature_header
 from alerts.slack import slack_message
+from alerts.wording import duration, how_bad
 from monitor import __version__, redaction
 
 USER_AGENT = f"drifthound/{__version__}"
@@ -101,8 +102,8 @@ def alertmanager_alerts(notification: Notification, *, now: datetime, validity: 
             {
                 "labels": labels,
                 "annotations": {
-                    "summary": f"{alert.metric}{f' [{alert.column}]' if alert.column else ''} = {alert.value} "
-                    f"({alert.op} {alert.threshold})",
+                    "summary": how_bad(alert),
+                    "duration": duration(alert.since, alert.window_end) or "",
                     "value": "" if alert.value is None else f"{alert.value:g}",
                     "threshold": "" if alert.threshold is None else f"{alert.threshold:g}",
                     "window": f"{notification.window_start} .. {notification.window_end}",

@@ -57,10 +57,19 @@ def test_a_reminder_lists_every_firing_alert_most_severe_first(database_url, rec
     reminder = hook.bodies[-1]
     assert reminder["status"] == "firing" and reminder["window"]["end"] == "2026-11-22T09:00:00Z"
     assert [a["severity"] for a in reminder["alerts"]] == ["critical", "warning", "info"]
-    # Slack hears of dataset drift only (its rule's channels): first, then its reminder.
-    assert [b["text"].split("\n")[:2] for b in slack.bodies] == [
-        ["FIRING: credit (1 firing)", "- dataset drift (firing, critical): drift.share = 0.5 (above 0.3)"]
-    ] * 2
+    assert [a["summary"] for a in reminder["alerts"]] == [
+        "drift.share 50%, above 30%",
+        "accuracy 0.5, below 0.7 (0.71x the threshold)",
+        "drift.score [income] 0.5, above 0.2 (2.5x the threshold)",
+    ]
+    assert [a["duration"] for a in reminder["alerts"]] == ["6 h", "8 h", "7 h"]
+    assert all(isinstance(a["value"], float) and isinstance(a["threshold"], float) for a in reminder["alerts"])
+    # Slack hears of dataset drift only (its rule's channels), in the same words.
+    assert [b["text"].split("\n")[0] for b in slack.bodies] == [
+        "FIRING: credit (1 firing)",
+        "FIRING: credit (1 firing, reminder)",
+    ]
+    assert "dataset drift (critical, reminder): drift.share 50%, above 30% · firing for 6 h" in slack.bodies[-1]["text"]
 
 
 def test_a_resolve_is_told_beside_the_alerts_still_firing(database_url, receivers):
@@ -101,7 +110,8 @@ def test_a_channel_added_to_a_firing_rule_is_told_at_the_next_run(database_url, 
     reloaded.deliverer().drain(5)
     assert len(hook.requests) == 1, "the channel that was told is not told again"
     [message] = slack.bodies
-    assert message["text"].startswith("FIRING: credit (1 firing)") and "accuracy low" in message["text"]
+    assert message["text"].startswith("FIRING: credit (1 firing)")
+    assert "accuracy low (warning, new): accuracy 0.5, below 0.7" in message["text"]
     reloaded.clock.advance(hours=1)
     assert reloaded.run(3, accuracy=0.5) == [], "both told now: nothing until the repeat"
     reloaded.clock.advance(hours=3)
