@@ -193,7 +193,7 @@ def _notify(
     (see notify.message_plan), and records what each channel was told."""
     by_name = {rule.name: rule for rule in rules}
     ruled = [(row, by_name[row.rule]) for row in alerts if row.rule in by_name]
-    told = _told_rows(session, ruled, now)
+    told = _told_rows(session, ruled)
     active_silences = silences.active(session, now=now, monitor=monitor)
     views = [
         AlertView(
@@ -226,9 +226,7 @@ def _notify(
     return _queue(session, notices, facts, alerting, now)
 
 
-def _told_rows(
-    session: Session, ruled: Sequence[tuple[Alert, Rule]], now: datetime
-) -> dict[int, dict[str, AlertChannel]]:
+def _told_rows(session: Session, ruled: Sequence[tuple[Alert, Rule]]) -> dict[int, dict[str, AlertChannel]]:
     """What each channel was told, by alert and channel.
 
     An alert told before the store kept this per channel has none: every channel of its rule counts as told
