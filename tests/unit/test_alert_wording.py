@@ -97,3 +97,27 @@ def test_every_channel_shows_the_words_and_the_webhook_keeps_numbers_numeric():
     section = slack["blocks"][2]["text"]["text"]
     assert "(critical, reminder): drift.detected: drifted" in section and "firing for 24 h" in section
     assert "= 1" not in slack["text"] and "firing for 24 h" in slack["text"]
+
+
+def test_the_log_channel_logs_the_same_list_in_the_same_words():
+    from datetime import UTC, datetime
+
+    from structlog.testing import capture_logs
+
+    from alerts.channels.log import LogChannel
+
+    message = Notification(
+        "credit",
+        "2026-11-22T05:00:00Z",
+        "2026-11-22T06:00:00Z",
+        (notice(), notice("accuracy", 0.6, 0.7, "below", rule="accuracy low", severity="warning", reason="reminder")),
+    )
+    with capture_logs() as events:
+        LogChannel("log").send(message, "d-1", now=datetime(2026, 11, 22, 6, tzinfo=UTC))
+    [event] = events
+    assert event["summary"] == "FIRING: credit (2 firing, 1 new)"
+    assert event["lines"] == [
+        "drift (critical, new): drift.share 42%, above 30% · firing for 24 h",
+        "accuracy low (warning, reminder): accuracy 0.6, below 0.7 (0.86x the threshold) · firing for 24 h",
+    ]
+    assert [a["reason"] for a in event["alerts"]] == ["first_notification", "reminder"]
