@@ -110,7 +110,6 @@ def process_run(
         for a in session.scalars(select(Alert).where(Alert.monitor == run.monitor).with_for_update())
     }
     figures = run.by_segment()
-    references: dict[int, tuple[float, float, float]] = {}
     for rule in rules:
         keys = _keys_with_data(rule, figures)
         if not keys:
@@ -127,8 +126,6 @@ def process_run(
             status = replay(rule, [(start, value, baseline) for start, _, value, baseline in history])
             newest_baseline = history[-1][3]
             _store_state(session, row, rule, status, history[-1][1], now, rule.bound(status.value, newest_baseline))
-            if newest_baseline and rule.outside_reference is not None:
-                references[row.id] = (*newest_baseline, rule.outside_reference)
     if not notify:
         return []
     return _notify(
@@ -139,7 +136,6 @@ def process_run(
         alerting=alerting,
         now=now,
         context=lambda: _newest_context(session, run),
-        references=references,
     )
 
 
@@ -187,7 +183,6 @@ def _notify(
     alerting: AlertingConfig,
     now: datetime,
     context: Callable[[], RunFacts],
-    references: Mapping[int, tuple[float, float, float]] | None = None,
 ) -> list[OutboxMessage]:
     """Queues, per channel with something due, one message listing every alert of the monitor firing for it
     (see notify.message_plan), and records what each channel was told."""
@@ -210,11 +205,10 @@ def _notify(
         return []
     facts = context()
     by_id = {row.id: (row, rule) for row, rule in ruled}
+    references = _references(session, monitor, [by_id[key] for key in {k for listed in plan.values() for k in listed}])
     notices: dict[str, list[AlertNotice]] = {}
     for channel, listed in plan.items():
-        notices[channel] = [
-            _notice(*by_id[key], reason, facts, (references or {}).get(key)) for key, reason in listed.items()
-        ]
+        notices[channel] = [_notice(*by_id[key], reason, facts, references.get(key)) for key, reason in listed.items()]
         for key, reason in listed.items():
             _remember(session, told[key], by_id[key][0], channel, reason, now)
     for row, _ in ruled:
@@ -224,6 +218,35 @@ def _notify(
                 (t.last_notified_at for t in told[row.id].values() if t.last_notified_at), default=None
             )
     return _queue(session, notices, facts, alerting, now)
+
+
+def _references(
+    session: Session, monitor: str, listed: Sequence[tuple[Alert, Rule]]
+) -> dict[int, tuple[float, float, float]]:
+    """(mean, std, k) of the reference range each `outside_reference` alert was last judged against, read from
+    the figures of its newest window, so a reminder shows the usual range as the first notice did."""
+    wanted = [(row, rule) for row, rule in listed if rule.outside_reference is not None and row.last_window_end]
+    if not wanted:
+        return {}
+    names = {name for _, rule in wanted for name in reference_names(rule.metric)}
+    rows = session.execute(
+        select(
+            MetricValue.metric, MetricValue.column_name, MetricValue.segment, MetricValue.window_end, MetricValue.value
+        ).where(
+            MetricValue.monitor == monitor,
+            MetricValue.metric.in_(sorted(names)),
+            MetricValue.window_end.in_(sorted({row.last_window_end for row, _ in wanted})),
+        )
+    ).all()
+    stored = {(metric, column, segment, end): value for metric, column, segment, end, value in rows}
+    references = {}
+    for row, rule in wanted:
+        mean_name, std_name = reference_names(rule.metric)
+        mean = stored.get((mean_name, row.column_name, row.segment, row.last_window_end))
+        std = stored.get((std_name, row.column_name, row.segment, row.last_window_end))
+        if mean is not None and std is not None and rule.outside_reference is not None:
+            references[row.id] = (mean, std, rule.outside_reference)
+    return references
 
 
 def _told_rows(session: Session, ruled: Sequence[tuple[Alert, Rule]]) -> dict[int, dict[str, AlertChannel]]:

@@ -148,6 +148,8 @@ def _beside_threshold(alert: AlertNotice) -> str:
         return "outside its bounds"
     relation = "above" if value > threshold else "below" if value < threshold else "at"
     text = f"{relation} {in_unit(alert.metric, threshold)}"
+    if alert.op == "outside_reference":
+        return f"{text}, the edge of its usual range"
     if is_share(alert.metric) or is_count(alert.metric) or threshold == 0:
         return text
     return f"{text} ({value / threshold:.2g}x the threshold)"

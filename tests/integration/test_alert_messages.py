@@ -118,6 +118,26 @@ def test_a_channel_added_to_a_firing_rule_is_told_at_the_next_run(database_url, 
     assert sorted(m.channel for m in reloaded.run(4, accuracy=0.5)) == ["hook", "slack"]
 
 
+def test_a_reminder_shows_the_usual_range_of_a_rule_relative_to_the_reference(database_url, receivers):
+    hook, slack = receivers
+    rule = (
+        '[[monitors.rules]]\nname = "accuracy unusual"\nmetric = "accuracy"\noutside_reference = 3\n'
+        'channels = ["hook"]\n'
+    )
+    world = World(database_url, config_for(database_url, hook=hook.url, slack=slack.url, extra_rules=rule))
+    deliverer = world.deliverer()
+    world.run(1, accuracy=0.75, accuracy_mean=0.9, accuracy_std=0.02)
+    deliverer.drain(5)
+    world.clock.advance(hours=4)
+    world.run(5, share=0.1)  # no accuracy figure: the reminder is told from the stored state
+    deliverer.drain(5)
+    usual = "accuracy 0.75, outside its usual 0.84..0.96 (reference mean 0.9, 3 std)"
+    assert [[(a["reason"], a["summary"]) for a in b["alerts"]] for b in hook.bodies] == [
+        [("first_notification", usual)],
+        [("reminder", usual)],
+    ]
+
+
 def test_alerts_told_before_the_store_kept_channels_are_not_told_again(database_url, receivers):
     """Rows written before migration 0007 have no per-channel record: every channel of the rule counts as told."""
     from alerts.models import AlertChannel  # imported here: the other tests also run against older stores
