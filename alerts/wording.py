@@ -1,7 +1,7 @@
 """How bad, since when, and why now: the words every channel shows for an alert. Pure.
 
 A value is shown beside its threshold in the metric's unit (shares as percentages,
-counts as whole numbers) or as a ratio to the threshold; verdict metrics
+counts as whole numbers, `drift.ratio` as "2.3x") or as a ratio to the threshold; verdict metrics
 (`drift.detected`) as words; how long an alert has fired as a duration of its windows.
 """
 
@@ -13,6 +13,7 @@ from alerts.notices import AlertNotice, Notification
 
 _COUNTS = ("monitor.failed_runs", "rows", "reference_rows")
 _SHARES = ("labels.coverage",)
+_RATIOS = ("drift.ratio",)  # already a statistic over its threshold
 MARKERS = {"first_notification": "new", "reminder": "reminder", "resolved": "resolved"}
 
 
@@ -22,6 +23,10 @@ def is_verdict(metric: str) -> bool:
 
 def is_share(metric: str) -> bool:
     return metric.endswith(".share") or metric in _SHARES
+
+
+def is_ratio(metric: str) -> bool:
+    return metric in _RATIOS
 
 
 def is_count(metric: str) -> bool:
@@ -55,6 +60,8 @@ def in_unit(metric: str, value: float | None) -> str:
         return percent(value)
     if is_count(metric):
         return f"{value:,.0f}"
+    if is_ratio(metric):
+        return f"{rounded(value)}x"
     return rounded(value)
 
 
@@ -150,7 +157,7 @@ def _beside_threshold(alert: AlertNotice) -> str:
     text = f"{relation} {in_unit(alert.metric, threshold)}"
     if alert.op == "outside_reference":
         return f"{text}, the edge of its usual range"
-    if is_share(alert.metric) or is_count(alert.metric) or threshold == 0:
+    if is_share(alert.metric) or is_count(alert.metric) or is_ratio(alert.metric) or threshold == 0:
         return text
     return f"{text} ({value / threshold:.2g}x the threshold)"
 

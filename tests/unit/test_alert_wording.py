@@ -41,6 +41,7 @@ def notice(metric="drift.share", value=0.42, threshold=0.3, op="above", **kw) ->
             "roc_auc 0.7, outside its usual 0.73..0.91 (reference mean 0.82, 3 std)",
         ),
         (notice("drift.share", None), "drift.share n/a"),
+        (notice("drift.ratio", 2.345, 1.0, column="income"), "drift.ratio [income] 2.35x, above 1x"),
         (notice("f1", 0.5, 0.61, "outside_reference"), "f1 0.5, below 0.61, the edge of its usual range"),
     ],
 )
