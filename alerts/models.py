@@ -1,4 +1,4 @@
-"""The alerting tables: alert states and their history, the outbox, silences, channel health."""
+"""The alerting tables: alert states, what each channel was told, history, outbox, silences, channel health."""
 
 from __future__ import annotations
 
@@ -36,6 +36,17 @@ class Alert(Base):
     last_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AlertChannel(Base):
+    """What one channel was last told of an alert's current firing episode."""
+
+    __tablename__ = "alert_channels"
+
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(100), primary_key=True)
+    notified_firing: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AlertEvent(Base):

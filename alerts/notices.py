@@ -31,7 +31,7 @@ class AlertNotice:
     threshold: float | None
     op: str
     status: str  # firing | resolved
-    reason: str  # first_notification | repeat_interval_elapsed | resolved
+    reason: str  # first_notification | reminder | resolved
     since: str | None
     window_end: str
     top_columns: tuple[TopColumn, ...] = ()

@@ -1,12 +1,16 @@
-"""Whether to tell anyone about an alert now, and why. Pure: time is passed in.
+"""Whether to tell a channel about an alert now, and why; what one channel's message lists. Pure: time is
+passed in.
 
-The decision compares what is (the alert's state) with what receivers were last
-told, so it holds however runs arrive. The answer is a named reason that travels
-into the payload, so the receiver knows why it was told.
+The decision compares what is (the alert's state) with what each channel was last
+told, so it holds however runs arrive, and a channel added to a rule that already
+fires is told at the next run. The answer is a named reason that travels into the
+payload, so the receiver knows why it was told.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -15,9 +19,20 @@ from alerts.lifecycle import State
 
 class Reason(StrEnum):
     FIRST = "first_notification"
-    REPEAT = "repeat_interval_elapsed"
+    REPEAT = "reminder"
     RESOLVED = "resolved"
     NONE = "do_not_notify"
+
+
+@dataclass(frozen=True)
+class Told:
+    """What one channel was last told of an alert."""
+
+    notified_firing: bool = False
+    last_notified_at: datetime | None = None
+
+
+NOT_TOLD = Told()
 
 
 def notify_reason(
@@ -42,3 +57,67 @@ def notify_reason(
         return Reason.RESOLVED
     # The receiver cannot be told about the end of an alert it was never shown.
     return Reason.NONE
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """One alert of a monitor as the decision sees it: its state, where its rule sends, what each was told."""
+
+    key: Hashable
+    state: State
+    channels: tuple[str, ...]
+    told: Mapping[str, Told] = field(default_factory=dict)
+    silenced: bool = False
+
+
+def message_plan(
+    alerts: Sequence[AlertView], *, repeat_interval: timedelta, now: datetime
+) -> dict[str, dict[Hashable, Reason]]:
+    """Per channel with something due: every alert its message lists, and how each is marked.
+
+    As in Alertmanager, a message shows the whole group: when anything is due for a channel (an alert it has
+    not heard of, a reminder, a resolve), the message lists every alert of the monitor firing for that
+    channel, not only those due, so "3 firing" never leaves out a fourth. Channels with nothing due get no
+    message.
+    """
+    plan: dict[str, dict[Hashable, Reason]] = {}
+    for channel in dict.fromkeys(c for alert in alerts for c in alert.channels):
+        mine = [alert for alert in alerts if channel in alert.channels]
+        reasons = {alert.key: _reason_for(alert, channel, repeat_interval, now) for alert in mine}
+        if all(reason == Reason.NONE for reason in reasons.values()):
+            continue
+        listed = {}
+        for alert in mine:
+            reason = reasons[alert.key]
+            if reason == Reason.NONE and _still_firing_for(alert, channel):
+                # Told before and its own reminder not due yet: shown again as part of the group.
+                reason = Reason.REPEAT
+            if reason != Reason.NONE:
+                listed[alert.key] = reason
+        plan[channel] = listed
+    return plan
+
+
+def told_after(reason: Reason, now: datetime, before: Told = NOT_TOLD) -> Told:
+    """What a channel knows of an alert once a message marked `reason` reached it."""
+    if reason in (Reason.FIRST, Reason.REPEAT):
+        return Told(notified_firing=True, last_notified_at=now)
+    if reason == Reason.RESOLVED:
+        return Told(notified_firing=False, last_notified_at=now)
+    return before
+
+
+def _reason_for(alert: AlertView, channel: str, repeat_interval: timedelta, now: datetime) -> Reason:
+    told = alert.told.get(channel, NOT_TOLD)
+    return notify_reason(
+        state=alert.state,
+        notified_firing=told.notified_firing,
+        last_notified_at=told.last_notified_at,
+        repeat_interval=repeat_interval,
+        silenced=alert.silenced,
+        now=now,
+    )
+
+
+def _still_firing_for(alert: AlertView, channel: str) -> bool:
+    return alert.state == State.FIRING and not alert.silenced and alert.told.get(channel, NOT_TOLD).notified_firing

@@ -1,10 +1,16 @@
-"""The generic webhook body of DESIGN.md (version "1")."""
+"""The generic webhook body of DESIGN.md (version "1").
+
+Every alert of the monitor firing for the channel is listed, each with `reason` (first_notification,
+reminder, resolved); `summary` and `duration` say in words how bad and for how long, beside the numeric
+`value` and `threshold`.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from alerts.notices import Notification
+from alerts.wording import duration, how_bad
 
 
 def webhook_body(notification: Notification, delivery_id: str) -> dict[str, Any]:
@@ -28,6 +34,8 @@ def webhook_body(notification: Notification, delivery_id: str) -> dict[str, Any]
                 "reason": a.reason,
                 "since": a.since,
                 "window_end": a.window_end,
+                "summary": how_bad(a),
+                "duration": duration(a.since, a.window_end),
                 "top_columns": [{"column": c.column, "score": c.score, "method": c.method} for c in a.top_columns],
                 "reference": None
                 if a.reference is None

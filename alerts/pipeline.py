@@ -3,14 +3,16 @@
 Either the run's results, the alert states and the queued notifications are all
 committed, or none of them: a crash can neither lose a transition nor send one twice.
 States are derived from the stored history in window order (see lifecycle.replay),
-and a notification goes out when the state differs from what receivers were told.
+and a notification goes out when the state differs from what a channel was told
+(see notify.message_plan); it then lists every alert of the monitor firing for that
+channel, each marked new, reminder or resolved.
 """
 
 from __future__ import annotations
 
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -19,9 +21,9 @@ from sqlalchemy.orm import Session
 
 from alerts import outbox, silences
 from alerts.lifecycle import AlertStatus, State, replay
-from alerts.models import Alert, AlertEvent, OutboxMessage
+from alerts.models import Alert, AlertChannel, AlertEvent, OutboxMessage
 from alerts.notices import AlertNotice, Notification, TopColumn, ordered
-from alerts.notify import Reason, notify_reason
+from alerts.notify import AlertView, Reason, Told, message_plan, told_after
 from alerts.rules import FAILED_RUNS_RULE, Baseline, Figures, Rule
 from monitor.config.schema import AlertingConfig, MonitorConfig
 from monitor.figures import drifted_columns, multivariate_columns
@@ -108,8 +110,6 @@ def process_run(
         (a.rule, a.column_name, a.segment): a
         for a in session.scalars(select(Alert).where(Alert.monitor == run.monitor).with_for_update())
     }
-    active_silences = silences.active(session, now=now, monitor=run.monitor)
-    notices: dict[str, list[AlertNotice]] = defaultdict(list)
     figures = run.by_segment()
     for rule in rules:
         keys = _keys_with_data(rule, figures)
@@ -127,40 +127,17 @@ def process_run(
             status = replay(rule, [(start, value, baseline) for start, _, value, baseline in history])
             newest_baseline = history[-1][3]
             _store_state(session, row, rule, status, history[-1][1], now, rule.bound(status.value, newest_baseline))
-            silenced = not notify or silences.is_silenced(active_silences, monitor=run.monitor, rule=rule.name, now=now)
-            reason = notify_reason(
-                state=status.state,
-                notified_firing=row.notified_firing,
-                last_notified_at=row.last_notified_at,
-                repeat_interval=alerting.repeat_interval,
-                silenced=silenced,
-                now=now,
-            )
-            if reason == Reason.NONE:
-                continue
-            row.last_notified_at = now
-            row.notified_firing = status.state == State.FIRING
-            notice = AlertNotice(
-                rule=rule.name,
-                severity=rule.severity,
-                metric=rule.metric,
-                column=column or None,
-                segment=segment or None,
-                value=status.value,
-                threshold=rule.bound(status.value, newest_baseline),
-                op=rule.op,
-                reference=(*newest_baseline, rule.outside_reference) if newest_baseline else None,
-                status="firing" if status.state == State.FIRING else "resolved",
-                reason=reason.value,
-                since=iso(status.since) if status.since else None,
-                window_end=iso(history[-1][1]),
-                runbook_url=rule.runbook_url,
-            )
-            for channel in rule.channels:
-                notices[channel].append(notice)
-    if not notices:
+    if not notify:
         return []
-    return _queue(session, notices, _newest_context(session, run), alerting, now)
+    return _notify(
+        session,
+        monitor=run.monitor,
+        alerts=list(existing.values()),
+        rules=rules,
+        alerting=alerting,
+        now=now,
+        context=lambda: _newest_context(session, run),
+    )
 
 
 def notify_unsent(
@@ -185,47 +162,148 @@ def notify_unsent(
     if newest is None:
         return []
     lock_monitor(session, monitor)
-    by_name = {rule.name: rule for rule in rules}
-    active_silences = silences.active(session, now=now, monitor=monitor)
-    notices: dict[str, list[AlertNotice]] = defaultdict(list)
-    for row in session.scalars(select(Alert).where(Alert.monitor == monitor).with_for_update()):
-        rule = by_name.get(row.rule)
-        if rule is None:
-            continue
-        state = State(row.state)
-        reason = notify_reason(
-            state=state,
-            notified_firing=row.notified_firing,
-            last_notified_at=row.last_notified_at,
-            repeat_interval=alerting.repeat_interval,
-            silenced=silences.is_silenced(active_silences, monitor=monitor, rule=rule.name, now=now),
-            now=now,
-        )
-        if reason == Reason.NONE:
-            continue
-        row.last_notified_at = now
-        row.notified_firing = state == State.FIRING
-        notice = AlertNotice(
-            rule=rule.name,
-            severity=rule.severity,
-            metric=rule.metric,
-            column=row.column_name or None,
-            segment=row.segment or None,
-            value=row.value,
-            threshold=row.threshold,
-            op=row.op,
-            status="firing" if state == State.FIRING else "resolved",
-            reason=reason.value,
-            since=iso(row.since) if row.since else None,
-            window_end=iso(row.last_window_end or newest.window_end),
-            runbook_url=rule.runbook_url,
-        )
-        for channel in rule.channels:
-            notices[channel].append(notice)
-    if not notices:
-        return []
+    alerts = list(session.scalars(select(Alert).where(Alert.monitor == monitor).with_for_update()))
     facts = RunFacts(monitor, newest.window_start, newest.window_end, {}, reports_base_url=reports_base_url)
-    return _queue(session, notices, _context_of(session, newest, facts), alerting, now)
+    return _notify(
+        session,
+        monitor=monitor,
+        alerts=alerts,
+        rules=rules,
+        alerting=alerting,
+        now=now,
+        context=lambda: _context_of(session, newest, facts),
+    )
+
+
+def _notify(
+    session: Session,
+    *,
+    monitor: str,
+    alerts: Sequence[Alert],
+    rules: Sequence[Rule],
+    alerting: AlertingConfig,
+    now: datetime,
+    context: Callable[[], RunFacts],
+) -> list[OutboxMessage]:
+    """Queues, per channel with something due, one message listing every alert of the monitor firing for it
+    (see notify.message_plan), and records what each channel was told."""
+    by_name = {rule.name: rule for rule in rules}
+    ruled = [(row, by_name[row.rule]) for row in alerts if row.rule in by_name]
+    told = _told_rows(session, ruled)
+    active_silences = silences.active(session, now=now, monitor=monitor)
+    views = [
+        AlertView(
+            key=row.id,
+            state=State(row.state),
+            channels=rule.channels,
+            told={channel: Told(t.notified_firing, t.last_notified_at) for channel, t in told[row.id].items()},
+            silenced=silences.is_silenced(active_silences, monitor=monitor, rule=rule.name, now=now),
+        )
+        for row, rule in ruled
+    ]
+    plan = message_plan(views, repeat_interval=alerting.repeat_interval, now=now)
+    if not plan:
+        return []
+    facts = context()
+    by_id = {row.id: (row, rule) for row, rule in ruled}
+    references = _references(session, monitor, [by_id[key] for key in {k for listed in plan.values() for k in listed}])
+    notices: dict[str, list[AlertNotice]] = {}
+    for channel, listed in plan.items():
+        notices[channel] = [_notice(*by_id[key], reason, facts, references.get(key)) for key, reason in listed.items()]
+        for key, reason in listed.items():
+            _remember(session, told[key], by_id[key][0], channel, reason, now)
+    for row, _ in ruled:
+        if told[row.id]:
+            row.notified_firing = any(t.notified_firing for t in told[row.id].values())
+            row.last_notified_at = max(
+                (t.last_notified_at for t in told[row.id].values() if t.last_notified_at), default=None
+            )
+    return _queue(session, notices, facts, alerting, now)
+
+
+def _references(
+    session: Session, monitor: str, listed: Sequence[tuple[Alert, Rule]]
+) -> dict[int, tuple[float, float, float]]:
+    """(mean, std, k) of the reference range each `outside_reference` alert was last judged against, read from
+    the figures of its newest window, so a reminder shows the usual range as the first notice did."""
+    wanted = [(row, rule) for row, rule in listed if rule.outside_reference is not None and row.last_window_end]
+    if not wanted:
+        return {}
+    names = {name for _, rule in wanted for name in reference_names(rule.metric)}
+    rows = session.execute(
+        select(
+            MetricValue.metric, MetricValue.column_name, MetricValue.segment, MetricValue.window_end, MetricValue.value
+        ).where(
+            MetricValue.monitor == monitor,
+            MetricValue.metric.in_(sorted(names)),
+            MetricValue.window_end.in_(sorted({row.last_window_end for row, _ in wanted})),
+        )
+    ).all()
+    stored = {(metric, column, segment, end): value for metric, column, segment, end, value in rows}
+    references = {}
+    for row, rule in wanted:
+        mean_name, std_name = reference_names(rule.metric)
+        mean = stored.get((mean_name, row.column_name, row.segment, row.last_window_end))
+        std = stored.get((std_name, row.column_name, row.segment, row.last_window_end))
+        if mean is not None and std is not None and rule.outside_reference is not None:
+            references[row.id] = (mean, std, rule.outside_reference)
+    return references
+
+
+def _told_rows(session: Session, ruled: Sequence[tuple[Alert, Rule]]) -> dict[int, dict[str, AlertChannel]]:
+    """What each channel was told, by alert and channel.
+
+    An alert told before the store kept this per channel has none: every channel of its rule counts as told
+    what the alert row says, and gets its row now, so a channel added from here on is the only one told anew.
+    """
+    ids = [row.id for row, _ in ruled]
+    told: dict[int, dict[str, AlertChannel]] = {alert_id: {} for alert_id in ids}
+    if not ids:
+        return told
+    for record in session.scalars(select(AlertChannel).where(AlertChannel.alert_id.in_(ids)).with_for_update()):
+        told[record.alert_id][record.channel] = record
+    for row, rule in ruled:
+        if row.notified_firing and not told[row.id]:
+            for channel in rule.channels:
+                record = AlertChannel(
+                    alert_id=row.id, channel=channel, notified_firing=True, last_notified_at=row.last_notified_at
+                )
+                session.add(record)
+                told[row.id][channel] = record
+    return told
+
+
+def _remember(
+    session: Session, told: dict[str, AlertChannel], row: Alert, channel: str, reason: Reason, now: datetime
+) -> None:
+    record = told.get(channel)
+    if record is None:
+        record = AlertChannel(alert_id=row.id, channel=channel, notified_firing=False, last_notified_at=None)
+        session.add(record)
+        told[channel] = record
+    after = told_after(reason, now, Told(record.notified_firing, record.last_notified_at))
+    record.notified_firing, record.last_notified_at = after.notified_firing, after.last_notified_at
+
+
+def _notice(
+    row: Alert, rule: Rule, reason: Reason, facts: RunFacts, reference: tuple[float, float, float] | None
+) -> AlertNotice:
+    return AlertNotice(
+        rule=rule.name,
+        severity=rule.severity,
+        metric=rule.metric,
+        column=row.column_name or None,
+        segment=row.segment or None,
+        value=row.value,
+        threshold=row.threshold,
+        op=row.op,
+        reference=reference,
+        status="resolved" if reason == Reason.RESOLVED else "firing",
+        reason=reason.value,
+        since=iso(row.since) if row.since else None,
+        window_end=iso(row.last_window_end or facts.window_end),
+        runbook_url=rule.runbook_url,
+    )
 
 
 def _queue(

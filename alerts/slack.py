@@ -1,7 +1,8 @@
 """Slack Block Kit for a notification, within Slack's limits.
 
 At most 50 blocks, 150 characters of header text and 3,000 characters of section
-text; longer lists are cut with "and N more". `text` is the plain fallback shown in
+text; longer lists are cut with "and N more". Each alert reads as alerts.wording says:
+how bad, since when, and whether it is new, a reminder or resolved. `text` is the plain fallback shown in
 notifications and by clients that cannot render blocks.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from alerts.notices import AlertNotice, Notification
+from alerts.wording import alert_line, headline, how_bad, marker, rounded, since_when
 
 MAX_BLOCKS = 50
 MAX_HEADER = 150
@@ -28,24 +30,15 @@ def _cut(text: str, limit: int) -> str:
 
 
 def _number(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.4g}"
-
-
-def _condition(alert: AlertNotice) -> str:
-    subject = (
-        alert.metric
-        + (f" [{alert.column}]" if alert.column else "")
-        + (f" in {alert.segment}" if alert.segment else "")
-    )
-    return f"{subject} = {_number(alert.value)} ({alert.op} {_number(alert.threshold)})"
+    return "n/a" if value is None else rounded(value)
 
 
 def _alert_section(alert: AlertNotice) -> str:
     icon = ":white_check_mark:" if alert.status == "resolved" else _ICONS.get(alert.severity, "")
-    state = "resolved" if alert.status == "resolved" else alert.severity
-    lines = [f"{icon} *{escape(alert.rule)}* ({state}): {escape(_condition(alert))}"]
-    if alert.since:
-        lines.append(f"since {alert.since}")
+    lines = [f"{icon} *{escape(alert.rule)}* ({alert.severity}, {marker(alert)}): {escape(how_bad(alert))}"]
+    when = since_when(alert)
+    if when:
+        lines.append(f"{when}, since {alert.since}")
     if alert.top_columns:
         shown = [f"`{escape(c.column)}` {_number(c.score)}" for c in alert.top_columns[:5]]
         more = len(alert.top_columns) - len(shown)
@@ -53,15 +46,6 @@ def _alert_section(alert: AlertNotice) -> str:
     if alert.runbook_url:
         lines.append(f"<{escape(alert.runbook_url)}|runbook>")
     return _cut("\n".join(lines), MAX_SECTION)
-
-
-def headline(notification: Notification) -> str:
-    firing = sum(1 for a in notification.alerts if a.status == "firing")
-    resolved = len(notification.alerts) - firing
-    parts = [f"{firing} firing"] if firing else []
-    parts += [f"{resolved} resolved"] if resolved else []
-    prefix = "[TEST] " if notification.test else ""
-    return f"{prefix}{notification.status.upper()}: {notification.monitor} ({', '.join(parts) or 'no alerts'})"
 
 
 def slack_message(notification: Notification) -> dict[str, Any]:
@@ -85,7 +69,7 @@ def fallback_text(notification: Notification) -> str:
     lines = [headline(notification)]
     for alert in notification.alerts:
         runbook = f" (runbook: {alert.runbook_url})" if alert.runbook_url else ""
-        lines.append(f"- {alert.rule} ({alert.status}, {alert.severity}): {_condition(alert)}{runbook}")
+        lines.append(f"- {alert_line(alert)}{runbook}")
     if notification.report_url:
         lines.append(f"report: {notification.report_url}")
     text = "\n".join(lines)

@@ -112,6 +112,8 @@ class World:
             "failed": ("monitor.failed_runs", ""),
             "income": ("drift.score", "income"),
             "age": ("drift.score", "age"),
+            "accuracy_mean": ("accuracy.reference_mean", ""),
+            "accuracy_std": ("accuracy.reference_std", ""),
         }
         rows = [MetricRow(*names[k], v) for k, v in figures.items()]
         now = self.clock()

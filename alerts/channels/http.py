@@ -14,6 +14,7 @@ from alerts.payload import webhook_body
 from alerts.retry import Answer, classify_error, classify_http
 from alerts.signing import signature_header
 from alerts.slack import slack_message
+from alerts.wording import duration, how_bad
 from monitor import __version__, redaction
 
 USER_AGENT = f"drifthound/{__version__}"
@@ -112,8 +113,8 @@ def _annotations(notification: Notification, alert: AlertNotice) -> dict[str, st
     """What Alertmanager shows and templates; runbook_url is the name its own conventions use."""
     top = ", ".join(f"{c.column} {c.score:.3g}" for c in alert.top_columns[:5] if c.score is not None)
     annotations = {
-        "summary": f"{alert.metric}{f' [{alert.column}]' if alert.column else ''} = {alert.value} "
-        f"({alert.op} {alert.threshold})",
+        "summary": how_bad(alert),
+        "duration": duration(alert.since, alert.window_end) or "",
         "value": "" if alert.value is None else f"{alert.value:g}",
         "threshold": "" if alert.threshold is None else f"{alert.threshold:g}",
         "window": f"{notification.window_start} .. {notification.window_end}",

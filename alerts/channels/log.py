@@ -9,6 +9,7 @@ import structlog
 from alerts.notices import Notification
 from alerts.payload import webhook_body
 from alerts.retry import Answer
+from alerts.wording import alert_line, headline
 
 log = structlog.get_logger("drifthound.alert")
 
@@ -36,6 +37,8 @@ class LogChannel:
             channel=self.name,
             delivery_id=delivery_id,
             status=body["status"],
+            summary=headline(notification),
+            lines=[alert_line(alert) for alert in notification.alerts],
             monitor=body["monitor"],
             window=body["window"],
             alerts=body["alerts"],

@@ -135,6 +135,7 @@ class Notice:
     state: str
     delivery_id: str
     at: float  # when it arrived (wall clock)
+    reason: str = ""  # first_notification | reminder | resolved
 
 
 def account_alerts(store_url: str, requests: list[dict], *, allow_late: bool = False) -> AlertLedger:
@@ -170,7 +171,12 @@ def account_alerts(store_url: str, requests: list[dict], *, allow_late: bool = F
         changes.sort(key=lambda t: as_utc(t["window_end"]))
         for t, following in itertools.zip_longest(changes, changes[1:]):
             end, at = as_utc(t["window_end"]), as_utc(t["at"]).timestamp()
-            own = {n.delivery_id for n in told[alert] if n.window_end == end and n.state == t["to_state"]}
+            # A reminder lists an alert again (every message lists the monitor's firing alerts): not its change.
+            own = {
+                n.delivery_id
+                for n in told[alert]
+                if n.window_end == end and n.state == t["to_state"] and n.reason != "reminder"
+            }
             assert len(own) <= 1, f"one transition under two delivery ids: {t} {own}"
             if own:
                 delivered += 1
@@ -205,6 +211,7 @@ def _notices(requests: list[dict]) -> list[Notice]:
             alert["status"],
             body["delivery_id"],
             request["at"],
+            alert.get("reason", ""),
         )
         for request in first.values()
         for body in [request["body"]]

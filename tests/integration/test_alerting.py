@@ -79,7 +79,7 @@ def test_repeat_while_firing(world, receivers):
         world.clock.advance(hours=1)
         world.run(hour, accuracy=0.5)
         deliverer.drain(5)
-    assert [b["alerts"][0]["reason"] for b in hook.bodies] == ["first_notification", "repeat_interval_elapsed"]
+    assert [b["alerts"][0]["reason"] for b in hook.bodies] == ["first_notification", "reminder"]
 
 
 def test_older_windows_arriving_later_give_the_same_state(world, receivers):

@@ -88,7 +88,7 @@ def test_most_severe_first_then_firing_before_resolved():
 def test_folding_keeps_the_newest_state_and_an_unsent_first_notification():
     older = notification(notice("drift"), notice("acc", "warning"))
     newer = notification(
-        notice("drift", reason="repeat_interval_elapsed", window_end="2026-11-22T07:00:00Z"),
+        notice("drift", reason="reminder", window_end="2026-11-22T07:00:00Z"),
         notice("acc", "warning", "resolved", "resolved", window_end="2026-11-22T07:00:00Z"),
         end="2026-11-22T07:00:00Z",
     )
