@@ -12,7 +12,8 @@ from monitor.commands.filters import check_choice, configured_columns, known_met
 from monitor.store import history
 from monitor.times import iso, utc_now
 
-FIELDS = ("window_start", "window_end", "metric", "column", "segment", "value")
+# `method`, last: which statistic a drift score is (its unit differs by method); empty for other figures.
+FIELDS = ("window_start", "window_end", "metric", "column", "segment", "value", "method")
 
 
 def metrics(
@@ -50,6 +51,7 @@ def metrics(
             "column": r.column,
             "segment": r.segment,
             "value": r.value,
+            "method": r.method or "",
         }
         for r in rows
     ]

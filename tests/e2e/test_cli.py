@@ -35,9 +35,10 @@ def test_the_demo_shows_its_injected_drift(demo):
     )
     assert metrics.returncode == 0
     rows = list(csv.DictReader(io.StringIO(metrics.stdout)))
-    assert rows and set(rows[0]) == {"window_start", "window_end", "metric", "column", "segment", "value"}
+    assert rows and list(rows[0]) == ["window_start", "window_end", "metric", "column", "segment", "value", "method"]
     detected = {row["column"] for row in rows if float(row["value"]) == 1.0}
     assert detected == {"income", "debt_ratio", "channel"}
+    assert all(row["method"].endswith("(calibrated)") for row in rows), "which statistic decided each verdict"
     reports = list((demo / "reports" / "credit-scoring").glob("*.html"))
     assert len(reports) == 1 and reports[0].with_suffix(".json").exists()
     assert "income" in reports[0].read_text()
@@ -315,7 +316,7 @@ def test_an_unknown_metric_column_or_segment_is_a_usage_error_with_a_suggestion(
 def test_a_known_metric_without_stored_rows_is_an_empty_table(demo):
     result = drifthound("metrics", "-m", "credit-scoring", "--metric", "r2", "-c", str(demo / "config.toml"))
     assert result.returncode == 0 and result.stdout.strip() == ",".join(
-        ("window_start", "window_end", "metric", "column", "segment", "value")
+        ("window_start", "window_end", "metric", "column", "segment", "value", "method")
     )
 
 
