@@ -31,15 +31,17 @@ def whole_window(rows: Iterable[MetricRow]) -> list[MetricRow]:
 
 
 def drifted_columns(rows: Iterable[MetricRow]) -> list[tuple[str, float, str | None]]:
-    """(column, score, method) of each column whose drift was detected in the whole window, most drifted first."""
+    """(column, score, method) of each column whose drift was detected in the whole window, most drifted first:
+    by drift.ratio (score over threshold), since scores of different methods are in different units."""
     rows = whole_window(rows)
     detected = {row.column for row in rows if row.metric == "drift.detected" and row.value == 1.0}
+    ratios = {row.column: row.value or 0.0 for row in rows if row.metric == "drift.ratio"}
     scores = [
         (row.column, row.value or 0.0, row.method)
         for row in rows
         if row.metric == "drift.score" and row.column in detected
     ]
-    return sorted(scores, key=lambda item: -item[1])
+    return sorted(scores, key=lambda item: (-ratios.get(item[0], 0.0), -item[1]))
 
 
 def multivariate_columns(rows: Iterable[MetricRow], limit: int = 5) -> list[tuple[str, float, str | None]]:

@@ -63,3 +63,15 @@ def test_the_drift_ratio_is_past_one_exactly_when_the_statistic_is_past_its_thre
     assert values["income"] == 50.0 and values["debt"] == 0.1
     assert values["tenure"] == 1000.0, "a p-value of 0: far beyond, still a number"
     assert all((values[c.column] >= 1) == c.detected for c in columns)
+
+
+def test_notifications_rank_drifted_columns_by_ratio_not_by_scores_in_different_units():
+    from monitor.figures import drifted_columns
+
+    columns = [
+        ColumnDrift("age", "tail means (calibrated)", 9.0, 6.0, 0.1, True),  # 1.5x its threshold
+        ColumnDrift("income", "wasserstein (calibrated)", 0.4, 0.05, 0.4, True),  # 8x
+        ColumnDrift("region", "jensenshannon (calibrated)", 0.1, 0.04, 0.1, True),  # 2.5x
+    ]
+    roles = ColumnRoles(numerical=("age", "income"), categorical=("region",))
+    assert [c for c, _, _ in drifted_columns(drift_rows(columns, roles))] == ["income", "region", "age"]
