@@ -8,6 +8,7 @@ notifications and by clients that cannot render blocks.
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 from alerts.notices import AlertNotice, Notification
@@ -48,10 +49,19 @@ def _alert_section(alert: AlertNotice) -> str:
     return _cut("\n".join(lines), MAX_SECTION)
 
 
+def monitor_page(notification: Notification) -> str | None:
+    """The monitor's page on the reports site: its report's folder."""
+    return notification.report_url.rsplit("/", 1)[0] + "/" if notification.report_url else None
+
+
+def silence_command(notification: Notification) -> str:
+    return f'drifthound alerts silence -m {shlex.quote(notification.monitor)} --for 2h --reason "..."'
+
+
 def slack_message(notification: Notification) -> dict[str, Any]:
     context = f"window {notification.window_start} .. {notification.window_end}"
     if notification.report_url:
-        context += f" · <{notification.report_url}|report>"
+        context += f" · <{notification.report_url}|report> · <{monitor_page(notification)}|monitor page>"
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": _cut(headline(notification), MAX_HEADER)}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(context, MAX_SECTION)}]},
@@ -62,6 +72,9 @@ def slack_message(notification: Notification) -> dict[str, Any]:
     blocks += [{"type": "section", "text": {"type": "mrkdwn", "text": _alert_section(a)}} for a in shown]
     if len(shown) < len(alerts):
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"and {len(alerts) - len(shown)} more"}})
+    if any(a.status == "firing" for a in alerts) and len(blocks) < MAX_BLOCKS:
+        quiet = {"type": "mrkdwn", "text": _cut(f"to silence: `{escape(silence_command(notification))}`", MAX_SECTION)}
+        blocks.append({"type": "context", "elements": [quiet]})
     return {"text": fallback_text(notification), "blocks": blocks}
 
 
@@ -72,6 +85,9 @@ def fallback_text(notification: Notification) -> str:
         lines.append(f"- {alert_line(alert)}{runbook}")
     if notification.report_url:
         lines.append(f"report: {notification.report_url}")
+        lines.append(f"monitor page: {monitor_page(notification)}")
+    if any(a.status == "firing" for a in notification.alerts):
+        lines.append(f"to silence: {silence_command(notification)}")
     text = "\n".join(lines)
     if len(text) <= MAX_TEXT:
         return text

@@ -225,3 +225,14 @@ def test_a_runbook_url_reaches_every_channel_and_is_absent_when_unset():
         LogChannel("log").send(with_runbook, "d-1", now=NOW)
     [event] = [e for e in logged if e["event"] == "alert.notification"]
     assert event["alerts"][0]["runbook_url"] == RUNBOOK
+
+
+def test_slack_says_what_to_do_the_report_the_monitor_page_and_the_silence_command():
+    firing = slack_message(notification(notice(), notice(rule="quality", status="resolved", reason="resolved")))
+    blocks = json.dumps(firing["blocks"])
+    assert "<http://dh:9308/reports/credit-scoring/x.html|report>" in blocks
+    assert "<http://dh:9308/reports/credit-scoring/|monitor page>" in blocks
+    assert "drifthound alerts silence -m credit-scoring --for 2h" in blocks
+    assert "to silence: drifthound alerts silence -m credit-scoring" in firing["text"]
+    resolved = slack_message(notification(notice(status="resolved", reason="resolved")))
+    assert "silence" not in json.dumps(resolved), "nothing to silence once all is resolved"
