@@ -174,7 +174,7 @@ def heat_map(
         return ""
     label_w, cell_h = 150, 16
     cell_w = max(4.0, min(24.0, (WIDTH * 2 - label_w - PAD_RIGHT) / len(times)))
-    width = int(label_w + cell_w * len(times) + PAD_RIGHT)
+    width = max(WIDTH * 2, int(label_w + cell_w * len(times) + PAD_RIGHT))  # room for the title
     height = PAD_TOP + cell_h * len(rows) + PAD_BOTTOM
     cells = []
     for i, row in enumerate(rows):

@@ -15,5 +15,5 @@ pytestmark = pytest.mark.e2e
 def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path, database_url):
     with HTTPServer(host="127.0.0.1") as server:
         receiver = Receiver(server)
-        figures = run_crash_drill(tmp_path, store_url=database_url, receiver=receiver, kills=4, max_pause=6.0)
-    assert figures.kills == 4 and figures.windows > 10 and figures.transitions >= 2
+        figures = run_crash_drill(tmp_path, store_url=database_url, receiver=receiver, kills=3, max_pause=5.0)
+    assert figures.kills == 3 and figures.windows > 10 and figures.transitions >= 2

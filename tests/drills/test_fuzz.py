@@ -32,7 +32,7 @@ def test_generated_prediction_logs_never_crash_a_run(tmp_path_factory, case):
     check_log(tmp_path_factory.mktemp("log"), case, LOG_OUTCOMES)
 
 
-@settings(max_examples=12, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=8, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(config_texts())
 def test_the_cli_answers_a_bad_config_with_exit_2_and_no_traceback(tmp_path_factory, text):
     path = tmp_path_factory.mktemp("cfg") / "config.toml"

@@ -21,7 +21,7 @@ pytestmark = [
 
 
 def test_the_store_stopped_under_the_daemon_loses_nothing(tmp_path):
-    figures = run_store_outage_drill(tmp_path, outage_seconds=20)
+    figures = run_store_outage_drill(tmp_path, outage_seconds=12)
     assert figures["runs_left_running"] == 0
     assert figures["slowest_healthz_s"] < 1.0
 

@@ -46,9 +46,14 @@ def served_demo(demo_data, tmp_path_factory) -> Iterator[ServedDemo]:
     # A day and more back, so the labels (a day late) have arrived and the report has model quality.
     newest = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=26)
     ends = [newest - timedelta(hours=hours) for hours in (2, 1, 0)]
-    for end in ends:
-        checked = drifthound("check", "-c", str(directory / "config.toml"), "--at", end.strftime("%Y-%m-%dT%H:%M:%SZ"))
-        assert checked.returncode == 0, checked.stderr
+    span = [
+        (end - step).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for end, step in ((ends[0], timedelta(hours=1)), (ends[-1], timedelta(0)))
+    ]
+    filled = drifthound(
+        "backfill", "-c", str(directory / "config.toml"), "-m", "credit-scoring", "--start", span[0], "--end", span[1]
+    )
+    assert filled.returncode == 0, filled.stderr
     reports = [directory / "reports" / "credit-scoring" / f"{end:%Y%m%dT%H%M%SZ}.html" for end in ends]
     daemon = Daemon(directory / "config.toml", port)
     try:

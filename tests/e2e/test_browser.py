@@ -145,13 +145,15 @@ def test_the_monitor_page_shows_since_when_and_how_well_with_links_to_each_run(b
     assert quality.find_elements("css selector", "circle.dot"), "the stable hours' stay in it"
     shoot(browser, "monitor-history")
     assert errors_in(browser) == []
+    # SVG links: their href is the attribute as written (a path on this site).
     point = quality.find_element("xpath", ".//*[local-name()='circle' and @class='hit']/parent::*[local-name()='a']")
-    report = point.get_attribute("href")
-    browser.get(report)
-    assert "credit-scoring" in browser.title or "credit-scoring" in browser.find_element("tag name", "body").text
+    browser.get(site + point.get_dom_attribute("href"))
+    assert browser.title.startswith("credit-scoring, "), "the red point opens its run's report"
     browser.get(site + "/reports/credit-scoring/")
-    cell = browser.find_elements("css selector", "svg.heat a")[0]
-    assert cell.get_attribute("href").endswith(".html")
+    cell = browser.find_elements("css selector", "svg.heat a")[-1]
+    browser.get(site + cell.get_dom_attribute("href"))
+    assert browser.title.startswith("credit-scoring, "), "a heat map cell opens its run's report"
+    assert errors_in(browser) == []
 
 
 def wait_for_widgets(driver, timeout: float = 60) -> str:
