@@ -139,17 +139,21 @@ class Dispatcher:
             )
         interrupted = False
         newest = max((w.end for w in windows), default=None)
-        for index, window in enumerate(windows):
+        index = 0
+        while index < len(windows):
             if self.stopping.is_set():
                 return False
-            # A tick that came during a long catch-up goes first: on-time windows do not wait for old ones.
+            # A tick that came during a long catch-up goes first: on-time windows do not wait for old ones. The
+            # ticks it jumped over join this catch-up, so none can age past the horizon before a later tick.
             latest = schedule.last_tick(self.clock())
             if index > 0 and newest is not None and latest > newest:
+                windows += [window_ending(t, monitor.window) for t in schedule.ticks(newest, latest) if t < latest]
                 newest = latest
                 interrupted |= self.evaluate(name, window_ending(latest, monitor.window), notify=True) is INTERRUPTED
             # Catch-up runs fold into one message: only the latest (first) and the last run notify...
-            outcome = self.evaluate(name, window, notify=index == 0 or index == len(windows) - 1)
+            outcome = self.evaluate(name, windows[index], notify=index == 0 or index == len(windows) - 1)
             interrupted |= outcome is INTERRUPTED
+            index += 1
         if len(windows) > 2:
             self._settle(name)  # ...and what a middle run fired is told even when the last run had no figures
         if monitor.labels is not None:
