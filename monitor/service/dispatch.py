@@ -213,7 +213,12 @@ class Dispatcher:
         pool = self.pool
         try:
             future = pool.submit(name, window.start, window.end, notify, force)
-        except (RuntimeError, BrokenProcessPool):  # shutting down, or a reload or a death swapped the pool
+        except BrokenProcessPool:  # a worker died before this run was handed over: replace the pool, owe it again
+            if self.stopping.is_set():
+                return None
+            self._worker_died(pool)
+            return INTERRUPTED
+        except RuntimeError:  # shutting down, or a reload swapped the pool
             return None
         with self._lock:
             self._inflight.add(future)
