@@ -28,6 +28,7 @@ def monitor_view(session: Session, monitor: MonitorConfig, now: datetime, *, run
         select(MetricValue.metric, MetricValue.window_end, MetricValue.value).where(
             MetricValue.monitor == monitor.name,
             MetricValue.column_name == "",
+            MetricValue.segment == "",  # the whole window's: a segment's rows or quality are not the window's
             MetricValue.window_end > since,
             MetricValue.metric.in_(
                 (

@@ -72,6 +72,7 @@ reference = {{ last = "1d" }}
                 metrics=[
                     MetricRow("drift.share", "", hour / 4),
                     MetricRow("accuracy", "", 0.9 - hour / 10),
+                    MetricRow("accuracy", "", 0.123, segment="region=north"),
                     MetricRow("drift.score", EVIL, 0.5),
                 ],
             )
@@ -128,6 +129,12 @@ def test_the_index_lists_monitors_with_trend_charts(site):
     assert "1 firing" in body and 'href="/reports/credit/20261122T120000Z.html"' in body
     assert "script" not in body.lower(), "our pages need no JavaScript"
     assert headers["Content-Security-Policy"].startswith("default-src 'none'")
+
+
+def test_the_monitor_page_charts_the_whole_window_not_a_segment(site):
+    base, _ = site
+    status, body, _ = get(base + "/reports/credit/")
+    assert status == 200 and "0.9" in body and "0.123" not in body, "a segment's accuracy is not the window's"
 
 
 def test_the_monitor_page_escapes_names_from_the_data(site):
@@ -362,7 +369,7 @@ def test_the_metrics_api_keeps_the_newest_whole_windows_within_its_limit_and_say
     base, _ = site
     status, body, headers = get(base + "/api/monitors/credit/metrics")
     everything = json.loads(body)
-    assert status == 200 and len(everything) == 9 and headers["X-DriftHound-Truncated"] == "false"
+    assert status == 200 and len(everything) == 12 and headers["X-DriftHound-Truncated"] == "false"
     assert "Link" not in headers
     pages, url = [], base + "/api/monitors/credit/metrics?limit=4"
     while url:
@@ -372,7 +379,7 @@ def test_the_metrics_api_keeps_the_newest_whole_windows_within_its_limit_and_say
         link = headers.get("Link")
         assert headers["X-DriftHound-Truncated"] == ("true" if link else "false")
         url = base + link[1 : link.index(">")] if link else ""
-    assert [len(page) for page in pages] == [3, 3, 3], "whole windows, newest first, 3 figures each"
+    assert [len(page) for page in pages] == [4, 4, 4], "whole windows, newest first, 4 figures each (one a segment's)"
     assert [row for page in reversed(pages) for row in page] == everything, "following the links, nothing is missed"
     assert pages[0][0]["window_end"] == "2026-11-22T12:00:00Z"
     status, body, headers = get(base + "/api/monitors/credit/metrics?limit=2&metric=drift.share")
