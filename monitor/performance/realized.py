@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy.stats import rankdata
 from sklearn import metrics as sk
 
+from monitor.performance.expected import expected_auc
 from monitor.performance.outcomes import Labelled, normalised
 
 BINARY = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss")
@@ -64,14 +64,13 @@ def _formulas(data: Labelled) -> dict[str, Callable[[], float]]:
     if outputs.task == "binary_classification":
         return _binary(outputs.decided, outputs.scores if outputs.probabilities else None, outputs.scores, truth)
     decided = outputs.decided
-    average = "macro"
     formulas = {}
     if decided is not None:
         formulas = {
             "accuracy": lambda: sk.accuracy_score(truth, decided),
-            "precision": lambda: sk.precision_score(truth, decided, average=average, zero_division=0),
-            "recall": lambda: sk.recall_score(truth, decided, average=average, zero_division=0),
-            "f1": lambda: sk.f1_score(truth, decided, average=average, zero_division=0),
+            "precision": lambda: sk.precision_score(truth, decided, average="macro", zero_division=0),
+            "recall": lambda: sk.recall_score(truth, decided, average="macro", zero_division=0),
+            "f1": lambda: sk.f1_score(truth, decided, average="macro", zero_division=0),
         }
     scores = outputs.scores
     if scores is None:
@@ -110,17 +109,10 @@ def _binary(
     positives = int(np.count_nonzero(positive))
     if scores is None or positives in (0, len(truth)):
         return formulas
-    formulas["roc_auc"] = lambda: _auc(scores, positive, positives)
+    formulas["roc_auc"] = lambda: expected_auc(scores, positive.astype(float))  # with labels as certainties
     if probabilities is not None:
         formulas["log_loss"] = lambda: _log_loss(probabilities, positive)
     return formulas
-
-
-def _auc(scores: np.ndarray, positive: np.ndarray, positives: int) -> float:
-    """The area under the ROC curve as the Mann-Whitney U with tied scores halved (the trapezoid's area)."""
-    ranks = rankdata(scores)
-    negatives = len(scores) - positives
-    return float((ranks[positive].sum() - positives * (positives + 1) / 2) / (positives * negatives))
 
 
 def _log_loss(probabilities: np.ndarray, positive: np.ndarray) -> float:

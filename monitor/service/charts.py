@@ -17,14 +17,18 @@ def _fmt(value: float) -> str:
     return f"{value:.3g}"
 
 
+def _linked(element: str, link: str | None) -> str:
+    """An SVG element that opens its run's report when there is one."""
+    return f'<a href="{html.escape(link)}">{element}</a>' if link else element
+
+
 def _point(cx: float, cy: float, css: str, moment: datetime, value: float, links: dict[datetime, str] | None) -> str:
     """A dot with its window and value on hover, linking to its run's report when there is one."""
     dot = (
         f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="2.5" class="{css}">'
         f"<title>{moment:%m-%d %H:%M} UTC · {_fmt(value)}</title></circle>"
     )
-    link = (links or {}).get(moment)
-    return f'<a href="{html.escape(link)}">{dot}</a>' if link else dot
+    return _linked(dot, (links or {}).get(moment))
 
 
 def line_chart(
@@ -198,8 +202,7 @@ def heat_map(
                 f'<rect x="{x:.1f}" y="{y}" width="{cell_w - 1:.1f}" height="{cell_h - 1}" fill="{fill}">'
                 f"<title>{tip}</title></rect>"
             )
-            link = (links or {}).get(moment)
-            cells.append(f'<a href="{html.escape(link)}">{rect}</a>' if link else rect)
+            cells.append(_linked(rect, (links or {}).get(moment)))
     first, last = times[0], times[-1]
     return (
         f'<svg class="chart heat" role="img" aria-label="{html.escape(title)}" width="{width}" height="{height}" '
