@@ -2,11 +2,11 @@
 
 Wasserstein: for a window of n rows, pieces of n rows are drawn from the reference and each is
 compared with the whole reference: under no drift the current window is just such a piece, except
-that it is independent of the reference, which widens the spread by a known factor (see _pieces).
+that it is independent of the reference, which widens the spread by a known factor (see numerical_nulls).
 A log-normal fitted to these values (its right tail is heavy on skewed data) gives the threshold at
 any false-alarm level. Jensen-Shannon: multinomial draws from the reference's shares, fitted by a gamma.
 
-Tails: samples of n rows are drawn from the reference's tails alone (see _tail_draws), many of them,
+Tails: samples of n rows are drawn from the reference's tails alone (see Uniforms), many of them,
 and each tail statistic's bias, spread, skewness and kurtosis are measured (see TailNull).
 
 Statistics shrink as 1/sqrt(n), so a null learnt at n0 rows serves any window of
@@ -24,6 +24,7 @@ from monitor.drift.statistics import (
     TAIL_STATISTICS,
     js_distance,
     sample_tail_statistics,
+    sorted_quantile,
     tail_bounds,
     tail_shares,
     tail_statistics,
@@ -126,54 +127,68 @@ def _fit_lognormal(values: np.ndarray, rows: int, reference_rows: int) -> NullMo
     return NullModel(float(logs.mean()), max(float(logs.std()), 1e-3), rows, reference_rows, "lognormal")
 
 
-def _pieces(sorted_reference: np.ndarray, rows: int, rng: np.random.Generator) -> tuple[np.ndarray, float]:
-    """REPLICATES sorted pieces of `rows` rows of the reference, and how much to widen their statistics.
+@dataclass(frozen=True)
+class Uniforms:
+    """Sorted uniform order statistics for calibrating at `rows` rows. Mapped by position through a sorted
+    reference they become samples drawn from it (with replacement), so one set serves every column and every
+    segment calibrated at that many rows in a run: drawing them is most of a calibration's cost.
 
-    Pieces drawn without replacement are fresh samples of the reference's distribution. A piece is part
-    of the reference it is compared with, which narrows the spread by
-    (1/n - 1/m) instead of the (1/n + 1/m) of an independent window: hence sqrt((m + n) / (m - n)).
-    A reference too small for that (under 4 windows) is bootstrapped.
-    """
-    m = len(sorted_reference)
-    if m >= 4 * rows:
-        index = np.stack([rng.choice(m, rows, replace=False) for _ in range(REPLICATES)])
-        return np.sort(sorted_reference[index], axis=1), float(np.sqrt((m + rows) / (m - rows)))
-    index = rng.integers(0, m, size=(REPLICATES, rows))
-    return np.sort(sorted_reference[index], axis=1), float(np.sqrt(1 + rows / m))
+    The order statistics of n uniforms are the running sums of n + 1 exponential gaps over their total (Renyi):
+    samples come out sorted, and a sample's tails are drawn without the rest of it (the gaps at each end and
+    one gamma draw for the middle)."""
+
+    rows: int
+    pieces: np.ndarray  # (REPLICATES, rows): each line one sample's positions in [0, 1), ascending
+    lowest: np.ndarray  # (TAIL_REPLICATES, reach): the lowest `reach` positions of larger numbers of samples
+    highest: np.ndarray  # their highest `reach`, descending
 
 
-def _tail_draws(
-    sorted_reference: np.ndarray, rows: int, reach: int, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """The lowest `reach` values (ascending) and the highest (descending) of TAIL_REPLICATES samples of `rows`
-    rows drawn from the reference with replacement, without drawing the rest of each sample: the order
-    statistics of n uniforms are the running sums of n + 1 exponential gaps over their total (Renyi), so
-    only the gaps at each end and one gamma draw for the middle are needed."""
-    m = len(sorted_reference)
-    reach = max(1, min(reach, rows // 2))
+def draw_uniforms(rows: int, rng: np.random.Generator) -> Uniforms:
+    n0 = calibration_rows(rows)
+    gaps = rng.standard_exponential((REPLICATES, n0 + 1)).cumsum(axis=1)
+    pieces = gaps[:, :-1] / gaps[:, -1:]
+    # Enough of each end for the largest tail, and for the values beyond a bound up to 6 std more than usual.
+    widest = max(1, round(n0 * max(tail_shares(n0))))
+    reach = max(1, min(widest + int(6 * np.sqrt(widest)) + 10, n0 // 2))
     low_gaps = rng.standard_exponential((TAIL_REPLICATES, reach)).cumsum(axis=1)
     high_gaps = rng.standard_exponential((TAIL_REPLICATES, reach)).cumsum(axis=1)
-    middle = rng.standard_gamma(rows + 1 - 2 * reach, (TAIL_REPLICATES, 1)) if rows + 1 > 2 * reach else 0.0
+    middle = rng.standard_gamma(n0 + 1 - 2 * reach, (TAIL_REPLICATES, 1)) if n0 + 1 > 2 * reach else 0.0
     total = low_gaps[:, -1:] + high_gaps[:, -1:] + middle
-    lowest = np.minimum((low_gaps / total * m).astype(np.int64), m - 1)
-    highest = np.minimum(((1 - high_gaps / total) * m).astype(np.int64), m - 1)
-    return sorted_reference[lowest], sorted_reference[highest]
+    return Uniforms(n0, pieces, low_gaps / total, 1 - high_gaps / total)
+
+
+class SharedUniforms:
+    """One set of Uniforms per calibration row count, for the calibrations of one run's segments; dropped with
+    the run. Seeded from the run's seed and the row count alone, so a re-evaluation reproduces them."""
+
+    def __init__(self, seed: int) -> None:
+        self._seed = seed
+        self._sets: dict[int, Uniforms] = {}
+
+    def get(self, rows: int) -> Uniforms:
+        n0 = calibration_rows(rows)
+        if n0 not in self._sets:
+            self._sets[n0] = draw_uniforms(n0, np.random.default_rng([self._seed, n0]))
+        return self._sets[n0]
+
+
+def _at(sorted_reference: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    m = len(sorted_reference)
+    return sorted_reference[np.minimum((positions * m).astype(np.int64), m - 1)]
 
 
 def calibration_rows(rows: int) -> int:
     return max(2, min(rows, MAX_CALIBRATION_ROWS))
 
 
-def tail_null(sorted_reference: np.ndarray, reference_std: float, rows: int, rng: np.random.Generator) -> TailNull:
-    """The tail statistics' no-drift bias, spread, skewness and kurtosis for windows of `rows` rows."""
+def tail_null(sorted_reference: np.ndarray, reference_std: float, uniforms: Uniforms) -> TailNull:
+    """The tail statistics' no-drift bias, spread, skewness and kurtosis for windows of `uniforms.rows` rows."""
     m = len(sorted_reference)
-    n0 = calibration_rows(rows)
+    n0 = uniforms.rows
     shares = tail_shares(n0)
     bounds = tail_bounds(sorted_reference, shares)
     reference_tails = sample_tail_statistics(sorted_reference, shares, bounds)
-    # Enough of each end for the largest tail, and for the values beyond a bound up to 6 std more than usual.
-    widest = max(1, round(n0 * max(shares)))
-    lowest, highest = _tail_draws(sorted_reference, n0, widest + int(6 * np.sqrt(widest)) + 10, rng)
+    lowest, highest = _at(sorted_reference, uniforms.lowest), _at(sorted_reference, uniforms.highest)
     moves = tail_statistics(lowest, highest, n0, shares, bounds) - reference_tails
     bias = moves.mean(axis=0)
     centred = moves - bias
@@ -197,17 +212,20 @@ def tail_null(sorted_reference: np.ndarray, reference_std: float, rows: int, rng
 
 
 def numerical_nulls(
-    sorted_reference: np.ndarray, reference_std: float, rows: int, rng: np.random.Generator
+    sorted_reference: np.ndarray, reference_std: float, uniforms: Uniforms
 ) -> tuple[NullModel, TailNull]:
-    """(Wasserstein, tail) null models for windows of `rows` rows."""
+    """(Wasserstein, tail) null models for windows of `uniforms.rows` rows.
+
+    Wasserstein: each sample is drawn from the reference it is compared with, as a fresh window never is: its
+    spread goes as 1/n instead of the window's 1/n + 1/m, hence the widening by sqrt(1 + n / m)."""
     m = len(sorted_reference)
-    n0 = calibration_rows(rows)
+    n0 = uniforms.rows
     grid = (np.arange(n0) + 0.5) / n0
-    reference_at_grid = np.quantile(sorted_reference, grid)
-    draws, inflation = _pieces(sorted_reference, n0, rng)
+    reference_at_grid = sorted_quantile(sorted_reference, grid)
+    draws = _at(sorted_reference, uniforms.pieces)
     # W1 between two distributions is the mean distance between their quantile functions.
-    wasserstein = np.abs(draws - reference_at_grid).mean(axis=1) / reference_std * inflation
-    return _fit_lognormal(wasserstein, n0, m), tail_null(sorted_reference, reference_std, rows, rng)
+    wasserstein = np.abs(draws - reference_at_grid).mean(axis=1) / reference_std * np.sqrt(1 + n0 / m)
+    return _fit_lognormal(wasserstein, n0, m), tail_null(sorted_reference, reference_std, uniforms)
 
 
 def categorical_null(

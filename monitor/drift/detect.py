@@ -24,6 +24,7 @@ from monitor.drift.statistics import (
     normed_wasserstein,
     sample_tail_statistics,
     shares_of,
+    sorted_quantile,
     sorted_wasserstein,
     total_variation,
 )
@@ -37,10 +38,11 @@ DISCRETE_LEVELS = 20
 def clip_bounds(reference: np.ndarray) -> tuple[float, float]:
     """Numerical values are compared within bounds a little beyond the reference's 0.1% and 99.9% quantiles
     (as far again as from the 1% to the 0.1% quantile); values beyond count at the bound. One extreme
-    value must not decide a window, yet a tail that stretches, or a distribution moving out, still shows."""
+    value must not decide a window, yet a tail that stretches, or a distribution moving out, still shows.
+    `reference` is sorted."""
     if len(reference) < 1000:
         return float(reference.min()), float(reference.max())
-    q = np.quantile(reference, (0.001, 0.01, 0.99, 0.999))
+    q = sorted_quantile(reference, (0.001, 0.01, 0.99, 0.999))
     return float(q[0] - (q[1] - q[0])), float(q[3] + (q[3] - q[2]))
 
 
@@ -143,13 +145,16 @@ class ReferenceProfile:
         the process calibrated before (so --force and late-label re-evaluations reproduce a run's verdicts)."""
         return np.random.default_rng([self._seed, zlib.crc32(f"{kind}|{column}".encode()), rows])
 
-    def numerical_nulls(self, column: str, rows: int) -> tuple[calibration.NullModel, calibration.TailNull]:
+    def numerical_nulls(
+        self, column: str, rows: int, shared: calibration.SharedUniforms | None = None
+    ) -> tuple[calibration.NullModel, calibration.TailNull]:
+        """`shared`: the draws of calibrations made together (a run's segments); by default, the column's own."""
         profile = self._profiles[column]
         key = calibration.calibration_rows(size_bucket(rows))
         if ("wasserstein", key) not in profile.nulls:
-            w, t = calibration.numerical_nulls(
-                profile.sorted_values, profile.std, key, self._rng(column, "numerical", key)
-            )
+            own = shared is None
+            uniforms = calibration.draw_uniforms(key, self._rng(column, "numerical", key)) if own else shared.get(key)
+            w, t = calibration.numerical_nulls(profile.sorted_values, profile.std, uniforms)
             profile.nulls[("wasserstein", key)], profile.nulls[("tail", key)] = w, t
         return profile.nulls[("wasserstein", key)], profile.nulls[("tail", key)]
 
@@ -186,11 +191,13 @@ def detect(
     reference: pd.DataFrame | None = None,
     extra_tests: int = 0,
     alpha: float | None = None,
+    shared: calibration.SharedUniforms | None = None,
 ) -> list[ColumnDrift]:
     """Verdicts for `columns` (features, then prediction and target if given). `reference` is needed only by
     columns that use one of Evidently's methods. `extra_tests`: other tests of the run sharing the false-alarm
     budget (multivariate drift, segments); `alpha`, when given, is each test's share of it, as worked out for the
-    whole run (a segment's columns use the run's)."""
+    whole run (a segment's columns use the run's). `shared`: draws for calibrating shared with other profiles
+    (see ReferenceProfile.numerical_nulls)."""
     if alpha is None:
         alpha = per_test_alpha(profile, columns, settings, extra_tests)
     p_columns = [c for c in columns if settings.for_column(c).method in P_VALUE_METHODS]
@@ -207,18 +214,25 @@ def detect(
         if not len(values) or not profile.profile(column).rows:
             results.append(ColumnDrift(column, _label(chosen.method, kind), None, None, None, None))
         elif chosen.method == "calibrated":
-            results.append(_calibrated(column, values, profile, alpha, floor))
+            results.append(_calibrated(column, values, profile, alpha, floor, shared))
         else:
             results.append(_evidently(column, values, reference, profile, chosen, floor, len(p_columns)))
     return results
 
 
-def _calibrated(column: str, values: pd.Series, profile: ReferenceProfile, alpha: float, floor: float) -> ColumnDrift:
+def _calibrated(
+    column: str,
+    values: pd.Series,
+    profile: ReferenceProfile,
+    alpha: float,
+    floor: float,
+    shared: calibration.SharedUniforms | None,
+) -> ColumnDrift:
     p = profile.profile(column)
     rows = len(values)
     if p.kind == "numerical":
         numbers = np.sort(np.clip(values.to_numpy(dtype=float), *p.clip))  # the window's one sort
-        null_w, null_t = profile.numerical_nulls(column, rows)
+        null_w, null_t = profile.numerical_nulls(column, rows, shared)
         wasserstein = sorted_wasserstein(numbers, p.sorted_values) / p.std
         moves = sample_tail_statistics(numbers, null_t.shares, null_t.bounds) - null_t.reference_tails
         z = null_t.studentised(moves, rows)

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from monitor.config import MonitorConfig
 from monitor.drift.detect import ReferenceProfile
 from monitor.evaluation.baselines import baselines, reference_windows
 from monitor.evaluation.data_quality import QualityBaseline
 from monitor.evaluation.prepare import Prepared, prepare
 from monitor.evaluation.roles import ColumnRoles
+from monitor.evaluation.segmentation import reference_groups
 from monitor.figures import MetricRow
 from monitor.multivariate.reconstruction import Reconstruction, fit_reconstruction
 from monitor.performance.estimator import Estimator, fit_estimator
@@ -45,6 +48,7 @@ class ReferenceArtefacts:
     quality: QualityBaseline
     estimator: Estimator | str | None  # None: not asked for; str: why it cannot be
     reconstruction: Reconstruction | str | None  # the same
+    segment_groups: dict[str, dict[str, np.ndarray]]  # segment column -> value -> the reference rows holding it
 
 
 def reference_artefacts(
@@ -65,7 +69,12 @@ def reference_artefacts(
         fit_reconstruction(prepared.frame, roles.numerical, roles.categorical, seed=seed) if multivariate else None
     )
     artefacts = ReferenceArtefacts(
-        prepared, profile, QualityBaseline.learn(prepared.frame, roles), estimator, reconstruction
+        prepared,
+        profile,
+        QualityBaseline.learn(prepared.frame, roles),
+        estimator,
+        reconstruction,
+        reference_groups(prepared.frame, roles.segments),
     )
     reference.derived[key] = artefacts
     return artefacts

@@ -10,9 +10,13 @@ every segment's tests, so twenty segments do not mean twenty times the false ala
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
+from monitor.drift.calibration import SharedUniforms
 from monitor.drift.detect import DriftSettings, ReferenceProfile, count_tests, detect
 from monitor.evaluation.data_quality import QualityBaseline, data_quality_rows
 from monitor.evaluation.flatten import drift_rows
@@ -55,18 +59,18 @@ class Plan:
 
 def plan(
     current: Prepared,
-    reference: Prepared,
+    reference_groups: Mapping[str, Mapping[str, np.ndarray]],
     roles: ColumnRoles,
     settings: DriftSettings,
     profile: ReferenceProfile,
     min_rows: int,
 ) -> Plan:
     judged, with_reference, tests = [], set(), 0
-    for segment in segments_of(current.frame, reference.frame, roles.segments):
-        if segment.current.sum() < min_rows:
+    for segment in segments_of(current.frame, reference_groups, roles.segments):
+        if len(segment.current) < min_rows:
             continue
         judged.append(segment)
-        if segment.reference.sum() >= min_rows:
+        if len(segment.reference) >= min_rows:
             with_reference.add(segment.name)
             tests += count_tests(profile, _drift_columns(roles, segment), settings)
     return Plan(judged, with_reference, tests)
@@ -87,18 +91,30 @@ def segment_step(
 ) -> StepOutput:
     out = StepOutput()
     summaries = []
+    # The draws of this run's segment calibrations, made once for all of them (and dropped with the run).
+    shared = SharedUniforms(seed)
     for segment in segments.judged:
-        window = Prepared(current.frame.loc[segment.current].reset_index(drop=True), current.prediction_kind)
-        base = Prepared(reference.frame.loc[segment.reference].reset_index(drop=True), reference.prediction_kind)
+        window = Prepared(current.frame.take(segment.current).reset_index(drop=True), current.prediction_kind)
         rows = [
             MetricRow("rows", "", float(len(window.frame))),
-            MetricRow("reference_rows", "", float(len(base.frame))),
+            MetricRow("reference_rows", "", float(len(segment.reference))),
         ]
         drifted: list[str] = []
         if segment.name in segments.with_reference:
-            cached = _segment_reference(read, roles, base, segment, seed)
             columns = _drift_columns(roles if labels_ready else _without_target(roles), segment)
-            verdicts = detect(window.frame, cached.profile, columns, settings, reference=base.frame, alpha=alpha)
+            # The segment's reference rows are copied out only to learn from them, and for Evidently's methods.
+            evidently = any(settings.for_column(c).method != "calibrated" for c in columns)
+            base = _rows_of(reference, segment) if evidently else None
+            cached = _segment_reference(read, roles, reference, segment, seed, base)
+            verdicts = detect(
+                window.frame,
+                cached.profile,
+                columns,
+                settings,
+                reference=base.frame if base else None,
+                alpha=alpha,
+                shared=shared,
+            )
             rows += drift_rows(verdicts, roles)
             rows += data_quality_rows(window.frame, cached.quality, roles)
             drifted = [d.column for d in verdicts if d.detected and d.column in roles.features]
@@ -127,12 +143,17 @@ def _without_target(roles: ColumnRoles) -> ColumnRoles:
     return replace(roles, target=None)
 
 
+def _rows_of(reference: Prepared, segment: Segment) -> Prepared:
+    return Prepared(reference.frame.take(segment.reference).reset_index(drop=True), reference.prediction_kind)
+
+
 def _segment_reference(
-    read: ReferenceRead, roles: ColumnRoles, base: Prepared, segment: Segment, seed: int
+    read: ReferenceRead, roles: ColumnRoles, reference: Prepared, segment: Segment, seed: int, base: Prepared | None
 ) -> SegmentReference:
-    key = SegmentKey(roles, base.prediction_kind, segment.name, segment.values)
+    key = SegmentKey(roles, reference.prediction_kind, segment.name, segment.values)
     cached = read.derived.get(key)
     if not isinstance(cached, SegmentReference):
+        base = base or _rows_of(reference, segment)
         profile = ReferenceProfile(base.frame, roles.drift_kinds(base.prediction_kind), seed=seed)
         cached = SegmentReference(profile, QualityBaseline.learn(base.frame, roles))
         read.derived[key] = cached
@@ -193,7 +214,7 @@ def _widgets(
             continue
         figure = go.Figure()
         for segment, _ in parts:
-            values = current.frame.loc[segment.current, prediction].dropna()
+            values = current.frame[prediction].iloc[segment.current].dropna()
             if values.dtype == object:
                 shares = values.value_counts(normalize=True).sort_index()
                 figure.add_bar(x=[str(v) for v in shares.index], y=(100 * shares).round(2).tolist(), name=segment.name)

@@ -140,7 +140,7 @@ def _steps(
     # Labels not due yet: the target is not compared (its column is empty), nor is realized quality computed.
     drift_roles = roles if read.labels_ready else replace(roles, target=None)
     settings = drift_settings(monitor)
-    segments = plan(current, artefacts.prepared, drift_roles, settings, artefacts.profile, monitor.min_rows)
+    segments = plan(current, artefacts.segment_groups, drift_roles, settings, artefacts.profile, monitor.min_rows)
     extra = tests_of(monitor.multivariate_drift) if isinstance(artefacts.reconstruction, Reconstruction) else 0
     extra += segments.tests  # every segment's tests share the run's false-alarm budget
     drift = detect(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -190,19 +190,21 @@ def finish_run(
     run.finished_at = now
     run.heartbeat_at = now
     session.execute(delete(MetricValue).where(MetricValue.run_id == run_id))
-    session.add_all(
-        MetricValue(
-            run_id=run_id,
-            monitor=run.monitor,
-            window_end=run.window_end,
-            metric=row.metric,
-            column_name=row.column,
-            segment=row.segment,
-            value=_finite(row.value),
-            method=row.method,
-        )
+    rows = [
+        {
+            "run_id": run_id,
+            "monitor": run.monitor,
+            "window_end": run.window_end,
+            "metric": row.metric,
+            "column_name": row.column,
+            "segment": row.segment,
+            "value": _finite(row.value),
+            "method": row.method,
+        }
         for row in metrics
-    )
+    ]
+    if rows:  # one bulk insert: a segmented run stores thousands of figures
+        session.execute(insert(MetricValue), rows)
     session.flush()
     return run
 

@@ -11,7 +11,7 @@ from scipy import stats
 from monitor.config import parse_config
 from monitor.drift.detect import ColumnSettings, DriftSettings, ReferenceProfile, detect
 from monitor.drift.settings import drift_settings
-from monitor.drift.statistics import TAIL_STATISTICS, sample_tail_statistics
+from monitor.drift.statistics import TAIL_STATISTICS, sample_tail_statistics, sorted_quantile
 
 RNG_SEED = 11
 
@@ -200,3 +200,11 @@ columns = { y = { drift_method = "ks", drift_threshold = 0.01 } }
     assert settings.false_alarm_rate == 0.01 and settings.min_effect_numerical == 0.1
     assert settings.for_column("x") == ColumnSettings("calibrated", None, None)
     assert settings.for_column("y") == ColumnSettings("ks", 0.01, None)
+
+
+def test_quantiles_of_a_sorted_reference_are_numpys_to_the_last_bit():
+    rng = np.random.default_rng(5)
+    for values in (rng.normal(0, 1, 10_001), rng.lognormal(0, 2, 999), np.repeat([1.0, 2.5, 7.0], 40), [3.0]):
+        ordered = np.sort(np.asarray(values, dtype=float))
+        wanted = [0, 0.001, 0.01, 0.05, 0.25, 0.5, 0.7, 0.95, 0.99, 0.999, 1, *rng.random(200)]
+        assert np.array_equal(sorted_quantile(ordered, wanted), np.quantile(ordered, wanted))

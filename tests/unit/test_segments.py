@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from monitor.evaluation.segmentation import MAX_SEGMENTS, OTHER, segments_of
+from monitor.evaluation.segmentation import MAX_SEGMENTS, OTHER, reference_groups, segments_of
 from monitor.performance.fairness import fairness
 
 
@@ -16,13 +16,16 @@ def test_the_largest_segments_by_rows_and_the_rest_as_other():
     weights = np.linspace(30, 1, 30) / np.linspace(30, 1, 30).sum()
     current = pd.DataFrame({"shop": rng.choice(values, 20_000, p=weights)})
     reference = pd.DataFrame({"shop": rng.choice(values, 20_000, p=weights)})
-    segments = segments_of(current, reference, ("shop",))
+    segments = segments_of(current, reference_groups(reference, ("shop",)), ("shop",))
     assert len(segments) == MAX_SEGMENTS + 1
     assert segments[0].name == "shop=v00" and segments[-1].name == f"shop={OTHER}"
-    assert sum(s.current.sum() for s in segments) == len(current)
+    assert sorted(np.concatenate([s.current for s in segments])) == list(range(len(current)))
     other = segments[-1]
     assert set(other.values) == {f"v{k:02d}" for k in range(20, 30)}
-    assert other.reference.sum() == reference["shop"].isin(other.values).sum()
+    assert list(other.reference) == list(np.flatnonzero(reference["shop"].isin(other.values)))
+    first = segments[0]
+    assert (current["shop"].iloc[first.current] == "v00").all()
+    assert len(first.current) == (current["shop"] == "v00").sum()
 
 
 def test_fairness_figures_equal_fairlearn_s():
