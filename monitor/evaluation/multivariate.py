@@ -9,6 +9,7 @@ beyond its threshold decides the score, and either detects), and each feature's 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from monitor.evaluation.prepare import Prepared
@@ -23,6 +24,7 @@ METHODS = {
     "both": ("reconstruction", "classifier"),
 }
 TOP_COLUMNS = 5
+DRIFTED, STEADY = "#cf222e", "#1a7f37"  # the current window's point on the history chart
 
 
 def tests_of(mode: str) -> int:
@@ -39,8 +41,11 @@ def multivariate(
     alpha: float,
     min_effect: float,
     seed: int,
-    history: list[tuple[Any, float | None, float | None]] = (),  # type: ignore[assignment]
+    window_end: datetime,
+    history: list[tuple[datetime, float | None, float | None]] = (),  # type: ignore[assignment]
 ) -> StepOutput:
+    """`history`: earlier windows' (end, score, threshold), oldest first, for the report's chart, which ends at
+    this window (`window_end`)."""
     out = StepOutput()
     if mode == "off" or model is None:
         return out
@@ -76,7 +81,7 @@ def multivariate(
         "methods": {v[0]: {"score": v[1], "threshold": v[2], "detected": v[3]} for v in verdicts},
         "contributions": dict(contributions),
     }
-    out.widgets += _widgets(method, score, threshold, detected, contributions, list(history))
+    out.widgets += _widgets(method, score, threshold, detected, contributions, list(history), window_end)
     return out
 
 
@@ -86,7 +91,8 @@ def _widgets(
     threshold: float,
     detected: bool,
     contributions: list[tuple[str, float]],
-    history: list[tuple[Any, float | None, float | None]],
+    history: list[tuple[datetime, float | None, float | None]],
+    window_end: datetime,
 ) -> list[Any]:
     from evidently.legacy.renderers.html_widgets import CounterData, counter, plotly_figure, table_data
 
@@ -100,17 +106,25 @@ def _widgets(
             ],
         )
     ]
-    points = [*history, ("this window", score, threshold)]
-    if len(points) > 1:
+    if history:
         import plotly.graph_objects as go
 
+        # Window ends as plain UTC times, so the axis is a time axis and spaces the windows as they were run.
+        now = f"{window_end:%Y-%m-%d %H:%M}"
+        times = [f"{end:%Y-%m-%d %H:%M}" for end, _, _ in history] + [now]
         figure = go.Figure()
-        figure.add_scatter(x=[str(p[0]) for p in points], y=[p[1] for p in points], name=what, mode="lines+markers")
+        figure.add_scatter(x=times, y=[p[1] for p in history] + [score], name=what, mode="lines+markers")
+        figure.add_scatter(x=times, y=[p[2] for p in history] + [threshold], name="threshold", line={"dash": "dash"})
+        # The run this report is for: the point a reader looks for first, red when it drifted.
         figure.add_scatter(
-            x=[str(p[0]) for p in points], y=[p[2] for p in points], name="threshold", line={"dash": "dash"}
+            x=[now],
+            y=[score],
+            name=f"this window: {'drifted' if detected else 'not drifted'}",
+            mode="markers",
+            marker={"color": DRIFTED if detected else STEADY, "size": 12, "symbol": "diamond"},
         )
-        figure.update_layout(yaxis_title=what, legend={"orientation": "h"})
-        widgets.append(plotly_figure(title=f"{what} over recent windows", figure=figure))
+        figure.update_layout(yaxis_title=what, xaxis_title="window end (UTC)", legend={"orientation": "h"})
+        widgets.append(plotly_figure(title=f"{what} over recent windows, ending at this one", figure=figure))
     shown = [(c, s) for c, s in contributions[:TOP_COLUMNS] if s > 0]
     if shown:
         widgets.append(

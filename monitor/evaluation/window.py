@@ -79,7 +79,7 @@ def evaluate_window(
     read.current = replace(read.current, frame=read.current.frame.iloc[:0])
     notes = [*inputs.notes, *read.current.notes, *read.reference.result.notes]
     artefacts = reference_artefacts(monitor, read.reference, roles, current.prediction_kind)
-    out = _steps(monitor, current, artefacts, read, history, seed_for(monitor.name, window.start, window.end))
+    out = _steps(monitor, current, artefacts, read, history, window, seed_for(monitor.name, window.start, window.end))
     metrics = [
         MetricRow("rows", "", float(rows)),
         MetricRow("reference_rows", "", float(len(read.reference.result.frame))),
@@ -134,6 +134,7 @@ def _steps(
     artefacts: ReferenceArtefacts,
     read: Inputs,
     history: History,
+    window: Window,
     seed: int,
 ) -> StepOutput:
     roles = read.roles
@@ -164,6 +165,7 @@ def _steps(
             min_effect=monitor.multivariate_min_effect,
             seed=seed,
             history=list(history),
+            window_end=window.end,
         )
     )
     out.extend(data_quality_step(current, artefacts.quality, roles))

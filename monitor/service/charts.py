@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 WIDTH, HEIGHT = 560, 150
@@ -98,23 +99,46 @@ def line_chart(
     )
 
 
+@dataclass(frozen=True)
+class Threshold:
+    """A rule's fixed bound on the charted figure: a point beyond it is one the rule breaches."""
+
+    value: float
+    above: bool  # the rule fires above `value` (else below it)
+    figure: str  # the figure the rule is on, as its label names it ("accuracy", "estimated.accuracy")
+    rule: str  # the rule's name, on hover
+
+    @property
+    def label(self) -> str:
+        return f"rule: {self.figure} {'>' if self.above else '<'} {_fmt(self.value)}"
+
+    def breached(self, value: float) -> bool:
+        return value > self.value if self.above else value < self.value
+
+
 def quality_chart(
     title: str,
-    estimated: Sequence[tuple[datetime, float | None]],
-    realized: Sequence[float | None],
+    points: Sequence[tuple[datetime, float | None]],
+    realized: Sequence[float | None] | None,
     band: Sequence[tuple[float, float] | None],
     *,
+    rules: Sequence[Threshold] = (),
+    realized_rules: Sequence[Threshold] = (),
     links: dict[datetime, str] | None = None,
 ) -> str:
-    """A quality figure over time: the estimate (line, a dot per window linking to its run, red where it leaves
-    the band), the realized figure once labels came (grey squares), and the band the rule holds it to: what the
-    realized figure keeps on the reference (shaded)."""
+    """A quality figure over time: `points` (the estimate, or the realized figure when nothing is estimated) as a
+    line with a dot per window, the realized figure once labels came as grey squares beside an estimate, the band
+    the rule holds it to (what the realized figure keeps on the reference, shaded), and each fixed-threshold rule
+    as a labelled dashed line. A dot (or square) is red where it leaves the band or crosses a rule on its figure
+    (`rules` for the line, `realized_rules` for the squares); each links to its run."""
     label = html.escape(title)
-    values = [v for _, v in estimated if v is not None] + [v for v in realized if v is not None]
-    values += [edge for b in band if b is not None for edge in b]
-    if not values:
-        return line_chart(title, estimated, links=links)
-    times = [t.timestamp() for t, _ in estimated]
+    realized = realized if realized is not None else [None] * len(points)
+    data = [v for _, v in points if v is not None] + [v for v in realized if v is not None]
+    if not data:
+        return line_chart(title, points, links=links)
+    values = data + [edge for b in band if b is not None for edge in b]
+    values += [r.value for r in (*rules, *realized_rules)]  # a rule's line is always in sight
+    times = [t.timestamp() for t, _ in points]
     low_t, high_t = min(times), max(times)
     low_v, high_v = min(values), max(values)
     pad = (high_v - low_v) * 0.05 or 0.05
@@ -128,24 +152,33 @@ def quality_chart(
     def y(v: float) -> float:
         return PAD_TOP + (1 - (v - low_v) / (high_v - low_v)) * plot_h
 
-    edges = [(x(t), b) for (t, _), b in zip(estimated, band, strict=True) if b is not None]
+    def alarming(v: float, b: tuple[float, float] | None, held_to: Sequence[Threshold]) -> bool:
+        return (b is not None and not b[0] <= v <= b[1]) or any(r.breached(v) for r in held_to)
+
+    edges = [(x(t), b) for (t, _), b in zip(points, band, strict=True) if b is not None]
     shaded = ""
     if len(edges) > 1:
         upper = " ".join(f"{px:.1f},{y(b[1]):.1f}" for px, b in edges)
         lower = " ".join(f"{px:.1f},{y(b[0]):.1f}" for px, b in reversed(edges))
         shaded = f'<polygon class="band" points="{upper} {lower}" />'
-    line = " ".join(f"{x(t):.1f},{y(v):.1f}" for t, v in estimated if v is not None)
+    line = " ".join(f"{x(t):.1f},{y(v):.1f}" for t, v in points if v is not None)
     dots = "".join(
-        _point(x(t), y(v), "hit" if b is not None and not b[0] <= v <= b[1] else "dot", t, v, links)
-        for (t, v), b in zip(estimated, band, strict=True)
+        _point(x(t), y(v), "hit" if alarming(v, b, rules) else "dot", t, v, links)
+        for (t, v), b in zip(points, band, strict=True)
         if v is not None
     )
     squares = "".join(
-        f'<rect x="{x(t) - 2:.1f}" y="{y(v) - 2:.1f}" width="4" height="4" class="realized" />'
-        for (t, _), v in zip(estimated, realized, strict=True)
+        _linked(
+            f'<rect x="{x(t) - 2:.1f}" y="{y(v) - 2:.1f}" width="4" height="4" '
+            f'class="realized{" hit" if alarming(v, b, realized_rules) else ""}">'
+            f"<title>{t:%m-%d %H:%M} UTC · realized {_fmt(v)}</title></rect>",
+            (links or {}).get(t),
+        )
+        for (t, _), v, b in zip(points, realized, band, strict=True)
         if v is not None
     )
-    first, last = estimated[0][0], estimated[-1][0]
+    lines = "".join(_rule_line(r, y(r.value), plot_h) for r in (*rules, *realized_rules))
+    first, last = points[0][0], points[-1][0]
     return (
         f'<svg class="chart" role="img" aria-label="{label}" width="{WIDTH}" height="{HEIGHT}" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}">'
@@ -156,7 +189,18 @@ def quality_chart(
         f'y2="{PAD_TOP + plot_h}" class="base" />'
         f'<text x="{PAD_LEFT}" y="{HEIGHT - 6}" class="axis">{first:%m-%d %H:%M}</text>'
         f'<text x="{WIDTH - PAD_RIGHT}" y="{HEIGHT - 6}" text-anchor="end" class="axis">{last:%m-%d %H:%M} UTC</text>'
-        f'{shaded}<g class="line"><polyline points="{line}" /></g><g>{squares}{dots}</g></svg>'
+        f'{shaded}{lines}<g class="line"><polyline points="{line}" /></g><g>{squares}{dots}</g></svg>'
+    )
+
+
+def _rule_line(rule: Threshold, at: float, plot_h: float) -> str:
+    """A dashed line across the plot at the rule's bound, labelled at its right end: under the line in the upper
+    half (clear of the chart's title), over it in the lower."""
+    text_y = at + 11 if at < PAD_TOP + plot_h / 2 else at - 3
+    return (
+        f'<g class="rule"><title>{html.escape(rule.rule)}: {html.escape(rule.label)}</title>'
+        f'<line x1="{PAD_LEFT}" y1="{at:.1f}" x2="{WIDTH - PAD_RIGHT}" y2="{at:.1f}" />'
+        f'<text x="{WIDTH - PAD_RIGHT - 2}" y="{text_y:.1f}" text-anchor="end">{html.escape(rule.label)}</text></g>'
     )
 
 

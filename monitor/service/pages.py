@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote
 
-from monitor.service.charts import heat_map, line_chart, quality_chart
+from monitor.service.charts import Threshold, heat_map, line_chart, quality_chart
 from monitor.times import iso
 
 STYLE = """
@@ -22,7 +22,8 @@ text-align:left;vertical-align:top} th{background:#f6f8fa}
 .chart .axis{font-size:10px;fill:#656d76} .chart .empty{font-size:12px;fill:#656d76}
 .chart .line polyline{fill:none;stroke:#0969da;stroke-width:1.5} .chart .base{stroke:#d0d7de}
 .chart .dot{fill:#0969da} .chart .hit{fill:#cf222e} a{color:#0969da}
-.chart .band{fill:#0969da;fill-opacity:.12;stroke:none} .chart .realized{fill:#57606a}
+.chart .band{fill:#0969da;fill-opacity:.12;stroke:none} .chart .realized{fill:#57606a} .chart rect.hit{fill:#cf222e}
+.chart .rule line{stroke:#bc4c00;stroke-dasharray:5 3} .chart .rule text{font-size:10px;fill:#bc4c00}
 .heat{margin-top:12px;overflow-x:auto} .chart .gap{fill:#8c959f}
 td.time{white-space:nowrap} td.reason{max-width:36em;overflow-wrap:anywhere}
 """
@@ -58,15 +59,26 @@ class Series:
     title: str
     points: tuple[tuple[datetime, float | None], ...]
     markers: tuple[bool, ...] | None = None
-    # A quality series: the realized figure at each point (once labels came), and the reference band.
+    # A quality series: the realized figure at each point beside an estimate (once labels came), the reference
+    # band, and the fixed thresholds of the rules on the line's figure and on the realized one.
     realized: tuple[float | None, ...] | None = None
     band: tuple[tuple[float, float] | None, ...] | None = None
+    rules: tuple[Threshold, ...] = ()
+    realized_rules: tuple[Threshold, ...] = ()
     gaps: tuple[tuple[datetime, str], ...] = ()  # failed or skipped windows, with the reason
     links: dict[datetime, str] = field(default_factory=dict)  # each window's report
 
     def svg(self) -> str:
-        if self.band is not None and self.realized is not None:
-            return quality_chart(self.title, self.points, self.realized, self.band, links=self.links)
+        if self.band is not None:
+            return quality_chart(
+                self.title,
+                self.points,
+                self.realized,
+                self.band,
+                rules=self.rules,
+                realized_rules=self.realized_rules,
+                links=self.links,
+            )
         return line_chart(self.title, self.points, markers=self.markers, gaps=self.gaps, links=self.links)
 
 

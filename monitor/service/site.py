@@ -10,13 +10,30 @@ from sqlalchemy.orm import Session
 from alerts import silences
 from alerts.models import Alert
 from monitor.config import Config, MonitorConfig
+from monitor.metric_names import (
+    CLASSIFICATION_METRICS,
+    ESTIMATED_CLASSIFICATION,
+    ESTIMATED_REGRESSION,
+    REGRESSION_METRICS,
+    estimated_name,
+    reference_names,
+)
+from monitor.service.charts import Threshold
 from monitor.service.pages import AlertRow, HeatMap, MonitorView, RunRow, Series
 from monitor.store.models import MetricValue, Run
 from monitor.times import format_duration
 
 TREND_RUNS = 500
-QUALITY = ("roc_auc", "accuracy", "f1", "mae", "rmse", "r2")
-ESTIMATED = ("roc_auc", "accuracy", "mae", "rmse")
+# Every quality figure gets its chart, its estimate beside it when there is one: roc_auc first (the index page
+# shows the first), then the order of metric_names.
+QUALITY = ("roc_auc", *(m for m in (*CLASSIFICATION_METRICS, *REGRESSION_METRICS) if m != "roc_auc"))
+ESTIMATED = frozenset((*ESTIMATED_CLASSIFICATION, *ESTIMATED_REGRESSION))
+QUALITY_NAMES = tuple(
+    name
+    for m in QUALITY
+    for figure in ((m, estimated_name(m)) if m in ESTIMATED else (m,))
+    for name in (figure, *reference_names(figure))
+)
 
 
 def monitor_view(session: Session, monitor: MonitorConfig, now: datetime, *, runs: int = TREND_RUNS) -> MonitorView:
@@ -37,8 +54,7 @@ def monitor_view(session: Session, monitor: MonitorConfig, now: datetime, *, run
                     "missing.share",
                     "prediction.drift.score",
                     "labels.coverage",
-                    *QUALITY,
-                    *(f"estimated.{m}{part}" for m in ESTIMATED for part in ("", ".reference_mean", ".reference_std")),
+                    *QUALITY_NAMES,
                 )
             ),
         )
@@ -55,13 +71,11 @@ def monitor_view(session: Session, monitor: MonitorConfig, now: datetime, *, run
     gaps = tuple((r.window_end, f"{r.status}: {r.reason or ''}") for r in rows if r.status in ("failed", "skipped"))
     links = {r.window_end: f"/reports/{r.report_path}" for r in rows if r.report_path}
     series = [_series("drift share (drifted features / features)", ends, shares, gaps, links)]
-    estimated = next((m for m in ESTIMATED if f"estimated.{m}" in by_metric), None)
-    quality = next((q for q in QUALITY if q in by_metric), None)
-    if estimated:
-        k = _band_width(monitor, f"estimated.{estimated}")
-        series.append(_quality_series(estimated, ends, by_metric, links, k))
-    elif quality:
-        series.append(_series(quality, ends, by_metric[quality], links=links))
+    series += [
+        _quality_series(monitor, m, ends, by_metric, links)
+        for m in QUALITY
+        if m in by_metric or estimated_name(m) in by_metric
+    ]
     for metric, title in (
         ("prediction.drift.score", "prediction drift score"),
         ("missing.share", "missing share"),
@@ -97,37 +111,69 @@ def monitor_view(session: Session, monitor: MonitorConfig, now: datetime, *, run
     )
 
 
-def _band_width(monitor: MonitorConfig, metric: str) -> float:
-    """The `outside_reference = k` of the monitor's rule on `metric` (3 without one): the band the chart shades
-    is the one the rule holds the figure to."""
-    for rule in monitor.rules:
-        if rule.metric == metric and getattr(rule, "outside_reference", None) is not None:
-            return float(rule.outside_reference)
+def _band_width(monitor: MonitorConfig, *metrics: str) -> float:
+    """The `outside_reference = k` of the monitor's rule on the first of `metrics` that has one (3 without one):
+    the band the chart shades is the one the rule holds the figure to."""
+    for metric in metrics:
+        for rule in monitor.rules:
+            if rule.metric == metric and rule.segment is None and rule.outside_reference is not None:
+                return float(rule.outside_reference)
     return 3.0
 
 
+def _thresholds(monitor: MonitorConfig, metric: str) -> tuple[Threshold, ...]:
+    """The fixed bounds of the monitor's rules on the whole window's `metric` (a segment's rule holds a segment's
+    figure, not the charted one)."""
+    found = []
+    for rule in monitor.rules:
+        if rule.metric != metric or rule.segment is not None:
+            continue
+        if rule.above is not None:
+            found.append(Threshold(rule.above, True, metric, rule.name))
+        if rule.below is not None:
+            found.append(Threshold(rule.below, False, metric, rule.name))
+    return tuple(found)
+
+
 def _quality_series(
+    monitor: MonitorConfig,
     metric: str,
     ends: list[datetime],
     by_metric: dict[str, dict[datetime, float | None]],
     links: dict[datetime, str],
-    k: float,
 ) -> Series:
-    """The estimate, the realized figure where labels came, and the band (mean +- k std of the realized figure
-    over reference windows) at each window."""
-    estimate = by_metric.get(f"estimated.{metric}", {})
+    """One quality figure's chart: the estimate as the line and the realized figure as squares (or the realized
+    figure as the line when nothing estimates it), the band (mean +- k std of the realized figure over reference
+    windows) at each window, and the fixed thresholds of the rules on either."""
+    estimated = estimated_name(metric)
+    estimate = by_metric.get(estimated)
     realized = by_metric.get(metric, {})
-    means = by_metric.get(f"estimated.{metric}.reference_mean", {})
-    stds = by_metric.get(f"estimated.{metric}.reference_std", {})
+    # An estimate always stores its band; a realized figure only for a rule relative to the reference.
+    banded = estimated if estimate is not None else metric
+    k = _band_width(monitor, banded, metric)
+    mean_name, std_name = reference_names(banded)
+    means, stds = by_metric.get(mean_name, {}), by_metric.get(std_name, {})
     band = []
     for end in ends:
         mean, std = means.get(end), stds.get(end)
         band.append((mean - k * std, mean + k * std) if mean is not None and std is not None else None)
+    shaded = f", reference band ±{k:g} std" if any(band) else ""
+    if estimate is None:
+        return Series(
+            f"{metric}: realized{shaded}",
+            tuple((end, realized.get(end)) for end in ends),
+            band=tuple(band),
+            rules=_thresholds(monitor, metric),
+            links=links,
+        )
+    squares = ", realized (squares)" if any(v is not None for v in realized.values()) else ""
     return Series(
-        f"{metric}: estimated (line), realized (squares), reference band ±{k:g} std",
+        f"{metric}: estimated (line){squares}{shaded}",
         tuple((end, estimate.get(end)) for end in ends),
         realized=tuple(realized.get(end) for end in ends),
         band=tuple(band),
+        rules=_thresholds(monitor, estimated),
+        realized_rules=_thresholds(monitor, metric),
         links=links,
     )
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from monitor import metric_names
 from monitor.config import load_config
 from monitor.service.http import HttpContext, HttpServer
 from monitor.service.prom import DaemonMetrics
@@ -22,6 +25,7 @@ pytestmark = pytest.mark.e2e
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "tests" / "screenshots"
+ACCURACY_FLOOR = 0.7
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +63,10 @@ def browser():
 def site(demo_data, tmp_path_factory):
     directory = tmp_path_factory.mktemp("browser")
     shutil.copy(demo_data / "predictions.db", directory / "predictions.db")
-    (directory / "config.toml").write_text((demo_data / "config.toml").read_text())
+    # The demo's rules plus one with a fixed threshold on a quality figure, for its line on the chart.
+    rule = f'[[monitors.rules]]\nname = "accuracy floor"\nmetric = "accuracy"\nbelow = {ACCURACY_FLOOR}\n\n'
+    config_text = (demo_data / "config.toml").read_text().replace("[channels.log]", rule + "[channels.log]")
+    (directory / "config.toml").write_text(config_text)
     checked = drifthound("check", "-c", str(directory / "config.toml"))
     assert checked.returncode == 0, checked.stderr
     # A history across the drift's start: three hours with outcomes, three drifted ones still waiting for theirs.
@@ -153,6 +160,46 @@ def test_the_monitor_page_shows_since_when_and_how_well_with_links_to_each_run(b
     cell = browser.find_elements("css selector", "svg.heat a")[-1]
     browser.get(site + cell.get_dom_attribute("href"))
     assert browser.title.startswith("credit-scoring, "), "a heat map cell opens its run's report"
+    assert errors_in(browser) == []
+
+
+def stored_quality_figures(base: str, monitor: str) -> set[str]:
+    """The quality figures the store holds for the whole window (not a segment's), as the API gives them."""
+    found = set()
+    for metric in metric_names.QUALITY_METRICS:
+        with urllib.request.urlopen(f"{base}/api/monitors/{monitor}/metrics?metric={metric}", timeout=10) as answer:
+            if any(row["segment"] == "" for row in json.load(answer)):
+                found.add(metric)
+    return found
+
+
+def test_the_monitor_page_has_a_chart_per_quality_figure_with_the_rule_s_line(browser, site):
+    """Each quality figure the monitor has, realized or estimated, on a chart of its own (an estimate with its
+    realized figure), every point a link to its run; a rule's fixed threshold is a labelled line in sight."""
+    stored = stored_quality_figures(site, "credit-scoring")
+    assert "accuracy" in stored and "estimated.accuracy" in stored, "the demo has outcomes and estimates"
+    browser.get(site + "/reports/credit-scoring/")
+    found = browser.find_elements("css selector", "svg.chart")
+    titles = [c.get_attribute("aria-label").split(":")[0] for c in found]
+    charts = dict(zip(titles, found, strict=True))
+    expected = {metric_names.realized_of(m) for m in stored}
+    assert all(titles.count(name) == 1 for name in expected), f"one chart per quality figure ({expected}): {titles}"
+    assert not any(title.startswith("estimated.") for title in charts), "an estimate shares its figure's chart"
+    for name in expected:
+        points = charts[name].find_elements("css selector", "circle")
+        assert points, name
+        assert len(charts[name].find_elements("css selector", "a circle")) == len(points), f"{name}: each links"
+    accuracy = charts["accuracy"]
+    [rule] = accuracy.find_elements("css selector", "g.rule")
+    label = rule.find_element("css selector", "text")
+    assert label.text == f"rule: accuracy < {ACCURACY_FLOOR}" and label.is_displayed()
+    line, box = rule.find_element("css selector", "line").rect, accuracy.rect
+    assert box["y"] <= line["y"] <= box["y"] + box["height"], "the threshold within the chart"
+    assert line["width"] > box["width"] / 2, "drawn across the chart"
+    for other in expected - {"accuracy"}:
+        assert not charts[other].find_elements("css selector", "g.rule"), f"{other} has no fixed-threshold rule"
+    browser.execute_script("arguments[0].scrollIntoView()", accuracy)
+    shoot(browser, "monitor-quality")
     assert errors_in(browser) == []
 
 

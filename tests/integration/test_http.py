@@ -12,6 +12,8 @@ import sqlite3
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -58,24 +60,16 @@ reference = {{ last = "1d" }}
 """)
     store = Store(config.service.store_url)
     store.ensure_schema()
-    for hour in range(3):
-        window = Window(NOW - timedelta(hours=3 - hour), NOW - timedelta(hours=2 - hour))
-        with store.session() as session:
-            claim = claim_window(session, monitor="credit", window=window, owner="t", now=NOW)
-        with store.transaction() as session:
-            finish_run(
-                session,
-                run_id=claim.run_id,
-                owner="t",
-                now=NOW,
-                outcome=RunOutcome("ok", rows=100, report_path=f"credit/{window.end:%Y%m%dT%H%M%SZ}.html"),
-                metrics=[
-                    MetricRow("drift.share", "", hour / 4),
-                    MetricRow("accuracy", "", 0.9 - hour / 10),
-                    MetricRow("accuracy", "", 0.123, segment="region=north"),
-                    MetricRow("drift.score", EVIL, 0.5),
-                ],
-            )
+    record_hours(
+        store,
+        "credit",
+        lambda hour: [
+            MetricRow("drift.share", "", hour / 4),
+            MetricRow("accuracy", "", 0.9 - hour / 10),
+            MetricRow("accuracy", "", 0.123, segment="region=north"),
+            MetricRow("drift.score", EVIL, 0.5),
+        ],
+    )
     with store.transaction() as session:
         session.add(
             Alert(
@@ -95,6 +89,29 @@ reference = {{ last = "1d" }}
                 since=NOW - timedelta(hours=1),
             )
         )
+    with serving(config, store) as base:
+        yield base, reports
+
+
+def record_hours(store: Store, monitor: str, metrics_of: Callable[[int], list[MetricRow]]) -> None:
+    """Three ok runs, the hours before NOW, each with a report path and `metrics_of(hour)` (0 the oldest)."""
+    for hour in range(3):
+        window = Window(NOW - timedelta(hours=3 - hour), NOW - timedelta(hours=2 - hour))
+        with store.session() as session:
+            claim = claim_window(session, monitor=monitor, window=window, owner="t", now=NOW)
+        with store.transaction() as session:
+            finish_run(
+                session,
+                run_id=claim.run_id,
+                owner="t",
+                now=NOW,
+                outcome=RunOutcome("ok", rows=100, report_path=f"{monitor}/{window.end:%Y%m%dT%H%M%SZ}.html"),
+                metrics=metrics_of(hour),
+            )
+
+
+@contextmanager
+def serving(config, store: Store) -> Iterator[str]:
     metrics = DaemonMetrics(store, lambda: config, lambda: NOW)
     server = HttpServer(
         "127.0.0.1:0",
@@ -108,9 +125,11 @@ reference = {{ last = "1d" }}
         timeout=1.0,
     )
     server.start()
-    yield f"http://{server.address}", reports
-    server.stop()
-    store.dispose()
+    try:
+        yield f"http://{server.address}"
+    finally:
+        server.stop()
+        store.dispose()
 
 
 def get(url: str) -> tuple[int, str, dict[str, str]]:
@@ -135,6 +154,79 @@ def test_the_monitor_page_charts_the_whole_window_not_a_segment(site):
     base, _ = site
     status, body, _ = get(base + "/reports/credit/")
     assert status == 200 and "0.9" in body and "0.123" not in body, "a segment's accuracy is not the window's"
+
+
+@pytest.fixture
+def quality_site(tmp_path):
+    """A model with realized accuracy and f1, an estimated roc_auc with its band (realized once), and a rule with a
+    fixed threshold on accuracy."""
+    config = parse_config(f"""
+[service]
+store_url = "sqlite:///{tmp_path / "store.db"}"
+reports_dir = "{tmp_path / "reports"}"
+http_listen = "127.0.0.1:9999"
+[sources.main]
+url = "sqlite://"
+[[monitors]]
+name = "model"
+source = "main"
+table = "p"
+timestamp_column = "ts"
+every = "1h"
+window = "1h"
+reference = {{ last = "1d" }}
+[[monitors.rules]]
+name = "accuracy floor"
+metric = "accuracy"
+below = 0.75
+""")
+    store = Store(config.service.store_url)
+    store.ensure_schema()
+    record_hours(
+        store,
+        "model",
+        lambda hour: [
+            MetricRow("drift.share", "", 0.1),
+            MetricRow("accuracy", "", 0.9 - hour / 10),
+            MetricRow("f1", "", 0.5 + hour / 10),
+            MetricRow("estimated.roc_auc", "", 0.86 - hour / 20),
+            MetricRow("estimated.roc_auc.reference_mean", "", 0.85),
+            MetricRow("estimated.roc_auc.reference_std", "", 0.01),
+            *([MetricRow("roc_auc", "", 0.87)] if hour == 0 else []),
+        ],
+    )
+    with serving(config, store) as base:
+        yield base
+
+
+def charts_of(page: str) -> dict[str, str]:
+    """Each chart on a page by its title (the aria-label a screen reader says)."""
+    charts = re.findall(r'<svg class="chart[^"]*"[^>]*aria-label="([^"]*)".*?</svg>', page, re.S)
+    bodies = re.findall(r'<svg class="chart.*?</svg>', page, re.S)
+    return dict(zip(charts, bodies, strict=True))
+
+
+def test_the_monitor_page_charts_every_quality_figure_with_its_rule_and_runs(quality_site):
+    """One chart per quality figure stored (its estimate drawn with it, not apart), the fixed threshold of a rule on
+    it as a labelled line, red points where the rule breaches, and each point opening its run's report."""
+    status, body, _ = get(quality_site + "/reports/model/")
+    assert status == 200
+    charts = charts_of(body)
+    quality = {title.split(":")[0]: svg for title, svg in charts.items() if ":" in title}
+    assert sorted(quality) == ["accuracy", "f1", "roc_auc"], list(charts)
+    assert not any(title.startswith("estimated.") for title in charts), "an estimate is drawn on its figure's chart"
+    accuracy = quality["accuracy"]
+    assert "rule: accuracy &lt; 0.75" in accuracy and "accuracy floor" in accuracy, "the rule's line, labelled"
+    assert "rule:" not in quality["f1"] and "rule:" not in quality["roc_auc"], "a rule is drawn on its figure only"
+    for name, svg in quality.items():
+        points = re.findall(r'<a href="(/reports/model/\d+T\d+Z\.html)"><circle', svg)
+        assert len(points) == len(set(points)) == 3, f"{name}: a point linking to each run"
+    breaching = re.findall(r'class="hit"><title>[^<]*· ([\d.]+)</title>', accuracy)
+    assert breaching and all(float(v) < 0.75 for v in breaching), "red where the rule breaches, and only there"
+    roc_auc = quality["roc_auc"]
+    assert "estimated" in next(t for t in charts if t.startswith("roc_auc:")) and 'class="band"' in roc_auc
+    assert 'class="hit"' in roc_auc, "the estimate that left its band"
+    assert re.search(r'<a href="/reports/model/[^"]+"><rect[^>]*class="realized"', roc_auc), "realized, linked"
 
 
 def test_the_monitor_page_escapes_names_from_the_data(site):

@@ -485,6 +485,7 @@ def test_columns_that_stop_moving_together_raise_a_multivariate_alert_that_says_
     assert "multivariate drift: detected" in "\n".join(summary_lines(result.metrics))
     html = (tmp_path / "reports" / result.report_path).read_text()
     assert "do the features still move together" in html
+    assert "over recent windows, ending at this one" in html and "this window: drifted" in html, "the run's point"
     with runner.store.session() as session:
         [message] = session.scalars(sa.select(OutboxMessage)).all()
     [alert] = json.loads(message.payload)["alerts"]

@@ -3,10 +3,14 @@ threshold learnt on reference rows the PCA never saw, and a reason (never a NaN)
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from monitor.evaluation.multivariate import DRIFTED, multivariate
+from monitor.evaluation.prepare import Prepared
 from monitor.multivariate import classifier
 from monitor.multivariate.reconstruction import fit_reconstruction, judge
 
@@ -101,3 +105,33 @@ def test_the_domain_classifier_tells_a_flipped_correlation_and_not_noise(model):
     assert flipped.detected and {c for c, _ in flipped.contributions[:2]} <= {"x0", "x1", "x2"}
     # The no-drift spread of a Mann-Whitney AUC: the threshold falls as the samples grow.
     assert classifier.null_threshold(ALPHA, 1000, 5000) > classifier.null_threshold(ALPHA, 5000, 5000) > 0.5
+
+
+@pytest.mark.parametrize("sum_holds", [True, False], ids=["steady", "drifted"])
+def test_the_report_s_history_chart_ends_at_this_window_red_when_it_drifted(model, sum_holds):
+    """The chart over recent windows ends at the run the report is for: its point, at its window's end, is the
+    last of the line and stands apart in the legend, red when this window drifted."""
+    end = datetime(2026, 11, 22, 12, tzinfo=UTC)
+    history = [(end - timedelta(hours=h), model.mean, model.mean * 1.1) for h in (3, 2, 1)]
+    window = Prepared(log(np.random.default_rng(7), 1000, sum_holds=sum_holds), None)
+    out = multivariate(
+        "reconstruction",
+        window,
+        window,
+        model,
+        alpha=ALPHA,
+        min_effect=0.02,
+        seed=1,
+        window_end=end,
+        history=history,
+    )
+    figures = {m.metric: m.value for m in out.metrics if not m.column}
+    detected = figures["multivariate.drift.detected"] == 1.0
+    assert detected is not sum_holds, "the two windows are what they say"
+    [chart] = [w for w in out.widgets if "over recent windows" in w.title]
+    line, threshold, current = chart.params["data"]
+    assert line["x"][-1] == threshold["x"][-1] == current["x"][0] == "2026-11-22 12:00", "ends at this window"
+    assert len(line["x"]) == len(history) + 1 and line["x"] == sorted(line["x"]), "the earlier windows before it"
+    assert current["y"][0] == line["y"][-1] == figures["multivariate.drift.score"], "this window's score"
+    assert current["name"] == f"this window: {'drifted' if detected else 'not drifted'}"
+    assert (current["marker"]["color"] == DRIFTED) is detected, "red when it drifted, and only then"
