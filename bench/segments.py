@@ -10,13 +10,15 @@
 - fairness: approvals of one group fall from 0.5 to 0.3 half way: the selection-rate ratio before and after,
   and the run at which the four-fifths rule fires.
 - cost: a 100,000-row window with no segments and with 20: the first run (fits each segment's reference) and
-  the steady state (the reference cached), in one process.
+  the steady state (the reference cached), in one process; and `drifthound check` on that window, in a fresh
+  process each time as a user runs it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -35,6 +37,7 @@ from monitor.store import Store  # noqa: E402
 from monitor.windows import Window  # noqa: E402
 
 OUT = HERE / "out" / "segments"
+DRIFTHOUND = str(Path(sys.executable).parent / "drifthound")
 DAY0 = datetime(2026, 11, 1, tzinfo=UTC)
 REFERENCE_HOURS = 24
 
@@ -224,13 +227,37 @@ def cost_case(repeats: int = 3) -> dict:
     timings = {name: run_windows(runner, name, repeats + 1) for name in ("plain", "segmented")}
     first = {name: round(t[0], 2) for name, t in timings.items()}
     steady = {name: round(float(np.median(t[1:])), 2) for name, t in timings.items()}
+    checks = check_seconds(source, monitors, repeats)
     return {
         "window_rows": 100_000,
         "first_run_seconds": first,
         "steady_run_seconds": steady,
         "steady_factor": round(steady["segmented"] / steady["plain"], 2),
         "first_factor": round(first["segmented"] / first["plain"], 2),
+        "check_seconds_median": checks,
+        "check_factor": round(checks["segmented"] / checks["plain"], 2),
     }
+
+
+def check_seconds(source: str, monitors: str, repeats: int) -> dict[str, float]:
+    """`drifthound check --force` on one window, each in a fresh process (reading the reference, calibrating,
+    Evidently's import and report included), the two monitors taking turns."""
+    store = OUT / "check_store.db"
+    store.unlink(missing_ok=True)
+    config = OUT / "check.toml"
+    config.write_text(
+        f'[service]\nstore_url = "sqlite:///{store}"\nreports_dir = "{OUT / "reports"}"\n'
+        f'[sources.main]\nurl = "{source}"\n{monitors}'
+    )
+    at = f"{DAY0 + timedelta(hours=REFERENCE_HOURS + 1):%Y-%m-%dT%H:%M:%SZ}"
+    seconds: dict[str, list[float]] = {"plain": [], "segmented": []}
+    for _ in range(repeats):
+        for name in seconds:
+            began = time.perf_counter()
+            command = [DRIFTHOUND, "-c", str(config), "check", "-m", name, "--at", at, "--force"]
+            subprocess.run(command, check=True, capture_output=True)
+            seconds[name].append(time.perf_counter() - began)
+    return {name: round(float(np.median(t)), 2) for name, t in seconds.items()}
 
 
 def main() -> None:

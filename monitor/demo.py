@@ -88,6 +88,13 @@ for_runs = 2
 severity = "critical"
 channels = ["log"]
 
+[[monitors.rules]]
+name = "accuracy floor"
+metric = "accuracy"                   # realized: once the day-late outcomes are in
+below = 0.65                          # about 0.75 on an ordinary hour
+severity = "warning"
+channels = ["log"]
+
 [channels.log]
 type = "log"
 """

@@ -147,8 +147,11 @@ def draw_uniforms(rows: int, rng: np.random.Generator) -> Uniforms:
     n0 = calibration_rows(rows)
     gaps = rng.standard_exponential((REPLICATES, n0 + 1)).cumsum(axis=1)
     pieces = gaps[:, :-1] / gaps[:, -1:]
+    shares = tail_shares(n0)
+    if not shares:
+        return Uniforms(n0, pieces, np.zeros((0, 0)), np.zeros((0, 0)))
     # Enough of each end for the largest tail, and for the values beyond a bound up to 6 std more than usual.
-    widest = max(1, round(n0 * max(tail_shares(n0))))
+    widest = max(1, round(n0 * max(shares)))
     reach = max(1, min(widest + int(6 * np.sqrt(widest)) + 10, n0 // 2))
     low_gaps = rng.standard_exponential((TAIL_REPLICATES, reach)).cumsum(axis=1)
     high_gaps = rng.standard_exponential((TAIL_REPLICATES, reach)).cumsum(axis=1)
@@ -213,8 +216,9 @@ def tail_null(sorted_reference: np.ndarray, reference_std: float, uniforms: Unif
 
 def numerical_nulls(
     sorted_reference: np.ndarray, reference_std: float, uniforms: Uniforms
-) -> tuple[NullModel, TailNull]:
-    """(Wasserstein, tail) null models for windows of `uniforms.rows` rows.
+) -> tuple[NullModel, TailNull | None]:
+    """(Wasserstein, tail) null models for windows of `uniforms.rows` rows; no tail model for windows too small
+    to test their tails (statistics.tail_shares).
 
     Wasserstein: each sample is drawn from the reference it is compared with, as a fresh window never is: its
     spread goes as 1/n instead of the window's 1/n + 1/m, hence the widening by sqrt(1 + n / m)."""
@@ -225,7 +229,8 @@ def numerical_nulls(
     draws = _at(sorted_reference, uniforms.pieces)
     # W1 between two distributions is the mean distance between their quantile functions.
     wasserstein = np.abs(draws - reference_at_grid).mean(axis=1) / reference_std * np.sqrt(1 + n0 / m)
-    return _fit_lognormal(wasserstein, n0, m), tail_null(sorted_reference, reference_std, uniforms)
+    tails = tail_null(sorted_reference, reference_std, uniforms) if tail_shares(n0) else None
+    return _fit_lognormal(wasserstein, n0, m), tails
 
 
 def categorical_null(

@@ -100,7 +100,7 @@ class _Profile:
     shares: np.ndarray | None = None
     rows: int = 0
     clip: tuple[float, float] = (-np.inf, np.inf)
-    nulls: dict[tuple[str, int], calibration.NullModel | calibration.TailNull] = field(default_factory=dict)
+    nulls: dict[tuple[str, int], calibration.NullModel | calibration.TailNull | None] = field(default_factory=dict)
 
 
 class ReferenceProfile:
@@ -147,8 +147,9 @@ class ReferenceProfile:
 
     def numerical_nulls(
         self, column: str, rows: int, shared: calibration.SharedUniforms | None = None
-    ) -> tuple[calibration.NullModel, calibration.TailNull]:
-        """`shared`: the draws of calibrations made together (a run's segments); by default, the column's own."""
+    ) -> tuple[calibration.NullModel, calibration.TailNull | None]:
+        """`shared`: the draws of calibrations made together (a run's segments); by default, the column's own.
+        No tail model for windows too small to test their tails."""
         profile = self._profiles[column]
         key = calibration.calibration_rows(size_bucket(rows))
         if ("wasserstein", key) not in profile.nulls:
@@ -156,7 +157,7 @@ class ReferenceProfile:
             uniforms = calibration.draw_uniforms(key, self._rng(column, "numerical", key)) if own else shared.get(key)
             w, t = calibration.numerical_nulls(profile.sorted_values, profile.std, uniforms)
             profile.nulls[("wasserstein", key)], profile.nulls[("tail", key)] = w, t
-        return profile.nulls[("wasserstein", key)], profile.nulls[("tail", key)]
+        return profile.nulls[("wasserstein", key)], profile.nulls[("tail", key)]  # type: ignore[return-value]
 
     def categorical_null(self, column: str, rows: int) -> calibration.NullModel:
         profile = self._profiles[column]
@@ -234,15 +235,15 @@ def _calibrated(
         numbers = np.sort(np.clip(values.to_numpy(dtype=float), *p.clip))  # the window's one sort
         null_w, null_t = profile.numerical_nulls(column, rows, shared)
         wasserstein = sorted_wasserstein(numbers, p.sorted_values) / p.std
-        moves = sample_tail_statistics(numbers, null_t.shares, null_t.bounds) - null_t.reference_tails
-        z = null_t.studentised(moves, rows)
-        limits = null_t.limits(alpha, rows, z)
-        worst = int((np.abs(z) / limits).argmax())
         # (method, score, threshold, effect in std units)
-        candidates = [
-            ("wasserstein (calibrated)", wasserstein, null_w.threshold(alpha, rows), wasserstein),
-            ("tail means (calibrated)", float(abs(z[worst])), float(limits[worst]), float(abs(moves[worst]) / p.std)),
-        ]
+        candidates = [("wasserstein (calibrated)", wasserstein, null_w.threshold(alpha, rows), wasserstein)]
+        if null_t is not None:
+            moves = sample_tail_statistics(numbers, null_t.shares, null_t.bounds) - null_t.reference_tails
+            z = null_t.studentised(moves, rows)
+            limits = null_t.limits(alpha, rows, z)
+            worst = int((np.abs(z) / limits).argmax())
+            effect = float(abs(moves[worst]) / p.std)
+            candidates.append(("tail means (calibrated)", float(abs(z[worst])), float(limits[worst]), effect))
         method, score, threshold, effect = max(candidates, key=lambda c: c[1] / c[2] if c[2] > 0 else np.inf)
         detected = any(s > t and e >= floor for _, s, t, e in candidates)
         return ColumnDrift(column, method, score, threshold, effect, detected)

@@ -208,3 +208,16 @@ def test_quantiles_of_a_sorted_reference_are_numpys_to_the_last_bit():
         ordered = np.sort(np.asarray(values, dtype=float))
         wanted = [0, 0.001, 0.01, 0.05, 0.25, 0.5, 0.7, 0.95, 0.99, 0.999, 1, *rng.random(200)]
         assert np.array_equal(sorted_quantile(ordered, wanted), np.quantile(ordered, wanted))
+
+
+def test_windows_too_small_for_their_tails_are_judged_by_distance_alone():
+    rng = np.random.default_rng(6)
+    profile = ReferenceProfile(pd.DataFrame({"x": rng.exponential(1, 50_000)}), {"x": "numerical"}, seed=1)
+    settings = DriftSettings()
+    _, none = profile.numerical_nulls("x", 300)
+    assert none is None, "10-15 values a tail: nothing to learn its extremes from"
+    small = detect(pd.DataFrame({"x": rng.exponential(1, 300)}), profile, ["x"], settings)[0]
+    assert small.method == "wasserstein (calibrated)"
+    moved = detect(pd.DataFrame({"x": rng.exponential(1, 300) + 0.8}), profile, ["x"], settings)[0]
+    assert moved.detected, "a large shift in a small window is still seen"
+    assert profile.numerical_nulls("x", 500)[1] is not None
