@@ -25,7 +25,7 @@ pytestmark = pytest.mark.e2e
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "tests" / "screenshots"
-ACCURACY_FLOOR = 0.7
+ACCURACY_FLOOR = 0.65  # the demo's "accuracy floor" rule
 
 
 @pytest.fixture(scope="module")
@@ -63,10 +63,8 @@ def browser():
 def site(demo_data, tmp_path_factory):
     directory = tmp_path_factory.mktemp("browser")
     shutil.copy(demo_data / "predictions.db", directory / "predictions.db")
-    # The demo's rules plus one with a fixed threshold on a quality figure, for its line on the chart.
-    rule = f'[[monitors.rules]]\nname = "accuracy floor"\nmetric = "accuracy"\nbelow = {ACCURACY_FLOOR}\n\n'
-    config_text = (demo_data / "config.toml").read_text().replace("[channels.log]", rule + "[channels.log]")
-    (directory / "config.toml").write_text(config_text)
+    # The demo's own config: its "accuracy floor" rule is a fixed threshold on a quality figure, drawn as a line.
+    shutil.copy(demo_data / "config.toml", directory / "config.toml")
     checked = drifthound("check", "-c", str(directory / "config.toml"))
     assert checked.returncode == 0, checked.stderr
     # A history across the drift's start: three hours with outcomes, three drifted ones still waiting for theirs.

@@ -72,10 +72,11 @@ def test_the_daemon_runs_serves_metrics_and_stops_cleanly(tmp_path, live, databa
 def test_kill_9_then_restart_loses_no_window_and_evaluates_none_twice(tmp_path, live, daemons):
     store = f"sqlite:///{tmp_path / 'store.db'}"
     port = free_port()
-    config = live_config(tmp_path, store_url=store, source_url=live, port=port, catch_up="1m")
+    config = live_config(tmp_path, store_url=store, source_url=live, port=port, catch_up="2m")
     first = Daemon(config, port, "first")
     daemons.append(first)
-    # Past its start-up catch-up, in its steady rhythm; the downtime stays within the 1m horizon.
+    # Past its start-up catch-up, in its steady rhythm; the downtime (22 s and a restart, slow on loaded cores)
+    # stays within the 2m horizon.
     first.wait_until(lambda: len(ok_runs(store)) >= 8, 120, "eight ok runs")
     first.kill()
     time.sleep(22)  # two windows pass while nothing runs

@@ -3,6 +3,7 @@ threshold learnt on reference rows the PCA never saw, and a reason (never a NaN)
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -135,3 +136,18 @@ def test_the_report_s_history_chart_ends_at_this_window_red_when_it_drifted(mode
     assert current["y"][0] == line["y"][-1] == figures["multivariate.drift.score"], "this window's score"
     assert current["name"] == f"this window: {'drifted' if detected else 'not drifted'}"
     assert (current["marker"]["color"] == DRIFTED) is detected, "red when it drifted, and only then"
+
+
+def test_gradient_boosting_runs_on_one_thread_per_run():
+    """The daemon's runs are its parallelism: OpenMP threads beside them spin on the same cores (a 2 s domain
+    classifier took 50 s with two threads on 2 idle cores). A fresh process, as the daemon and the CLI start."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import monitor, sklearn.ensemble, threadpoolctl; "
+        "print(sorted({p['num_threads'] for p in threadpoolctl.threadpool_info() if p['user_api'] == 'openmp'}))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
+    assert found.stdout.strip() == "[1]", found.stdout + found.stderr
