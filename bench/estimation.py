@@ -19,6 +19,7 @@ import argparse
 import json
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -180,59 +181,63 @@ def shift_cases(seed: int = 3) -> dict:
     return cases
 
 
-def cost(window_rows: int = 100_000, reference_rows: int = 50_000, repeats: int = 3) -> dict:
-    """Fitting on a 50,000-row reference, and what estimation adds to a 100,000-row run once it is fitted: the
-    same windows evaluated in-process by two monitors, estimate_performance on and off (no process start-up,
-    so the share is of the evaluation itself, the strictest reading)."""
-    from datetime import UTC, datetime, timedelta
+COST_DAY0 = datetime(2026, 11, 1, tzinfo=UTC)
 
+
+def cost_log(task: str, window_rows: int, reference_rows: int, windows: int, seed: int = 5) -> pd.DataFrame:
+    """Logs to time runs on: an hour of `reference_rows` rows from COST_DAY0, then `windows` hours of
+    `window_rows` rows each; 8 numerical and 2 categorical features, the model's outputs ("p", and the decided
+    class "d" for a classifier) and the target "y"."""
+    rng = np.random.default_rng(seed)
+    n = reference_rows + window_rows * windows
+    ts = np.concatenate(
+        [
+            COST_DAY0 + pd.to_timedelta(np.sort(rng.uniform(0, 3600, reference_rows)), unit="s"),
+            *[
+                COST_DAY0 + timedelta(hours=h) + pd.to_timedelta(np.sort(rng.uniform(0, 3600, window_rows)), unit="s")
+                for h in range(1, windows + 1)
+            ],
+        ]
+    )
+    features = {f"x{i}": rng.normal(0, 1, n) for i in range(8)}
+    features |= {f"c{i}": rng.choice(["a", "b", "c", "d"], n) for i in range(2)}
+    z = sum(features[f"x{i}"] * (0.8 - 0.1 * i) for i in range(8))
+    frame = pd.DataFrame({"ts": pd.DatetimeIndex(ts).tz_localize(None), **features})
+    if task == "binary_classification":
+        p = 1 / (1 + np.exp(-z))
+        frame["p"], frame["d"], frame["y"] = p, (p > 0.6).astype(int), (rng.random(n) < p).astype(int)
+    else:
+        frame["p"] = 10 + z
+        frame["y"] = frame["p"] + rng.normal(0, 1 + np.abs(z) / 2, n)
+    return frame
+
+
+def cost_runner(name: str, frame: pd.DataFrame, task: str, monitors: dict[str, str]):
+    """`frame` written to bench/out/<name>.db, and a Runner (with its config) over it holding one monitor per
+    entry of `monitors` (monitor name -> the TOML lines that set what is compared), each with an hourly window
+    and the first hour as its reference."""
     import sqlalchemy as sa
 
     from monitor.config import parse_config
     from monitor.runner import Runner
     from monitor.store import Store
-    from monitor.windows import Window
 
-    results: dict[str, dict] = {}
-    for task in ("binary_classification", "regression"):
-        rng = np.random.default_rng(5)
-        day0 = datetime(2026, 11, 1, tzinfo=UTC)
-        per_window = window_rows
-        hours = 1 + repeats + 1
-        n = reference_rows + per_window * (hours - 1)
-        ts = np.concatenate(
-            [
-                day0 + pd.to_timedelta(np.sort(rng.uniform(0, 3600, reference_rows)), unit="s"),
-                *[
-                    day0 + timedelta(hours=h) + pd.to_timedelta(np.sort(rng.uniform(0, 3600, per_window)), unit="s")
-                    for h in range(1, hours)
-                ],
-            ]
-        )
-        features = {f"x{i}": rng.normal(0, 1, n) for i in range(8)}
-        features |= {f"c{i}": rng.choice(["a", "b", "c", "d"], n) for i in range(2)}
-        z = sum(features[f"x{i}"] * (0.8 - 0.1 * i) for i in range(8))
-        frame = pd.DataFrame({"ts": pd.DatetimeIndex(ts).tz_localize(None), **features})
-        if task == "binary_classification":
-            p = 1 / (1 + np.exp(-z))
-            frame["p"], frame["d"], frame["y"] = p, (p > 0.6).astype(int), (rng.random(n) < p).astype(int)
-            outputs = 'prediction_column = "p"\nprediction_label_column = "d"'
-        else:
-            frame["p"] = 10 + z
-            frame["y"] = frame["p"] + rng.normal(0, 1 + np.abs(z) / 2, n)
-            outputs = 'prediction_column = "p"'
-        db = HERE / "out" / f"estimation_cost_{task}.db"
-        db.parent.mkdir(parents=True, exist_ok=True)
-        db.unlink(missing_ok=True)
-        engine = sa.create_engine(f"sqlite:///{db}")
-        frame.to_sql("predictions", engine, index=False, chunksize=50_000)
-        with engine.begin() as connection:
-            connection.execute(sa.text("CREATE INDEX ix_ts ON predictions (ts)"))
-        engine.dispose()
-        monitors = "".join(
-            f"""
+    db = HERE / "out" / f"{name}.db"
+    db.parent.mkdir(parents=True, exist_ok=True)
+    db.unlink(missing_ok=True)
+    engine = sa.create_engine(f"sqlite:///{db}")
+    frame.to_sql("predictions", engine, index=False, chunksize=50_000)
+    with engine.begin() as connection:
+        connection.execute(sa.text("CREATE INDEX ix_ts ON predictions (ts)"))
+    engine.dispose()
+    if task == "binary_classification":
+        outputs = 'prediction_column = "p"\nprediction_label_column = "d"'
+    else:
+        outputs = 'prediction_column = "p"'
+    text = "".join(
+        f"""
 [[monitors]]
-name = "{name}"
+name = "{monitor}"
 source = "main"
 table = "predictions"
 timestamp_column = "ts"
@@ -241,25 +246,44 @@ categorical_features = ["c0", "c1"]
 {outputs}
 target_column = "y"
 task = "{task}"
-estimate_performance = {flag}
+{setting}
 every = "1h"
 window = "1h"
 reference = {{ start = "2026-11-01T00:00:00Z", end = "2026-11-01T01:00:00Z" }}
 max_rows = 200000
 """
-            for name, flag in (("on", "true"), ("off", "false"))
+        for monitor, setting in monitors.items()
+    )
+    store = HERE / "out" / f"{name}_store.db"
+    store.unlink(missing_ok=True)
+    config = parse_config(
+        f'[service]\nstore_url = "sqlite:///{store}"\nreports_dir = "{HERE / "out" / "cost_reports"}"\n'
+        f'[sources.main]\nurl = "sqlite:///{db}"\n{text}'
+    )
+    runner = Runner(config, Store(config.service.store_url))
+    runner.store.ensure_schema()
+    return config, runner
+
+
+def cost(window_rows: int = 100_000, reference_rows: int = 50_000, repeats: int = 3) -> dict:
+    """Fitting on a 50,000-row reference, and what estimation adds to a 100,000-row run once it is fitted: the
+    same windows evaluated in-process by two monitors, estimate_performance on and off (no process start-up,
+    so the share is of the evaluation itself, the strictest reading)."""
+    from monitor.windows import Window
+
+    results: dict[str, dict] = {}
+    for task in ("binary_classification", "regression"):
+        hours = 1 + repeats + 1
+        frame = cost_log(task, window_rows, reference_rows, hours - 1)
+        config, runner = cost_runner(
+            f"estimation_cost_{task}",
+            frame,
+            task,
+            {"on": "estimate_performance = true", "off": "estimate_performance = false"},
         )
-        store = HERE / "out" / f"estimation_cost_{task}_store.db"
-        store.unlink(missing_ok=True)
-        config = parse_config(
-            f'[service]\nstore_url = "sqlite:///{store}"\nreports_dir = "{HERE / "out" / "cost_reports"}"\n'
-            f'[sources.main]\nurl = "sqlite:///{db}"\n{monitors}'
-        )
-        runner = Runner(config, Store(config.service.store_url))
-        runner.store.ensure_schema()
         timings: dict[str, list[float]] = {"on": [], "off": []}
         for h in range(1, hours):
-            window = Window(day0 + timedelta(hours=h), day0 + timedelta(hours=h + 1))
+            window = Window(COST_DAY0 + timedelta(hours=h), COST_DAY0 + timedelta(hours=h + 1))
             for name in ("on", "off"):
                 started = time.perf_counter()
                 result = runner.run(config.monitor(name), window)
