@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote
 
+from alerts.notices import AlertNotice
+from alerts.wording import how_bad
 from monitor.service.charts import Threshold, heat_map, line_chart, quality_chart
 from monitor.times import iso
 
@@ -178,11 +180,18 @@ def index_page(monitors: Sequence[MonitorView], now: datetime) -> str:
     return _page("DriftHound", body)
 
 
+def _how_bad(alert: AlertRow) -> str:
+    """As notifications say it: "drift.share 33%, above 30%", "drift.detected: drifted" (the column and segment
+    have their own cells)."""
+    a = alert
+    return how_bad(AlertNotice(a.rule, a.severity, a.metric, None, a.value, a.threshold, a.op, a.state, "", None, ""))
+
+
 def monitor_page(view: MonitorView, now: datetime) -> str:
     alerts = "".join(
         f"<tr><td>{_status(a.state)}</td><td>{_e(a.rule)}</td><td>{_e(a.column)}</td><td>{_e(a.segment)}</td>"
         f"<td>{_e(a.severity)}</td>"
-        f"<td>{_e(a.metric)} = {_number(a.value)} ({_e(a.op)} {_number(a.threshold)})</td>"
+        f"<td>{_e(_how_bad(a))}</td>"
         f"<td>{_e(iso(a.since)) if a.since else ''}</td></tr>"
         for a in view.alerts
     )
