@@ -216,20 +216,9 @@ def cost_runner(name: str, frame: pd.DataFrame, task: str, monitors: dict[str, s
     """`frame` written to bench/out/<name>.db, and a Runner (with its config) over it holding one monitor per
     entry of `monitors` (monitor name -> the TOML lines that set what is compared), each with an hourly window
     and the first hour as its reference."""
-    import sqlalchemy as sa
+    from bench.runner import fresh_runner, write_log
 
-    from monitor.config import parse_config
-    from monitor.runner import Runner
-    from monitor.store import Store
-
-    db = HERE / "out" / f"{name}.db"
-    db.parent.mkdir(parents=True, exist_ok=True)
-    db.unlink(missing_ok=True)
-    engine = sa.create_engine(f"sqlite:///{db}")
-    frame.to_sql("predictions", engine, index=False, chunksize=50_000)
-    with engine.begin() as connection:
-        connection.execute(sa.text("CREATE INDEX ix_ts ON predictions (ts)"))
-    engine.dispose()
+    source = write_log(frame, HERE / "out" / f"{name}.db")
     if task == "binary_classification":
         outputs = 'prediction_column = "p"\nprediction_label_column = "d"'
     else:
@@ -254,15 +243,7 @@ max_rows = 200000
 """
         for monitor, setting in monitors.items()
     )
-    store = HERE / "out" / f"{name}_store.db"
-    store.unlink(missing_ok=True)
-    config = parse_config(
-        f'[service]\nstore_url = "sqlite:///{store}"\nreports_dir = "{HERE / "out" / "cost_reports"}"\n'
-        f'[sources.main]\nurl = "sqlite:///{db}"\n{text}'
-    )
-    runner = Runner(config, Store(config.service.store_url))
-    runner.store.ensure_schema()
-    return config, runner
+    return fresh_runner(HERE / "out" / f"{name}_store.db", HERE / "out" / "cost_reports", source, text)
 
 
 def cost(window_rows: int = 100_000, reference_rows: int = 50_000, repeats: int = 3) -> dict:

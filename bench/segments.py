@@ -31,9 +31,8 @@ import sqlalchemy as sa
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from monitor.config import parse_config  # noqa: E402
+from bench.runner import config_text, fresh_runner, write_log  # noqa: E402
 from monitor.runner import Runner  # noqa: E402
-from monitor.store import Store  # noqa: E402
 from monitor.windows import Window  # noqa: E402
 
 OUT = HERE / "out" / "segments"
@@ -79,27 +78,11 @@ def log(rows_per_hour: int, hours: int, segments: int, columns: int, seed: int, 
 
 
 def write(frame: pd.DataFrame, name: str) -> str:
-    OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / f"{name}.db"
-    path.unlink(missing_ok=True)
-    engine = sa.create_engine(f"sqlite:///{path}")
-    frame.to_sql("predictions", engine, index=False, chunksize=50_000)
-    with engine.begin() as connection:
-        connection.execute(sa.text("CREATE INDEX ix_ts ON predictions (ts)"))
-    engine.dispose()
-    return f"sqlite:///{path}"
+    return write_log(frame, OUT / f"{name}.db")
 
 
 def runner_for(name: str, source: str, monitors: str) -> Runner:
-    store = OUT / f"{name}_store.db"
-    store.unlink(missing_ok=True)
-    config = parse_config(
-        f'[service]\nstore_url = "sqlite:///{store}"\nreports_dir = "{OUT / "reports"}"\n'
-        f'[sources.main]\nurl = "{source}"\n{monitors}'
-    )
-    runner = Runner(config, Store(config.service.store_url))
-    runner.store.ensure_schema()
-    return runner
+    return fresh_runner(OUT / f"{name}_store.db", OUT / "reports", source, monitors)[1]
 
 
 def monitor(name: str, columns: int, extra: str) -> str:
@@ -242,13 +225,8 @@ def cost_case(repeats: int = 3) -> dict:
 def check_seconds(source: str, monitors: str, repeats: int) -> dict[str, float]:
     """`drifthound check --force` on one window, each in a fresh process (reading the reference, calibrating,
     Evidently's import and report included), the two monitors taking turns."""
-    store = OUT / "check_store.db"
-    store.unlink(missing_ok=True)
     config = OUT / "check.toml"
-    config.write_text(
-        f'[service]\nstore_url = "sqlite:///{store}"\nreports_dir = "{OUT / "reports"}"\n'
-        f'[sources.main]\nurl = "{source}"\n{monitors}'
-    )
+    config.write_text(config_text(OUT / "check_store.db", OUT / "reports", source, monitors))
     at = f"{DAY0 + timedelta(hours=REFERENCE_HOURS + 1):%Y-%m-%dT%H:%M:%SZ}"
     seconds: dict[str, list[float]] = {"plain": [], "segmented": []}
     for _ in range(repeats):
