@@ -32,6 +32,26 @@ NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 EVIL = '<img src=x onerror="alert(1)">'
 
 
+def one_monitor_config(tmp_path, monitor: str, rules: str = ""):
+    """A store in `tmp_path`, reports in `tmp_path / "reports"`, and one hourly monitor (with `rules`, TOML)."""
+    return parse_config(f"""
+[service]
+store_url = "sqlite:///{tmp_path / "store.db"}"
+reports_dir = "{tmp_path / "reports"}"
+http_listen = "127.0.0.1:9999"
+[sources.main]
+url = "sqlite://"
+[[monitors]]
+name = "{monitor}"
+source = "main"
+table = "p"
+timestamp_column = "ts"
+every = "1h"
+window = "1h"
+reference = {{ last = "1d" }}
+{rules}""")
+
+
 @pytest.fixture
 def site(tmp_path):
     reports = tmp_path / "reports"
@@ -42,22 +62,7 @@ def site(tmp_path):
     (reports / "_static" / "evidently-1-abc" / "index.js").write_text("window.drawDashboard = () => 1;\n" * 100)
     (tmp_path / "secret.html").write_text("outside")
     os.symlink(tmp_path / "secret.html", reports / "credit" / "20261122T100000Z.html")
-    config = parse_config(f"""
-[service]
-store_url = "sqlite:///{tmp_path / "store.db"}"
-reports_dir = "{reports}"
-http_listen = "127.0.0.1:9999"
-[sources.main]
-url = "sqlite://"
-[[monitors]]
-name = "credit"
-source = "main"
-table = "p"
-timestamp_column = "ts"
-every = "1h"
-window = "1h"
-reference = {{ last = "1d" }}
-""")
+    config = one_monitor_config(tmp_path, "credit")
     store = Store(config.service.store_url)
     store.ensure_schema()
     record_hours(
@@ -160,26 +165,9 @@ def test_the_monitor_page_charts_the_whole_window_not_a_segment(site):
 def quality_site(tmp_path):
     """A model with realized accuracy and f1, an estimated roc_auc with its band (realized once), and a rule with a
     fixed threshold on accuracy."""
-    config = parse_config(f"""
-[service]
-store_url = "sqlite:///{tmp_path / "store.db"}"
-reports_dir = "{tmp_path / "reports"}"
-http_listen = "127.0.0.1:9999"
-[sources.main]
-url = "sqlite://"
-[[monitors]]
-name = "model"
-source = "main"
-table = "p"
-timestamp_column = "ts"
-every = "1h"
-window = "1h"
-reference = {{ last = "1d" }}
-[[monitors.rules]]
-name = "accuracy floor"
-metric = "accuracy"
-below = 0.75
-""")
+    config = one_monitor_config(
+        tmp_path, "model", '[[monitors.rules]]\nname = "accuracy floor"\nmetric = "accuracy"\nbelow = 0.75\n'
+    )
     store = Store(config.service.store_url)
     store.ensure_schema()
     record_hours(
