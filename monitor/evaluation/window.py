@@ -79,7 +79,7 @@ def evaluate_window(
     read.current = replace(read.current, frame=read.current.frame.iloc[:0])
     notes = [*inputs.notes, *read.current.notes, *read.reference.result.notes]
     artefacts = reference_artefacts(monitor, read.reference, roles, current.prediction_kind)
-    out = _steps(monitor, current, artefacts, read, history, window, seed_for(monitor.name, window.start, window.end))
+    out = _steps(monitor, current, artefacts, read, history, window)
     metrics = [
         MetricRow("rows", "", float(rows)),
         MetricRow("reference_rows", "", float(len(read.reference.result.frame))),
@@ -135,9 +135,9 @@ def _steps(
     read: Inputs,
     history: History,
     window: Window,
-    seed: int,
 ) -> StepOutput:
     roles = read.roles
+    seed = seed_for(monitor.name, window.start, window.end)
     # Labels not due yet: the target is not compared (its column is empty), nor is realized quality computed.
     drift_roles = roles if read.labels_ready else replace(roles, target=None)
     settings = drift_settings(monitor)
