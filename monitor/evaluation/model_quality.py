@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import structlog
 
+from monitor.columns.roles import ColumnRoles
 from monitor.evaluation.prepare import Prepared
-from monitor.evaluation.roles import ColumnRoles
 from monitor.evaluation.step import StepOutput
 from monitor.figures import MetricRow
 from monitor.performance.outcomes import Labelled, labelled

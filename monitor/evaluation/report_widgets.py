@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from monitor.columns.roles import ColumnRoles
 from monitor.drift.detect import ColumnDrift, ReferenceProfile, window_categories
-from monitor.evaluation.roles import ColumnRoles
+from monitor.evaluation.flatten import feature_verdicts
 from monitor.figures import MetricRow
 
 BINS = 20
@@ -40,26 +41,50 @@ def method_display(method: str) -> str:
 
 
 def drift_section(
-    drift: Sequence[ColumnDrift], profile: ReferenceProfile, current: pd.DataFrame, roles: ColumnRoles, share: float
+    drift: Sequence[ColumnDrift],
+    profile: ReferenceProfile,
+    current: pd.DataFrame,
+    roles: ColumnRoles,
+    share: float,
+    wholes: Sequence[tuple[str, bool | None]] = (),
 ) -> list[Any]:
+    """`wholes`: (feature, drifted) of the features judged as a whole (text, embeddings), counted once each."""
+    from evidently.legacy.renderers.html_widgets import CounterData, counter, header_text
+
+    features = feature_verdicts(drift, roles, wholes)
+    drifted = sum(features)
+    ratio = drifted / len(features) if features else 0.0
+    verdict = "detected" if features and ratio >= share else "not detected"
+    title = f"Drift is detected for {round(ratio * 100, 3)}% of columns ({drifted} out of {len(features)})."
+    return [
+        counter(
+            title="Data drift",
+            counters=[
+                CounterData("dataset drift", f"{verdict} (share of drifted features >= {share:g})"),
+                CounterData("drifted features", f"{drifted} of {len(features)} ({ratio:.0%})"),
+            ],
+        ),
+        header_text(label="Data Drift Summary"),
+        *drift_table(title, _ordered(drift, roles), profile, current),
+    ]
+
+
+def drift_table(
+    title: str, drift: Sequence[ColumnDrift], profile: ReferenceProfile, current: pd.DataFrame
+) -> list[Any]:
+    """Evidently's drift table of `drift` (in that order): distribution sparklines, the test, score, verdict;
+    `profile` and `current` hold the columns' reference and window values."""
     from evidently.legacy.renderers.html_widgets import (
         ColumnDefinition,
         ColumnType,
-        CounterData,
         RichTableDataRow,
         RowDetails,
-        counter,
-        header_text,
         plotly_data,
         rich_table_data,
     )
 
-    features = [d for d in drift if d.column in roles.features and d.detected is not None]
-    drifted = sum(1 for d in features if d.detected)
-    ratio = drifted / len(features) if features else 0.0
-    verdict = "detected" if features and ratio >= share else "not detected"
     rows = []
-    for d in _ordered(drift, roles):
+    for d in drift:
         histogram = _histograms(d.column, profile, current)
         details = RowDetails()
         if histogram is not None:
@@ -91,22 +116,7 @@ def drift_section(
         ColumnDefinition("Threshold", "threshold"),
         ColumnDefinition("Effect", "effect"),
     ]
-    return [
-        counter(
-            title="Data drift",
-            counters=[
-                CounterData("dataset drift", f"{verdict} (share of drifted features >= {share:g})"),
-                CounterData("drifted features", f"{drifted} of {len(features)} ({ratio:.0%})"),
-            ],
-        ),
-        header_text(label="Data Drift Summary"),
-        rich_table_data(
-            title=f"Drift is detected for {round(ratio * 100, 3)}% of columns ({drifted} out of {len(features)}).",
-            columns=columns,
-            data=rows,
-            rows_per_page=25,
-        ),
-    ]
+    return [rich_table_data(title=title, columns=columns, data=rows, rows_per_page=25)]
 
 
 def quality_section(figures: Sequence[MetricRow], roles: ColumnRoles) -> list[Any]:

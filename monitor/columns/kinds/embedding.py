@@ -1,0 +1,129 @@
+"""Embeddings: a column holding a vector (a JSON array, a PostgreSQL array, pgvector's text form), or several
+numeric columns forming one. Judged as a whole (monitor/embeddings/): a change no single dimension shows must
+still be caught; the report draws both sides on one 2-D projection learnt on the reference."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from monitor.columns.kinds import numerical
+from monitor.columns.kinds.base import Judged, Judgement, Kind
+from monitor.columns.roles import ColumnRoles
+from monitor.drift.detect import ColumnDrift, DriftSettings
+
+MAX_POINTS = 500  # of each side, drawn on the projection
+
+
+def detect(values: pd.Series) -> str | None:
+    length = _vector_length(values)
+    return None if length is None else f"vectors of {length} numbers"
+
+
+def prepare(series: pd.Series, column: str, role: str) -> pd.Series:
+    """A column holding vectors is kept as read (parsed when judged: lists cannot be factorised or hashed);
+    the columns of an embedding spread over columns are numbers."""
+    if role == "embedding_features":
+        return series
+    return numerical.prepare(series, column, role)
+
+
+@dataclass(frozen=True, eq=False)
+class EmbeddingState:
+    name: str
+    columns: tuple[str, ...]
+    reference: object  # monitor.embeddings.drift.EmbeddingReference
+
+    @property
+    def tests(self) -> int:
+        return 1
+
+    def judge(self, window: pd.DataFrame, *, alpha: float, min_effect: float, seed: int) -> Judgement:
+        return judge(self, window, alpha=alpha, min_effect=min_effect, seed=seed)
+
+
+def learn_all(reference: pd.DataFrame, roles: ColumnRoles, settings: DriftSettings, seed: int) -> list[Judged]:
+    return [learn(reference, name, columns, seed=seed) for name, columns in roles.embeddings]
+
+
+def matrix(frame: pd.DataFrame, name: str, columns: tuple[str, ...]) -> np.ndarray:
+    """The rows' vectors, rows missing any number dropped."""
+    from monitor.embeddings.vectors import parse_vectors, vectors_from_columns
+
+    vectors = parse_vectors(frame[name], name) if columns == (name,) else vectors_from_columns(frame, columns)
+    return vectors[~np.isnan(vectors).any(axis=1)] if vectors.size else vectors
+
+
+def learn(reference: pd.DataFrame, name: str, columns: tuple[str, ...], *, seed: int) -> EmbeddingState:
+    from monitor.embeddings.drift import learn_embedding_reference
+
+    return EmbeddingState(name, columns, learn_embedding_reference(matrix(reference, name, columns), seed=seed))
+
+
+def judge(state: EmbeddingState, window: pd.DataFrame, *, alpha: float, min_effect: float, seed: int) -> Judgement:
+    from monitor.embeddings.drift import judge_embedding, project
+    from monitor.embeddings.report import embedding_widgets
+
+    vectors = matrix(window, state.name, state.columns)
+    if not len(vectors):
+        return Judgement(
+            state.name,
+            [ColumnDrift(state.name, "embedding", None, None, None, None)],
+            notes=[f'no vectors in "{state.name}" in the window: the embedding is not judged'],
+        )
+    verdict = judge_embedding(state.reference, vectors, alpha=alpha, min_effect=min_effect, seed=seed)  # type: ignore[arg-type]
+    if not np.isfinite(verdict.score):
+        return Judgement(
+            state.name,
+            [ColumnDrift(state.name, verdict.method, None, None, None, None)],
+            notes=[f'too few vectors in "{state.name}" in the window ({len(vectors)}): the embedding is not judged'],
+        )
+    drift = ColumnDrift(
+        state.name,
+        verdict.method,
+        float(verdict.score),
+        float(verdict.threshold),
+        float(verdict.effect),
+        bool(verdict.detected),
+    )
+    reference_points, window_points = project(state.reference, vectors, max_points=MAX_POINTS, seed=seed)  # type: ignore[arg-type]
+    return Judgement(
+        state.name,
+        [drift],
+        widgets=embedding_widgets(state.name, verdict, reference_points, window_points),
+        snapshot={"rows": list(verdict.rows)},
+    )
+
+
+def _vector_length(values: pd.Series) -> int | None:
+    """The common length when every sampled value is a numeric vector of one length >= 2, else None: the
+    contract of monitor.embeddings.vectors.vector_length, until that lands."""
+    import json
+
+    lengths = set()
+    for value in values.head(1000):
+        if isinstance(value, bytes | bytearray):
+            value = bytes(value).decode("utf-8", "replace")
+        if isinstance(value, str):
+            text = value.strip()
+            if not (text.startswith("[") and text.endswith("]")):
+                return None
+            try:
+                value = json.loads(text)
+            except ValueError:
+                return None
+        if isinstance(value, np.ndarray):
+            value = value.tolist()
+        if not isinstance(value, list | tuple) or len(value) < 2:
+            return None
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+            return None
+        lengths.add(len(value))
+        if len(lengths) > 1:
+            return None
+    return lengths.pop() if lengths else None
+
+
+KIND = Kind("embedding", "embedding_features", detect, prepare, learn_all)

@@ -1,0 +1,141 @@
+"""The newcomer's log of issue 21, through the installed command: a stationary prediction log with the columns
+real logs carry (a UUID, an increasing customer id, free text, an embedding as a JSON array) and no feature
+lists. Nothing drifts, identifiers get no figure, every column's role is printed."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.e2e.cli import drifthound
+from tests.helpers import write_table
+
+pytestmark = pytest.mark.e2e
+
+END = datetime(2026, 11, 3, tzinfo=UTC)
+HOURS = 48
+PER_HOUR = 60
+WORDS = [
+    "late",
+    "delivery",
+    "great",
+    "price",
+    "refund",
+    "box",
+    "broken",
+    "thanks",
+    "again",
+    "never",
+    "quick",
+    "support",
+    "order",
+    "item",
+]
+
+
+def newcomers_log(seed: int = 7) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = HOURS * PER_HOUR
+    start = END - timedelta(hours=HOURS)
+    ts = [start + timedelta(seconds=float(s)) for s in np.sort(rng.uniform(0, HOURS * 3600, rows))]
+    amount = rng.gamma(2.0, 40.0, rows).round(2)
+    return pd.DataFrame(
+        {
+            "ts": ts,
+            "request_id": [str(uuid.UUID(int=int(v), version=4)) for v in rng.integers(0, 2**62, rows)],
+            "customer_id": 100_000 + np.arange(rows),
+            "comment": [" ".join(rng.choice(WORDS, size=int(n))) for n in rng.integers(3, 14, rows)],
+            "embedding": [json.dumps(v.round(5).tolist()) for v in rng.normal(size=(rows, 8))],
+            "amount": amount,
+            "country": rng.choice(["fr", "de", "es", "it", "nl"], rows, p=[0.4, 0.25, 0.15, 0.1, 0.1]),
+            "score": 1 / (1 + np.exp(-(amount - 80) / 40)),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def newcomer(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("newcomer")
+    url = f"sqlite:///{directory / 'log.db'}"
+    write_table(url, "predictions", newcomers_log(), timestamps="naive")
+    config = directory / "config.toml"
+    config.write_text(f"""
+[service]
+store_url = "sqlite:///{directory / "store.db"}"
+reports_dir = "{directory / "reports"}"
+
+[sources.main]
+url = "{url}"
+
+[[monitors]]
+name = "newcomer"
+source = "main"
+table = "predictions"
+timestamp_column = "ts"
+prediction_column = "score"
+every = "1h"
+window = "6h"
+reference = {{ last = "24h" }}
+min_rows = 100
+
+[[monitors.rules]]
+name = "dataset drift"
+metric = "drift.share"
+above = 0.3
+""")
+    return config
+
+
+def test_config_check_prints_every_columns_role(newcomer):
+    result = drifthound("config", "check", "-c", str(newcomer))
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "1 numerical, 1 categorical, 1 text and 1 embedding features" in out
+    assert "request_id: identifier, 100 % unique in the sample (UUIDs), not judged" in out
+    assert "customer_id: identifier, 100 % unique in the sample (increasing integers), not judged" in out
+    assert "ts: timestamp_column, named in the config, not judged" in out
+    assert "comment: free text, " in out
+    assert "embedding: embedding, vectors of 8 numbers" in out
+    assert "amount: numerical, " in out and "country: categorical, 5 distinct values" in out
+    assert "score: prediction_column" in out
+    assert "WARN" not in out and "Traceback" not in result.stderr
+
+
+def test_a_stationary_log_flags_nothing_and_identifiers_get_no_figure(newcomer):
+    at = (END - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    checked = drifthound("check", "-c", str(newcomer), "--at", at)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "drift: 0 of 4 columns" in checked.stdout, checked.stdout
+    listed = drifthound("metrics", "-m", "newcomer", "-c", str(newcomer))
+    rows = list(csv.DictReader(io.StringIO(listed.stdout)))
+    judged = {row["column"] for row in rows if row["metric"] == "drift.detected"}
+    assert judged == {
+        "amount",
+        "country",
+        "comment",
+        "comment:length",
+        "comment:words",
+        "comment:new_words",
+        "comment:non_letters",
+        "embedding",
+    }
+    assert not [row for row in rows if row["metric"] == "drift.detected" and float(row["value"]) == 1.0]
+    figures = {(row["metric"], row["column"]): row for row in rows}
+    assert float(figures[("drift.share", "")]["value"]) == 0.0
+    assert "classifier" in figures[("drift.score", "comment")]["method"]
+    assert "embedding" in figures[("drift.score", "embedding")]["method"]
+    assert not any(row["column"] in ("request_id", "customer_id") for row in rows)
+    multivariate = [float(row["value"]) for row in rows if row["metric"].startswith("multivariate.drift.")]
+    assert len(multivariate) == 3 and all(math.isfinite(v) for v in multivariate)
+    assert float(figures[("multivariate.drift.detected", "")]["value"]) == 0.0
+    score = float(figures[("multivariate.drift.score", "")]["value"])
+    threshold = float(figures[("multivariate.drift.threshold", "")]["value"])
+    assert 0 < score < threshold < 10 * score, "a reconstruction error and a threshold of the same size"
