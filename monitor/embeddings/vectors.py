@@ -201,14 +201,15 @@ def _stack_sequences(sequences: list[Any], column: str) -> np.ndarray:
             matrix = np.array(sequences, dtype=float)
         except (TypeError, ValueError):
             matrix = None
-        if matrix is not None and matrix.ndim == 2 and not _holds_text_or_bools(sequences[0]):
+        if matrix is not None and matrix.ndim == 2 and not _holds_bools(sequences[0]):
             return matrix
     return _stack_rows([_numbers(sequence, column, sequence) for sequence in sequences], sequences, column)
 
 
-def _holds_text_or_bools(sequence: Any) -> bool:
-    """numpy would read ["1", "2"] or [True, False] as numbers: the first row says whether the column does."""
-    return any(isinstance(element, str | bool | np.bool_) for element in sequence)
+def _holds_bools(sequence: Any) -> bool:
+    """numpy would read [True, False] as numbers: the first row says whether the column holds flags. (Numeric
+    text is read as numbers: PostgreSQL numeric[] arrives through Arrow as arrays of decimal strings.)"""
+    return any(isinstance(element, bool | np.bool_) for element in sequence)
 
 
 def _stack_rows(rows: list[np.ndarray], shown: list[Any], column: str) -> np.ndarray:
