@@ -1,0 +1,167 @@
+"""Drift of an embedding as a whole: can a classifier tell the window's vectors from the reference's?
+
+Per-dimension tests miss what embeddings usually do: the latent moves along a direction in which the
+reference varies little, so no single dimension moves by more than a fraction of its spread. So the reference
+is learnt once: each dimension standardised and the principal axes found on one part of it (the fit part), and
+the vectors expressed on those axes scaled to unit spread ("whitened"), where a move along a quiet axis is as
+large as it really is. A logistic regression on the whitened coordinates and their squares (a moved mean, a
+changed spread) is cross-fitted on a held-back part of the reference against the window, each side sampled;
+the score is its out-of-fold ROC AUC of "this vector is from the window". Under no drift that AUC is a
+Mann-Whitney statistic whose spread is known from the two sizes, so the threshold comes from
+monitor.multivariate.classifier.null_threshold, as the multivariate classifier's does. Neither the axes nor
+the classifier ever judge the rows they were fitted on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+
+from monitor.errors import DataError
+from monitor.multivariate.classifier import null_threshold
+
+METHOD = "embedding classifier (calibrated)"
+MAX_FIT_ROWS = 5000  # reference rows the axes are learnt on
+MAX_ROWS_PER_SIDE = 5000  # rows of each side the classifier sees
+MAX_AXES = 64  # a change only in the minor axes of a wide embedding (beyond these) is not looked for
+MIN_ROWS = 20  # complete vectors a side needs to be judged at all
+FOLDS = 5
+_FLAT = 1e-9  # an axis with less than this share of the largest axis's variance is taken as flat
+
+
+@dataclass(frozen=True, eq=False)
+class EmbeddingReference:
+    """What is kept of the reference's vectors: the standardisation and axes learnt on the fit part, and the
+    held-back part (never used for fitting) in whitened coordinates."""
+
+    dims: int
+    mean: np.ndarray  # (dims,) of the fit part
+    scale: np.ndarray  # (dims,) standard deviation of the fit part, 1 where a dimension is flat
+    axes: np.ndarray  # (k, dims) principal axes of the standardised fit part, largest first
+    spreads: np.ndarray  # (k,) standard deviation along each axis
+    held_back: np.ndarray  # (n, k) the reference rows the classifier and the projection use, whitened
+    rows: int  # complete reference vectors, fit part and held-back part
+
+    def whiten(self, matrix: np.ndarray) -> np.ndarray:
+        return _whiten(matrix, self.mean, self.scale, self.axes, self.spreads)
+
+
+@dataclass(frozen=True)
+class EmbeddingVerdict:
+    score: float  # out-of-fold ROC AUC; NaN when the window has fewer than MIN_ROWS complete vectors
+    threshold: float
+    detected: bool
+    method: str
+    effect: float  # AUC - 0.5
+    rows: tuple[int, int]  # (window rows used, reference rows used)
+
+
+def learn_embedding_reference(matrix: np.ndarray, *, seed: int) -> EmbeddingReference:
+    complete = _complete(matrix)
+    if len(complete) < 2 * MIN_ROWS:
+        raise DataError(
+            f"the reference holds {len(complete)} complete vectors of the embedding; judging its drift needs at "
+            f"least {2 * MIN_ROWS} (half to learn its axes, half to compare against): widen the reference"
+        )
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(complete))
+    fit_rows = min(len(complete) // 2, MAX_FIT_ROWS)
+    fit = complete[order[:fit_rows]]
+    held_back = complete[np.sort(order[fit_rows : fit_rows + MAX_ROWS_PER_SIDE])]
+    mean = fit.mean(axis=0)
+    spread = fit.std(axis=0)
+    scale = np.where(spread > 0, spread, 1.0)
+    _, singular, vt = np.linalg.svd((fit - mean) / scale, full_matrices=False)
+    variances = singular**2 / max(len(fit) - 1, 1)
+    if variances.size == 0 or variances[0] <= 0:
+        # Every reference vector is the same: any vector that differs is new, on the plain dimensions.
+        axes, spreads = np.eye(matrix.shape[1])[:MAX_AXES], np.ones(min(matrix.shape[1], MAX_AXES))
+    else:
+        kept = (variances > _FLAT * variances[0]).nonzero()[0][:MAX_AXES]
+        axes, spreads = vt[kept], np.sqrt(variances[kept])
+    whitened = _whiten(held_back, mean, scale, axes, spreads)
+    return EmbeddingReference(matrix.shape[1], mean, scale, axes, spreads, whitened, rows=len(complete))
+
+
+def judge_embedding(
+    reference: EmbeddingReference, window: np.ndarray, *, alpha: float, min_effect: float, seed: int
+) -> EmbeddingVerdict:
+    _check_dims(reference, window)
+    rng = np.random.default_rng(seed)
+    current = _sample(_complete(window), rng)
+    ref = reference.held_back
+    if len(current) < MIN_ROWS:
+        threshold = null_threshold(alpha, len(current), len(ref)) if len(current) else float("nan")
+        return EmbeddingVerdict(float("nan"), threshold, False, METHOD, float("nan"), (len(current), len(ref)))
+    whitened = np.vstack([ref, reference.whiten(current)])
+    x = np.hstack([whitened, whitened**2 - 1.0])
+    y = np.r_[np.zeros(len(ref)), np.ones(len(current))]
+    scores = np.zeros(len(y))
+    folds = StratifiedKFold(FOLDS, shuffle=True, random_state=seed)
+    for train, test in folds.split(x, y):
+        model = LogisticRegression(C=1.0, max_iter=300)
+        model.fit(x[train], y[train])
+        scores[test] = model.decision_function(x[test])
+    auc = float(roc_auc_score(y, scores))
+    threshold = null_threshold(alpha, len(current), len(ref))
+    detected = auc > threshold and auc - 0.5 >= min_effect
+    return EmbeddingVerdict(auc, threshold, detected, METHOD, auc - 0.5, (len(current), len(ref)))
+
+
+def project(
+    reference: EmbeddingReference, window: np.ndarray, *, max_points: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Both sides on the reference's two largest axes (in units of the standardised dimensions), each sampled
+    to at most max_points; the reference's points are its held-back rows, not the ones the axes were learnt on."""
+    _check_dims(reference, window)
+    rng = np.random.default_rng(seed)
+    held = reference.held_back
+    if len(held) > max_points:
+        held = held[np.sort(rng.choice(len(held), max_points, replace=False))]
+    current = _complete(window)
+    if len(current) > max_points:
+        current = current[np.sort(rng.choice(len(current), max_points, replace=False))]
+    whitened = reference.whiten(current) if len(current) else np.empty((0, len(reference.axes)))
+    return _plane(reference, held), _plane(reference, whitened)
+
+
+def _whiten(
+    matrix: np.ndarray, mean: np.ndarray, scale: np.ndarray, axes: np.ndarray, spreads: np.ndarray
+) -> np.ndarray:
+    return ((matrix - mean) / scale) @ axes.T / spreads
+
+
+def _plane(reference: EmbeddingReference, whitened: np.ndarray) -> np.ndarray:
+    points = np.zeros((len(whitened), 2))
+    shown = min(2, whitened.shape[1])
+    points[:, :shown] = whitened[:, :shown] * reference.spreads[:shown]
+    return points
+
+
+def _complete(matrix: np.ndarray) -> np.ndarray:
+    """The rows with every element a finite number (a missing vector is a row of NaN, or no column at all)."""
+    matrix = np.asarray(matrix, dtype=float)
+    if matrix.ndim != 2:
+        raise ValueError(f"expected a (rows, dims) matrix, got shape {matrix.shape}")
+    if matrix.shape[1] == 0:
+        return matrix[:0]
+    return matrix[np.isfinite(matrix).all(axis=1)]
+
+
+def _sample(matrix: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    if len(matrix) <= MAX_ROWS_PER_SIDE:
+        return matrix
+    return matrix[np.sort(rng.choice(len(matrix), MAX_ROWS_PER_SIDE, replace=False))]
+
+
+def _check_dims(reference: EmbeddingReference, window: np.ndarray) -> None:
+    dims = np.shape(window)[1] if np.ndim(window) == 2 else None
+    if dims not in (reference.dims, 0):  # 0: every vector of the window is missing
+        raise DataError(
+            f"the window's vectors have {dims} dimensions where the reference's have {reference.dims}; an "
+            "embedding must keep its length: compare it against a reference of the same model"
+        )
