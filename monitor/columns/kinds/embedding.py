@@ -13,12 +13,13 @@ from monitor.columns.kinds import numerical
 from monitor.columns.kinds.base import Judged, Judgement, Kind
 from monitor.columns.roles import ColumnRoles
 from monitor.drift.detect import ColumnDrift, DriftSettings
+from monitor.embeddings.vectors import parse_vectors, vector_length, vectors_from_columns
 
 MAX_POINTS = 500  # of each side, drawn on the projection
 
 
 def detect(values: pd.Series) -> str | None:
-    length = _vector_length(values)
+    length = vector_length(values)
     return None if length is None else f"vectors of {length} numbers"
 
 
@@ -50,8 +51,6 @@ def learn_all(reference: pd.DataFrame, roles: ColumnRoles, settings: DriftSettin
 
 def matrix(frame: pd.DataFrame, name: str, columns: tuple[str, ...]) -> np.ndarray:
     """The rows' vectors, rows missing any number dropped."""
-    from monitor.embeddings.vectors import parse_vectors, vectors_from_columns
-
     vectors = parse_vectors(frame[name], name) if columns == (name,) else vectors_from_columns(frame, columns)
     return vectors[~np.isnan(vectors).any(axis=1)] if vectors.size else vectors
 
@@ -95,35 +94,6 @@ def judge(state: EmbeddingState, window: pd.DataFrame, *, alpha: float, min_effe
         widgets=embedding_widgets(state.name, verdict, reference_points, window_points),
         snapshot={"rows": list(verdict.rows)},
     )
-
-
-def _vector_length(values: pd.Series) -> int | None:
-    """The common length when every sampled value is a numeric vector of one length >= 2, else None: the
-    contract of monitor.embeddings.vectors.vector_length, until that lands."""
-    import json
-
-    lengths = set()
-    for value in values.head(1000):
-        if isinstance(value, bytes | bytearray):
-            value = bytes(value).decode("utf-8", "replace")
-        if isinstance(value, str):
-            text = value.strip()
-            if not (text.startswith("[") and text.endswith("]")):
-                return None
-            try:
-                value = json.loads(text)
-            except ValueError:
-                return None
-        if isinstance(value, np.ndarray):
-            value = value.tolist()
-        if not isinstance(value, list | tuple) or len(value) < 2:
-            return None
-        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
-            return None
-        lengths.add(len(value))
-        if len(lengths) > 1:
-            return None
-    return lengths.pop() if lengths else None
 
 
 KIND = Kind("embedding", "embedding_features", detect, prepare, learn_all)

@@ -1,0 +1,98 @@
+"""Text and embedding features in real runs (SQLite and PostgreSQL): judged as a whole, stored as drift.* rows
+under the feature's name, counted once in drift.share, seen by no multivariate figure; identifiers get none."""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from monitor.runner import Runner
+from monitor.store import Store
+from monitor.windows import Window
+from tests.helpers import T0, monitor_config, predictions
+
+SHIFT = T0 + timedelta(hours=30)
+QUIET = Window(T0 + timedelta(hours=25), T0 + timedelta(hours=28))
+DRIFTED = Window(T0 + timedelta(hours=40), T0 + timedelta(hours=43))
+DIMS = 8
+
+
+def with_embeddings(frame: pd.DataFrame, seed: int = 3) -> pd.DataFrame:
+    """From SHIFT, two dimensions of the embedding move together: no dimension's own distribution changes (each
+    stays standard normal), only how they relate, which no per-column test can see."""
+    rng = np.random.default_rng(seed)
+    vectors = rng.normal(size=(len(frame), DIMS))
+    shifted = np.array([t >= SHIFT for t in frame["ts"]])
+    rho = 0.8
+    vectors[shifted, 1] = rho * vectors[shifted, 0] + math.sqrt(1 - rho**2) * vectors[shifted, 1]
+    out = frame.copy()
+    out.insert(1, "request_id", [str(uuid.UUID(int=int(v), version=4)) for v in rng.integers(0, 2**62, len(frame))])
+    out["embedding"] = [v.round(6).tolist() for v in vectors]
+    return out
+
+
+def write(url: str, frame: pd.DataFrame) -> None:
+    """SQLite: the vectors as JSON text; PostgreSQL: as double precision[]."""
+    data = frame.copy()
+    data["ts"] = [t.replace(tzinfo=None) for t in data["ts"]]
+    engine = sa.create_engine(url)
+    if engine.dialect.name == "postgresql":
+        dtype = {"embedding": postgresql.ARRAY(sa.Float(precision=53))}
+    else:
+        data["embedding"] = [json.dumps(v) for v in data["embedding"]]
+        dtype = {}
+    with engine.begin() as connection:
+        data.to_sql("predictions", connection, index=False, if_exists="replace", dtype=dtype)
+    engine.dispose()
+
+
+@pytest.fixture
+def embedding_log(database_url):
+    write(database_url, with_embeddings(predictions(80, hours=48)))
+    return database_url
+
+
+def run(config, window):
+    store = Store(config.service.store_url)
+    store.ensure_schema()
+    result = Runner(config, store, owner="test").run(config.monitors[0], window)
+    assert result.status == "ok", result.reason
+    return {(row.metric, row.column): row for row in result.metrics}
+
+
+LISTED = 'numerical_features = ["age", "income"]\ncategorical_features = ["region"]\nembedding_features = ["embedding"]'
+
+
+@pytest.mark.parametrize("features", [LISTED, ""], ids=["listed", "inferred"])
+def test_an_embedding_is_judged_as_a_whole_and_counted_once(tmp_path, embedding_log, features):
+    config = monitor_config(
+        tmp_path, embedding_log, features=features, window="3h", monitor_extra='multivariate_drift = "both"'
+    )
+    quiet = run(config, QUIET)
+    drifted = run(config, DRIFTED)
+    for figures in (quiet, drifted):
+        assert "embedding" in (figures[("drift.score", "embedding")].method or "")
+        assert not any(column == "request_id" for _, column in figures), "an identifier gets no figure"
+        # multivariate drift sees the numerical and categorical features only, and its figures are numbers
+        contributions = {column for metric, column in figures if metric == "multivariate.contribution"}
+        assert contributions <= {"age", "income", "region"}
+        assert all(
+            math.isfinite(figures[(m, "")].value) for m in ("multivariate.drift.score", "multivariate.drift.threshold")
+        )
+    assert quiet[("drift.detected", "embedding")].value == 0.0
+    assert quiet[("drift.share", "")].value == 0.0
+    assert drifted[("drift.detected", "embedding")].value == 1.0
+    assert drifted[("drift.detected", "age")].value == 0.0
+    # age, income, region and the embedding: four features, the embedding one of them
+    assert drifted[("drift.count", "")].value == 1.0
+    assert drifted[("drift.share", "")].value == pytest.approx(1 / 4)
+    page = (tmp_path / "reports" / "credit").glob("*.html")
+    assert any("Embedding embedding: can a classifier tell" in p.read_text() for p in page)
