@@ -96,3 +96,27 @@ def test_an_embedding_is_judged_as_a_whole_and_counted_once(tmp_path, embedding_
     assert drifted[("drift.share", "")].value == pytest.approx(1 / 4)
     page = (tmp_path / "reports" / "credit").glob("*.html")
     assert any("Embedding embedding: can a classifier tell" in p.read_text() for p in page)
+
+
+def test_with_no_numerical_or_categorical_feature_multivariate_drift_says_why_and_segments_say_what_they_skip(
+    tmp_path, embedding_log
+):
+    config = monitor_config(
+        tmp_path,
+        embedding_log,
+        features='embedding_features = ["embedding"]',
+        window="3h",
+        monitor_extra='segments = ["region"]',
+    )
+    store = Store(config.service.store_url)
+    store.ensure_schema()
+    result = Runner(config, store, owner="test").run(config.monitors[0], QUIET)
+    assert result.status == "ok", result.reason
+    reason = result.reason or ""
+    assert "multivariate drift needs at least two usable feature columns; usable: none" in reason
+    assert "numerical and categorical features only" in reason
+    assert "free text and embeddings are judged on the whole window, not per segment" in reason
+    figures = {(row.metric, row.column, row.segment) for row in result.metrics}
+    assert ("drift.detected", "embedding", "") in figures
+    assert not any(metric.startswith("multivariate.") for metric, _, _ in figures)
+    assert not any(column == "embedding" and segment for _, column, segment in figures), "not judged per segment"
