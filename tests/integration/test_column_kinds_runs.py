@@ -18,11 +18,14 @@ from monitor.runner import Runner
 from monitor.store import Store
 from monitor.windows import Window
 from tests.helpers import T0, monitor_config, predictions
+from tests.text_world import NEW_TOPIC_MIX, messages
 
 SHIFT = T0 + timedelta(hours=30)
 QUIET = Window(T0 + timedelta(hours=25), T0 + timedelta(hours=28))
 DRIFTED = Window(T0 + timedelta(hours=40), T0 + timedelta(hours=43))
 DIMS = 8
+# The first day: a reference that ends before SHIFT, for the windows on either side of it
+REFERENCE = f'{{ start = "{T0:%Y-%m-%dT%H:%M:%SZ}", end = "{T0 + timedelta(hours=24):%Y-%m-%dT%H:%M:%SZ}" }}'
 
 
 def with_embeddings(frame: pd.DataFrame, seed: int = 3) -> pd.DataFrame:
@@ -44,11 +47,11 @@ def write(url: str, frame: pd.DataFrame) -> None:
     data = frame.copy()
     data["ts"] = [t.replace(tzinfo=None) for t in data["ts"]]
     engine = sa.create_engine(url)
-    if engine.dialect.name == "postgresql":
+    dtype = {}
+    if "embedding" in data and engine.dialect.name == "postgresql":
         dtype = {"embedding": postgresql.ARRAY(sa.Float(precision=53))}
-    else:
+    elif "embedding" in data:
         data["embedding"] = [json.dumps(v) for v in data["embedding"]]
-        dtype = {}
     with engine.begin() as connection:
         data.to_sql("predictions", connection, index=False, if_exists="replace", dtype=dtype)
     engine.dispose()
@@ -120,3 +123,46 @@ def test_with_no_numerical_or_categorical_feature_multivariate_drift_says_why_an
     assert ("drift.detected", "embedding", "") in figures
     assert not any(metric.startswith("multivariate.") for metric, _, _ in figures)
     assert not any(column == "embedding" and segment for _, column, segment in figures), "not judged per segment"
+
+
+@pytest.fixture
+def text_log(database_url):
+    """From SHIFT, a fifth topic takes a share of the comments, their lengths drawn as before."""
+    frame = predictions(150, hours=48)
+    rng = np.random.default_rng(5)
+    shifted = np.array([t >= SHIFT for t in frame["ts"]])
+    quiet, moved = messages(rng, int((~shifted).sum())), messages(rng, int(shifted.sum()), NEW_TOPIC_MIX)
+    comments = np.empty(len(frame), dtype=object)
+    comments[~shifted], comments[shifted] = quiet.to_numpy(), moved.to_numpy()
+    frame.insert(1, "customer_id", 50_000 + np.arange(len(frame)))
+    frame["comment"] = comments
+    write(database_url, frame)
+    return database_url
+
+
+TEXT_LISTED = 'numerical_features = ["age", "income"]\ncategorical_features = ["region"]\ntext_features = ["comment"]'
+DESCRIPTORS = ("comment:length", "comment:words", "comment:new_words", "comment:non_letters")
+
+
+@pytest.mark.parametrize("features", [TEXT_LISTED, ""], ids=["listed", "inferred"])
+def test_a_text_column_is_judged_by_content_and_descriptors_and_counted_once(tmp_path, text_log, features):
+    config = monitor_config(tmp_path, text_log, features=features, window="3h", reference=REFERENCE)
+    quiet = run(config, QUIET)
+    drifted = run(config, DRIFTED)
+    for figures in (quiet, drifted):
+        assert "classifier" in (figures[("drift.score", "comment")].method or "")
+        assert all(("drift.detected", d) in figures for d in DESCRIPTORS)
+        assert not any(column == "customer_id" for _, column in figures), "an identifier gets no figure"
+        assert not any(column.startswith("comment") for m, column in figures if m == "multivariate.contribution")
+    assert not any(quiet[("drift.detected", c)].value for c in ("comment", *DESCRIPTORS))
+    assert quiet[("drift.share", "")].value == 0.0
+    assert drifted[("drift.detected", "comment")].value == 1.0, "the topic mix changed"
+    assert drifted[("drift.detected", "income")].value == 0.0
+    # age, income, region and the comment (with its descriptors, drifted or not): four features
+    assert drifted[("drift.count", "")].value == 1.0
+    assert drifted[("drift.share", "")].value == pytest.approx(1 / 4)
+    pages = [p.read_text() for p in (tmp_path / "reports" / "credit").glob("*.html")]
+    assert any("Text content drift: comment" in page and "most typical of each side" in page for page in pages)
+    assert any(
+        'Text \\"comment\\": descriptors of each text' in page or "descriptors of each text" in page for page in pages
+    )

@@ -4,7 +4,6 @@ word n-grams tell the window's texts from the reference's (monitor/text/)?"""
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
@@ -15,12 +14,12 @@ from monitor.columns.kinds import categorical
 from monitor.columns.kinds.base import Judged, Judgement, Kind
 from monitor.columns.roles import ColumnRoles
 from monitor.drift.detect import ColumnDrift, ColumnSettings, DriftSettings, ReferenceProfile, count_tests, detect
+from monitor.text.tokens import words
 
 # A column is free text when its values are mostly different and hold several words on average.
 MIN_DISTINCT = 20
 MIN_DISTINCT_SHARE = 0.2
 MIN_WORDS = 3.0
-_WORD = re.compile(r"[^\W_]+")
 
 
 def detect_text(values: pd.Series) -> str | None:
@@ -32,14 +31,10 @@ def detect_text(values: pd.Series) -> str | None:
     distinct = texts.nunique()
     if distinct < MIN_DISTINCT or distinct < MIN_DISTINCT_SHARE * len(texts):
         return None
-    mean_words = float(np.mean([len(_words(text)) for text in texts]))
+    mean_words = float(np.mean([len(words(text)) for text in texts]))
     if mean_words < MIN_WORDS:
         return None
     return f"{distinct / len(texts):.0%} distinct in the sample, {mean_words:.1f} words on average"
-
-
-def _words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())  # until monitor/text/tokens.py lands
 
 
 def prepare(series: pd.Series, column: str, role: str) -> pd.Series:
@@ -103,14 +98,16 @@ def judge(state: TextState, window: pd.DataFrame, *, alpha: float, min_effect: f
         if texts.notna().any()
         else None
     )
+    if content is not None:
+        out.widgets += content_widgets(state.column, content)
     if content is None or not np.isfinite(content.score):
-        out.verdicts.insert(0, ColumnDrift(state.column, "text classifier", None, None, None, None))
+        method = content.method if content is not None else "text classifier"
+        out.verdicts.insert(0, ColumnDrift(state.column, method, None, None, None, None))
         out.notes.append(f'too few texts in "{state.column}" in the window: its content is not judged')
     else:
         score, threshold = float(content.score), float(content.threshold)
         drift = ColumnDrift(state.column, content.method, score, threshold, score - 0.5, bool(content.detected))
         out.verdicts.insert(0, drift)
-        out.widgets += content_widgets(state.column, content)
         out.snapshot = {"content": asdict(drift), "rows": list(content.rows)}
     from monitor.evaluation.report_widgets import drift_table
 
