@@ -109,6 +109,20 @@ def test_config_check_prints_every_columns_role(newcomer):
     assert "WARN" not in out and "Traceback" not in result.stderr
 
 
+def test_an_identifier_listed_as_a_feature_is_taken_as_listed_with_a_warning(newcomer, tmp_path):
+    config = tmp_path / "config.toml"
+    listed = 'numerical_features = ["customer_id", "amount"]\ntext_features = ["comment"]\nprediction_column'
+    config.write_text(newcomer.read_text().replace("prediction_column", listed, 1))
+    result = drifthound("config", "check", "-c", str(config))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "customer_id: numerical, listed in numerical_features" in result.stdout
+    assert "request_id: not a feature, not listed, not judged" in result.stdout
+    assert (
+        'WARN  monitor "newcomer": "customer_id" is listed in numerical_features but looks like an identifier '
+        "(100 % unique in the sample (increasing integers))" in result.stdout
+    )
+
+
 def test_a_stationary_log_flags_nothing_and_identifiers_get_no_figure(newcomer):
     at = (END - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     checked = drifthound("check", "-c", str(newcomer), "--at", at)

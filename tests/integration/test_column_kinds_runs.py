@@ -122,7 +122,8 @@ def test_with_no_numerical_or_categorical_feature_multivariate_drift_says_why_an
     figures = {(row.metric, row.column, row.segment) for row in result.metrics}
     assert ("drift.detected", "embedding", "") in figures
     assert not any(metric.startswith("multivariate.") for metric, _, _ in figures)
-    assert not any(column == "embedding" and segment for _, column, segment in figures), "not judged per segment"
+    per_segment = [(m, c, s) for m, c, s in figures if m.startswith("drift.") and c == "embedding" and s]
+    assert not per_segment, "not judged per segment"
 
 
 @pytest.fixture
@@ -166,3 +167,23 @@ def test_a_text_column_is_judged_by_content_and_descriptors_and_counted_once(tmp
     assert any(
         'Text \\"comment\\": descriptors of each text' in page or "descriptors of each text" in page for page in pages
     )
+
+
+def test_an_embedding_spread_over_columns_is_judged_as_one_named_feature(tmp_path, database_url):
+    frame = with_embeddings(predictions(80, hours=48))
+    vectors = np.array(frame.pop("embedding").tolist())
+    for d in range(DIMS):
+        frame[f"e{d}"] = vectors[:, d]
+    write(database_url, frame)
+    dims = ", ".join(f'"e{d}"' for d in range(DIMS))
+    config = monitor_config(
+        tmp_path,
+        database_url,
+        features=f'numerical_features = ["age", "income"]\nembedding_features = {{ query = [{dims}] }}',
+        window="3h",
+    )
+    drifted = run(config, DRIFTED)
+    assert drifted[("drift.detected", "query")].value == 1.0
+    dimensions = {f"e{d}" for d in range(DIMS)}
+    assert not any(m.startswith(("drift.", "multivariate.")) and c in dimensions for m, c in drifted), "one feature"
+    assert drifted[("drift.share", "")].value == pytest.approx(1 / 3)

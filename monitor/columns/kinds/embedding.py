@@ -5,6 +5,7 @@ still be caught; the report draws both sides on one 2-D projection learnt on the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,9 @@ from monitor.columns.kinds.base import Judged, Judgement, Kind
 from monitor.columns.roles import ColumnRoles
 from monitor.drift.detect import ColumnDrift, DriftSettings
 from monitor.embeddings.vectors import parse_vectors, vector_length, vectors_from_columns
+
+if TYPE_CHECKING:  # the classifier imports scikit-learn: loaded when an embedding is judged
+    from monitor.embeddings.drift import EmbeddingReference
 
 MAX_POINTS = 500  # of each side, drawn on the projection
 
@@ -35,7 +39,7 @@ def prepare(series: pd.Series, column: str, role: str) -> pd.Series:
 class EmbeddingState:
     name: str
     columns: tuple[str, ...]
-    reference: object  # monitor.embeddings.drift.EmbeddingReference
+    reference: EmbeddingReference
 
     @property
     def tests(self) -> int:
@@ -50,9 +54,9 @@ def learn_all(reference: pd.DataFrame, roles: ColumnRoles, settings: DriftSettin
 
 
 def matrix(frame: pd.DataFrame, name: str, columns: tuple[str, ...]) -> np.ndarray:
-    """The rows' vectors, rows missing any number dropped."""
+    """The rows' vectors, rows missing any number dropped (no rows when no row holds a vector)."""
     vectors = parse_vectors(frame[name], name) if columns == (name,) else vectors_from_columns(frame, columns)
-    return vectors[~np.isnan(vectors).any(axis=1)] if vectors.size else vectors
+    return vectors[~np.isnan(vectors).any(axis=1)] if vectors.size else vectors[:0]
 
 
 def learn(reference: pd.DataFrame, name: str, columns: tuple[str, ...], *, seed: int) -> EmbeddingState:
@@ -72,7 +76,7 @@ def judge(state: EmbeddingState, window: pd.DataFrame, *, alpha: float, min_effe
             [ColumnDrift(state.name, "embedding", None, None, None, None)],
             notes=[f'no vectors in "{state.name}" in the window: the embedding is not judged'],
         )
-    verdict = judge_embedding(state.reference, vectors, alpha=alpha, min_effect=min_effect, seed=seed)  # type: ignore[arg-type]
+    verdict = judge_embedding(state.reference, vectors, alpha=alpha, min_effect=min_effect, seed=seed)
     if not np.isfinite(verdict.score):
         return Judgement(
             state.name,
@@ -86,8 +90,9 @@ def judge(state: EmbeddingState, window: pd.DataFrame, *, alpha: float, min_effe
         float(verdict.threshold),
         float(verdict.effect),
         bool(verdict.detected),
+        baseline=0.5,  # a ROC AUC
     )
-    reference_points, window_points = project(state.reference, vectors, max_points=MAX_POINTS, seed=seed)  # type: ignore[arg-type]
+    reference_points, window_points = project(state.reference, vectors, max_points=MAX_POINTS, seed=seed)
     return Judgement(
         state.name,
         [drift],

@@ -5,6 +5,7 @@ word n-grams tell the window's texts from the reference's (monitor/text/)?"""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,11 @@ from monitor.columns.kinds import categorical
 from monitor.columns.kinds.base import Judged, Judgement, Kind
 from monitor.columns.roles import ColumnRoles
 from monitor.drift.detect import ColumnDrift, ColumnSettings, DriftSettings, ReferenceProfile, count_tests, detect
+from monitor.text.descriptors import TextReference, describe, descriptor_column, learn_text_reference
 from monitor.text.tokens import words
+
+if TYPE_CHECKING:  # the content classifier imports scikit-learn: loaded when a text column is judged
+    from monitor.text.content import ContentReference
 
 # A column is free text when its values are mostly different and hold several words on average.
 MIN_DISTINCT = 20
@@ -34,7 +39,7 @@ def detect_text(values: pd.Series) -> str | None:
     mean_words = float(np.mean([len(words(text)) for text in texts]))
     if mean_words < MIN_WORDS:
         return None
-    return f"{distinct / len(texts):.0%} distinct in the sample, {mean_words:.1f} words on average"
+    return f"{round(100 * distinct / len(texts))} % distinct in the sample, {mean_words:.1f} words on average"
 
 
 def prepare(series: pd.Series, column: str, role: str) -> pd.Series:
@@ -47,8 +52,8 @@ class TextState:
     sample."""
 
     column: str
-    text: object  # monitor.text.descriptors.TextReference
-    content: object  # monitor.text.content.ContentReference
+    text: TextReference
+    content: ContentReference
     descriptors: tuple[str, ...]  # "c:length", ...
     profile: ReferenceProfile
     settings: DriftSettings  # calibrated, whatever the monitor's drift_method (descriptors are DriftHound's own)
@@ -68,7 +73,6 @@ def learn_all(reference: pd.DataFrame, roles: ColumnRoles, settings: DriftSettin
 
 def learn(reference: pd.DataFrame, column: str, settings: DriftSettings, *, seed: int) -> TextState:
     from monitor.text.content import learn_content_reference
-    from monitor.text.descriptors import descriptor_column, learn_text_reference
 
     texts = reference[column]
     text = learn_text_reference(texts, seed=seed)
@@ -82,19 +86,17 @@ def learn(reference: pd.DataFrame, column: str, settings: DriftSettings, *, seed
 
 def judge(state: TextState, window: pd.DataFrame, *, alpha: float, min_effect: float, seed: int) -> Judgement:
     """`min_effect`: the content classifier's smallest AUC rise over 0.5 that counts."""
+    from monitor.evaluation.report_widgets import drift_table
     from monitor.text.content import judge_content
-    from monitor.text.descriptors import describe, descriptor_column
     from monitor.text.report import content_widgets
 
     texts = window[state.column]
-    described = describe(texts, state.text.vocabulary).rename(  # type: ignore[attr-defined]
-        columns=lambda d: descriptor_column(state.column, d)
-    )
+    described = describe(texts, state.text.vocabulary).rename(columns=lambda d: descriptor_column(state.column, d))
     described = described.reset_index(drop=True)
     verdicts = detect(described, state.profile, state.descriptors, state.settings, alpha=alpha)
     out = Judgement(state.column, list(verdicts))
     content = (
-        judge_content(state.content, texts, alpha=alpha, min_effect=min_effect, seed=seed)  # type: ignore[arg-type]
+        judge_content(state.content, texts, alpha=alpha, min_effect=min_effect, seed=seed)
         if texts.notna().any()
         else None
     )
@@ -106,11 +108,11 @@ def judge(state: TextState, window: pd.DataFrame, *, alpha: float, min_effect: f
         out.notes.append(f'too few texts in "{state.column}" in the window: its content is not judged')
     else:
         score, threshold = float(content.score), float(content.threshold)
-        drift = ColumnDrift(state.column, content.method, score, threshold, score - 0.5, bool(content.detected))
+        drift = ColumnDrift(
+            state.column, content.method, score, threshold, score - 0.5, bool(content.detected), baseline=0.5
+        )
         out.verdicts.insert(0, drift)
         out.snapshot = {"content": asdict(drift), "rows": list(content.rows)}
-    from monitor.evaluation.report_widgets import drift_table
-
     out.widgets += drift_table(f'Text "{state.column}": descriptors of each text', verdicts, state.profile, described)
     return out
 
