@@ -61,9 +61,12 @@ def test_a_reference_row_s_new_words_are_measured_against_a_vocabulary_not_learn
     assert learnt.descriptors["new_words"].tolist() == [0.5] * 8
     assert learnt.descriptors.index.equals(texts.index)
     assert learnt.descriptors["length"].tolist() == [float(len(t)) for t in texts]
-    # The window is judged by a vocabulary of half the reference, as each reference row was.
-    assert len(learnt.vocabulary.words) == 1 + 4
-    assert describe(pd.Series(["hello zed"]), learnt.vocabulary)["new_words"].tolist() == [0.5]
+    # A window's texts are judged by the vocabulary of one half, then the other's, in turn, as the reference's were.
+    first, second = learnt.vocabulary.words, learnt.vocabulary.other_half
+    assert len(first) == len(second) == 1 + 4 and first & second == {"hello"}
+    name = sorted(first - {"hello"})[0]
+    window = pd.Series([f"hello {name}", f"hello {name}", f"hello {name}", "hello zed"])
+    assert describe(window, learnt.vocabulary)["new_words"].tolist() == [0.0, 0.5, 0.0, 0.5]
 
 
 def test_quiet_windows_descriptors_are_not_flagged_by_the_calibrated_tests(reference):
