@@ -7,10 +7,13 @@
 
 A vocabulary judging the texts it was learnt on finds no new word in any of them: a reference row's own
 new_words would be 0 by construction, and every window would look full of new words beside it. So the reference
-is cut into two seeded halves; each half's new_words are measured against the other half's vocabulary, and a
-window's against the first half's. Every new_words figure is then a text measured against the vocabulary of
-half the reference that did not see it, window and reference alike: no bias from the vocabulary's size either
-(a vocabulary learnt on the whole reference would know more words and find fewer new ones in the window).
+is cut into two seeded halves and each half's new_words are measured against the other half's vocabulary; a
+window's texts are measured against the two halves' vocabularies in turn (every second text against the second
+half's). Every new_words figure is then a text measured against the vocabulary of half the reference that did not
+see it, in the same mix of the two halves, window and reference alike: no bias from the vocabulary's size (one
+learnt on the whole reference would know more words and find fewer new ones in the window), nor from one half
+happening to know more words than the other (measured: a window judged by one half alone showed 3 % more new
+words than the reference in 11 of 12 quiet windows).
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ def descriptor_column(column: str, descriptor: str) -> str:
 @dataclass(frozen=True)
 class Vocabulary:
     words: frozenset[str]
+    # A reference's second half's words: every second text is measured against them (see the module's docstring).
+    other_half: frozenset[str] = frozenset()
 
     @classmethod
     def learn(cls, texts: Iterable[str | None]) -> Vocabulary:
@@ -51,7 +56,7 @@ class Vocabulary:
 
 @dataclass(frozen=True, eq=False)
 class TextReference:
-    vocabulary: Vocabulary  # judges the window's new_words (learnt on the first half of the reference)
+    vocabulary: Vocabulary  # judges the window's new_words (the two halves' vocabularies)
     descriptors: pd.DataFrame  # the reference rows' descriptors, new_words cross-fitted over the two halves
 
 
@@ -65,14 +70,18 @@ def learn_text_reference(texts: pd.Series, *, seed: int) -> TextReference:
     values = np.empty((len(texts), len(DESCRIPTORS)))
     values[first] = describe(texts[first], second_half).to_numpy()
     values[~first] = describe(texts[~first], first_half).to_numpy()
-    return TextReference(first_half, pd.DataFrame(values, index=texts.index, columns=DESCRIPTORS))
+    both = Vocabulary(first_half.words, second_half.words)
+    return TextReference(both, pd.DataFrame(values, index=texts.index, columns=DESCRIPTORS))
 
 
 def describe(texts: pd.Series, vocabulary: Vocabulary) -> pd.DataFrame:
     """One row per text, index aligned with `texts`, columns DESCRIPTORS (floats); NaN where the text is missing
     (a value that is not a string counts as missing)."""
-    known = vocabulary.words
-    rows = [_measure(text, known) if isinstance(text, str) else _MISSING for text in texts]
+    halves = (vocabulary.words, vocabulary.other_half or vocabulary.words)
+    rows = [
+        _measure(text, halves[position % 2]) if isinstance(text, str) else _MISSING
+        for position, text in enumerate(texts)
+    ]
     return pd.DataFrame(
         np.array(rows, dtype=float).reshape(len(rows), len(DESCRIPTORS)), index=texts.index, columns=DESCRIPTORS
     )
