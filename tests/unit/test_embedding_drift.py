@@ -164,6 +164,20 @@ def test_no_false_alarms_over_30_quiet_windows() -> None:
     assert {v.method for v in verdicts} == {METHOD}
 
 
+def test_the_threshold_keeps_its_false_alarm_rate() -> None:
+    """At a loose alpha, where a miscalibrated null shows: about alpha of quiet windows pass their threshold.
+    (A cross-fitted AUC, pooled over folds, passed about twice as often as its alpha said.)"""
+    world = Embedding(8)
+    rng = np.random.default_rng(12)
+    reference = learn_embedding_reference(world.draw(rng, 2000), seed=3)
+    windows = 160
+    scores = [
+        judge_embedding(reference, world.draw(rng, 200), alpha=0.05, min_effect=0.0, seed=k) for k in range(windows)
+    ]
+    passed = sum(v.score > v.threshold for v in scores)
+    assert passed <= stats.binom.ppf(0.995, windows, 0.05), f"{passed} of {windows} at alpha 0.05"
+
+
 def test_a_latent_move_no_dimension_shows_is_caught() -> None:
     """The issue's case: the latent moves while no dimension moves by more than a sixth of its std. Per-dimension
     tests (Kolmogorov-Smirnov, corrected for the 16 dimensions) see it in few windows; the embedding's in 11 of 12."""
@@ -282,7 +296,9 @@ def test_widgets_draw_both_sides_with_the_score() -> None:
     shown = {c["label"]: c["value"] for c in counter.params["counters"]}
     assert shown["verdict"] == "drifted"
     assert f"{verdict.score:.3f} (threshold {verdict.threshold:.3f})" == shown["classifier ROC AUC"]
-    assert shown["vectors compared"] == "400 of the window, 1,000 of the reference"
+    assert shown["vectors compared (half of each side fits the classifier, half judges it)"] == (
+        "400 of the window, 1,000 of the reference"
+    )
     ref_trace, window_trace = scatter.params["data"]
     assert len(ref_trace["x"]) == 300 and len(window_trace["x"]) == 300
     np.testing.assert_allclose(window_trace["y"], window_points[:, 1], atol=1e-4)
