@@ -168,7 +168,7 @@ def _sample(matrix: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def _check_dims(reference: EmbeddingReference, window: np.ndarray) -> None:
     dims = np.shape(window)[1] if np.ndim(window) == 2 else None
-    if dims not in (reference.dims, 0):  # 0: every vector of the window is missing
+    if dims is not None and dims not in (reference.dims, 0):  # 0: every vector of the window is missing
         raise DataError(
             f"the window's vectors have {dims} dimensions where the reference's have {reference.dims}; an "
             "embedding must keep its length: compare it against a reference of the same model"

@@ -40,6 +40,7 @@ EXPECTED = np.array([[0.1, -2.5, 3.0], [1e-3, 0.0, -7.25]])
         pytest.param(["{0.1,-2.5,3}", "{0.001,0,-7.25}"], id="PostgreSQL array text"),
         pytest.param([b"[0.1,-2.5,3]", b"[0.001,0,-7.25]"], id="bytes"),
         pytest.param([[0.1, -2.5, 3.0], "[0.001, 0, -7.25]"], id="forms mixed"),
+        pytest.param(["[0.1,\n-2.5, 3]\n", "{0.001,0,-7.25}"], id="text forms mixed, line breaks"),
     ],
 )
 def test_every_form_parses_to_the_same_matrix(values: list) -> None:
@@ -48,11 +49,13 @@ def test_every_form_parses_to_the_same_matrix(values: list) -> None:
     np.testing.assert_array_equal(matrix, EXPECTED)
 
 
-def test_an_arrow_list_column_parses_without_a_row_loop() -> None:
-    array = pa.array([[0.1, -2.5, 3.0], None, [1e-3, 0.0, -7.25]], type=pa.list_(pa.float32()))
+@pytest.mark.parametrize("kind", [pa.list_(pa.float32()), pa.large_list(pa.float64()), pa.list_(pa.float64(), 3)])
+def test_an_arrow_list_column_parses_without_a_row_loop(kind: pa.DataType) -> None:
+    array = pa.array([[0.1, -2.5, 3.0], None, [1e-3, 0.0, -7.25]], type=kind)
     matrix = parse_vectors(pd.Series(pd.arrays.ArrowExtensionArray(array)), "embedding")
     np.testing.assert_allclose(matrix[[0, 2]], EXPECTED, rtol=1e-6)
     assert np.isnan(matrix[1]).all()
+    assert vector_length(pd.Series(pd.arrays.ArrowExtensionArray(array))) == 3
 
 
 def test_text_read_in_one_pass_equals_json_loads_exactly() -> None:
