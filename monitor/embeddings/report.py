@@ -34,7 +34,10 @@ def embedding_widgets(
             counters=[
                 CounterData("verdict", verdict_text),
                 CounterData("classifier ROC AUC", score_text),
-                CounterData("vectors compared", f"{window_rows:,} of the window, {reference_rows:,} of the reference"),
+                CounterData(
+                    "vectors compared (half of each side fits the classifier, half judges it)",
+                    f"{window_rows:,} of the window, {reference_rows:,} of the reference",
+                ),
             ],
         )
     ]

@@ -119,7 +119,8 @@ def _arrow_lists(values: pd.Series, column: str) -> np.ndarray | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if not (pa.types.is_list(dtype.pyarrow_dtype) or pa.types.is_large_list(dtype.pyarrow_dtype)):
+    kind = dtype.pyarrow_dtype
+    if not (pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind)):
         return None
     array = pa.chunked_array(pa.array(values.array)).combine_chunks()  # one array, whatever the chunks
     value_type = array.type.value_type

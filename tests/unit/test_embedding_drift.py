@@ -40,6 +40,7 @@ EXPECTED = np.array([[0.1, -2.5, 3.0], [1e-3, 0.0, -7.25]])
         pytest.param(["{0.1,-2.5,3}", "{0.001,0,-7.25}"], id="PostgreSQL array text"),
         pytest.param([b"[0.1,-2.5,3]", b"[0.001,0,-7.25]"], id="bytes"),
         pytest.param([[0.1, -2.5, 3.0], "[0.001, 0, -7.25]"], id="forms mixed"),
+        pytest.param(["[0.1,\n-2.5, 3]\n", "{0.001,0,-7.25}"], id="text forms mixed, line breaks"),
     ],
 )
 def test_every_form_parses_to_the_same_matrix(values: list) -> None:
@@ -48,11 +49,13 @@ def test_every_form_parses_to_the_same_matrix(values: list) -> None:
     np.testing.assert_array_equal(matrix, EXPECTED)
 
 
-def test_an_arrow_list_column_parses_without_a_row_loop() -> None:
-    array = pa.array([[0.1, -2.5, 3.0], None, [1e-3, 0.0, -7.25]], type=pa.list_(pa.float32()))
+@pytest.mark.parametrize("kind", [pa.list_(pa.float32()), pa.large_list(pa.float64()), pa.list_(pa.float64(), 3)])
+def test_an_arrow_list_column_parses_without_a_row_loop(kind: pa.DataType) -> None:
+    array = pa.array([[0.1, -2.5, 3.0], None, [1e-3, 0.0, -7.25]], type=kind)
     matrix = parse_vectors(pd.Series(pd.arrays.ArrowExtensionArray(array)), "embedding")
     np.testing.assert_allclose(matrix[[0, 2]], EXPECTED, rtol=1e-6)
     assert np.isnan(matrix[1]).all()
+    assert vector_length(pd.Series(pd.arrays.ArrowExtensionArray(array))) == 3
 
 
 def test_text_read_in_one_pass_equals_json_loads_exactly() -> None:
@@ -162,6 +165,20 @@ def test_no_false_alarms_over_30_quiet_windows() -> None:
     assert sum(v.detected for v in verdicts) <= 1
     assert all(abs(v.effect) < 0.05 for v in verdicts), "the score of a quiet window sits near 0.5"
     assert {v.method for v in verdicts} == {METHOD}
+
+
+def test_the_threshold_keeps_its_false_alarm_rate() -> None:
+    """At a loose alpha, where a miscalibrated null shows: about alpha of quiet windows pass their threshold.
+    (A cross-fitted AUC, pooled over folds, passed about twice as often as its alpha said.)"""
+    world = Embedding(8)
+    rng = np.random.default_rng(12)
+    reference = learn_embedding_reference(world.draw(rng, 2000), seed=3)
+    windows = 160
+    scores = [
+        judge_embedding(reference, world.draw(rng, 200), alpha=0.05, min_effect=0.0, seed=k) for k in range(windows)
+    ]
+    passed = sum(v.score > v.threshold for v in scores)
+    assert passed <= stats.binom.ppf(0.995, windows, 0.05), f"{passed} of {windows} at alpha 0.05"
 
 
 def test_a_latent_move_no_dimension_shows_is_caught() -> None:
@@ -282,7 +299,9 @@ def test_widgets_draw_both_sides_with_the_score() -> None:
     shown = {c["label"]: c["value"] for c in counter.params["counters"]}
     assert shown["verdict"] == "drifted"
     assert f"{verdict.score:.3f} (threshold {verdict.threshold:.3f})" == shown["classifier ROC AUC"]
-    assert shown["vectors compared"] == "400 of the window, 1,000 of the reference"
+    assert shown["vectors compared (half of each side fits the classifier, half judges it)"] == (
+        "400 of the window, 1,000 of the reference"
+    )
     ref_trace, window_trace = scatter.params["data"]
     assert len(ref_trace["x"]) == 300 and len(window_trace["x"]) == 300
     np.testing.assert_allclose(window_trace["y"], window_points[:, 1], atol=1e-4)
