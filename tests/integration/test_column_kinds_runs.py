@@ -29,13 +29,12 @@ REFERENCE = f'{{ start = "{T0:%Y-%m-%dT%H:%M:%SZ}", end = "{T0 + timedelta(hours
 
 
 def with_embeddings(frame: pd.DataFrame, seed: int = 3) -> pd.DataFrame:
-    """From SHIFT, two dimensions of the embedding move together: no dimension's own distribution changes (each
-    stays standard normal), only how they relate, which no per-column test can see."""
+    """From SHIFT, the embedding's latent moves along the diagonal: each dimension by less than a sixth of its
+    std (what no column by itself shows clearly), the vector as a whole by 0.45 std."""
     rng = np.random.default_rng(seed)
     vectors = rng.normal(size=(len(frame), DIMS))
     shifted = np.array([t >= SHIFT for t in frame["ts"]])
-    rho = 0.8
-    vectors[shifted, 1] = rho * vectors[shifted, 0] + math.sqrt(1 - rho**2) * vectors[shifted, 1]
+    vectors[shifted] += 0.16
     out = frame.copy()
     out.insert(1, "request_id", [str(uuid.UUID(int=int(v), version=4)) for v in rng.integers(0, 2**62, len(frame))])
     out["embedding"] = [v.round(6).tolist() for v in vectors]
@@ -59,7 +58,7 @@ def write(url: str, frame: pd.DataFrame) -> None:
 
 @pytest.fixture
 def embedding_log(database_url):
-    write(database_url, with_embeddings(predictions(80, hours=48)))
+    write(database_url, with_embeddings(predictions(150, hours=48)))
     return database_url
 
 
@@ -77,7 +76,12 @@ LISTED = 'numerical_features = ["age", "income"]\ncategorical_features = ["regio
 @pytest.mark.parametrize("features", [LISTED, ""], ids=["listed", "inferred"])
 def test_an_embedding_is_judged_as_a_whole_and_counted_once(tmp_path, embedding_log, features):
     config = monitor_config(
-        tmp_path, embedding_log, features=features, window="3h", monitor_extra='multivariate_drift = "both"'
+        tmp_path,
+        embedding_log,
+        features=features,
+        window="3h",
+        reference=REFERENCE,
+        monitor_extra='multivariate_drift = "both"',
     )
     quiet = run(config, QUIET)
     drifted = run(config, DRIFTED)
@@ -170,7 +174,7 @@ def test_a_text_column_is_judged_by_content_and_descriptors_and_counted_once(tmp
 
 
 def test_an_embedding_spread_over_columns_is_judged_as_one_named_feature(tmp_path, database_url):
-    frame = with_embeddings(predictions(80, hours=48))
+    frame = with_embeddings(predictions(150, hours=48))
     vectors = np.array(frame.pop("embedding").tolist())
     for d in range(DIMS):
         frame[f"e{d}"] = vectors[:, d]
@@ -181,6 +185,7 @@ def test_an_embedding_spread_over_columns_is_judged_as_one_named_feature(tmp_pat
         database_url,
         features=f'numerical_features = ["age", "income"]\nembedding_features = {{ query = [{dims}] }}',
         window="3h",
+        reference=REFERENCE,
     )
     drifted = run(config, DRIFTED)
     assert drifted[("drift.detected", "query")].value == 1.0
