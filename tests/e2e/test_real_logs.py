@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import math
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -16,7 +17,9 @@ import pandas as pd
 import pytest
 
 from tests.e2e.cli import drifthound
+from tests.e2e.test_browser import browser, errors_in, shoot  # noqa: F401 (browser: a fixture)
 from tests.helpers import write_table
+from tests.text_world import NEW_TOPIC_MIX, messages
 
 pytestmark = pytest.mark.e2e
 
@@ -41,19 +44,26 @@ WORDS = [
 ]
 
 
-def newcomers_log(seed: int = 7) -> pd.DataFrame:
+def newcomers_log(seed: int = 7, drift_from: datetime | None = None) -> pd.DataFrame:
+    """Stationary; or, from `drift_from`, a new topic in the comments and the embedding moved."""
     rng = np.random.default_rng(seed)
     rows = HOURS * PER_HOUR
     start = END - timedelta(hours=HOURS)
     ts = [start + timedelta(seconds=float(s)) for s in np.sort(rng.uniform(0, HOURS * 3600, rows))]
     amount = rng.gamma(2.0, 40.0, rows).round(2)
+    vectors = rng.normal(size=(rows, 8))
+    comments = [" ".join(rng.choice(WORDS, size=int(n))) for n in rng.integers(3, 14, rows)]
+    if drift_from is not None:
+        moved = np.array([t >= drift_from for t in ts])
+        vectors[moved] += 0.5
+        comments = np.where(moved, messages(rng, rows, NEW_TOPIC_MIX).to_numpy(), messages(rng, rows).to_numpy())
     return pd.DataFrame(
         {
             "ts": ts,
             "request_id": [str(uuid.UUID(int=int(v), version=4)) for v in rng.integers(0, 2**62, rows)],
             "customer_id": 100_000 + np.arange(rows),
-            "comment": [" ".join(rng.choice(WORDS, size=int(n))) for n in rng.integers(3, 14, rows)],
-            "embedding": [json.dumps(v.round(5).tolist()) for v in rng.normal(size=(rows, 8))],
+            "comment": comments,
+            "embedding": [json.dumps(v.round(5).tolist()) for v in vectors],
             "amount": amount,
             "country": rng.choice(["fr", "de", "es", "it", "nl"], rows, p=[0.4, 0.25, 0.15, 0.1, 0.1]),
             "score": 1 / (1 + np.exp(-(amount - 80) / 40)),
@@ -61,11 +71,9 @@ def newcomers_log(seed: int = 7) -> pd.DataFrame:
     )
 
 
-@pytest.fixture(scope="module")
-def newcomer(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("newcomer")
+def write_log(directory, frame: pd.DataFrame):
     url = f"sqlite:///{directory / 'log.db'}"
-    write_table(url, "predictions", newcomers_log(), timestamps="naive")
+    write_table(url, "predictions", frame, timestamps="naive")
     config = directory / "config.toml"
     config.write_text(f"""
 [service]
@@ -92,6 +100,11 @@ metric = "drift.share"
 above = 0.3
 """)
     return config
+
+
+@pytest.fixture(scope="module")
+def newcomer(tmp_path_factory):
+    return write_log(tmp_path_factory.mktemp("newcomer"), newcomers_log())
 
 
 def test_config_check_prints_every_columns_role(newcomer):
@@ -153,3 +166,25 @@ def test_a_stationary_log_flags_nothing_and_identifiers_get_no_figure(newcomer):
     score = float(figures[("multivariate.drift.score", "")]["value"])
     threshold = float(figures[("multivariate.drift.threshold", "")]["value"])
     assert 0 < score < threshold < 10 * score, "a reconstruction error and a threshold of the same size"
+
+
+def test_the_report_shows_the_window_s_typical_words_and_the_projection_in_chromium(browser, tmp_path):  # noqa: F811
+    config = write_log(tmp_path, newcomers_log(drift_from=END - timedelta(hours=12)))
+    at = (END - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    checked = drifthound("check", "-c", str(config), "--at", at)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "comment" in checked.stdout and "embedding" in checked.stdout, checked.stdout
+    [report] = (tmp_path / "reports" / "newcomer").glob("*.html")
+    browser.get(report.as_uri())
+    deadline = time.monotonic() + 60
+    text = ""
+    while time.monotonic() < deadline:
+        text = browser.find_element("tag name", "body").text
+        if "typical of the window" in text and browser.find_elements("css selector", ".js-plotly-plot"):
+            break
+        time.sleep(0.5)
+    assert "Text content drift: comment" in text and "typical of the window" in text
+    assert "warranty" in text.lower(), "the new topic's words are named"
+    assert "reference's two main axes" in text, "the embedding's projection is drawn"
+    shoot(browser, "report-text-embedding")
+    assert errors_in(browser) == []
