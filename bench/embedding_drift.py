@@ -11,9 +11,9 @@ rotated into every dimension, plus noise of std 0.02; so the minor axes are spre
 real embeddings' are. Cases:
 - quiet: nothing changes (false alarms over --quiet-windows windows of 1,000 rows; 16 and 128 dims);
 - latent 1/6: the last (quietest) latent axis moves as far as it can while no dimension's mean moves by more
-  than a sixth of that dimension's std (issue 21's case); latent 1/12: half that;
+  than a sixth of that dimension's std (issue 21's case); latent 1/12 and 1/24: half and a quarter of that;
 - spread -10%: every latent spread shrinks by a tenth (vectors crowd together, their mean unmoved);
-each at windows of 100, 300, 1,000 and 3,000 rows (--power-windows windows each).
+each (and quiet windows again) at windows of 100, 300, 1,000 and 3,000 rows (--power-windows windows each).
 
 Reference: 10,000 rows, learnt once (half learns the axes; 5,000 held back, of which each window's
 classifier fits on a random half and is judged on the other, as on half of the window). DriftHound judges
@@ -71,8 +71,10 @@ class Embedding:
 
 def cases(world: Embedding) -> dict[str, dict[str, float]]:
     return {
+        "quiet": {},
         "latent 1/6": {"move": world.largest_latent_move(1 / 6)},
         "latent 1/12": {"move": world.largest_latent_move(1 / 12)},
+        "latent 1/24": {"move": world.largest_latent_move(1 / 24)},
         "spread -10%": {"spread": 0.9},
     }
 
