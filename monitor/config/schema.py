@@ -504,9 +504,23 @@ class SlackChannel(Strict):
 class WebhookChannel(Strict):
     type: Literal["webhook"]
     url: str
+    # Any string signs X-DriftHound-Signature; a Standard Webhooks secret ("whsec_" + base64) also signs the
+    # webhook-id/-timestamp/-signature headers that maintained libraries verify.
     secret: str | None = None
     headers: dict[str, str] = Field(default_factory=dict)
     timeout: Duration = timedelta(seconds=10)
+
+    @field_validator("secret")
+    @classmethod
+    def _standard_form(cls, value: str | None) -> str | None:
+        from alerts.signing import STANDARD_PREFIX, standard_key
+
+        if value is not None and value.startswith(STANDARD_PREFIX) and standard_key(value) is None:
+            raise ValueError(
+                "a secret starting with whsec_ must be base64 after the prefix (Standard Webhooks); make one "
+                "with: python3 -c \"import base64,os; print('whsec_' + base64.b64encode(os.urandom(24)).decode())\""
+            )
+        return value
 
 
 class LogChannel(Strict):
