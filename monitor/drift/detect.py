@@ -143,6 +143,9 @@ class ReferenceProfile:
     def profile(self, column: str) -> _Profile:
         return self._profiles[column]
 
+    def __contains__(self, column: str) -> bool:
+        return column in self._profiles
+
     def _rng(self, column: str, kind: str, rows: int) -> np.random.Generator:
         """A generator for one calibration, seeded from what it calibrates: a threshold does not depend on what
         the process calibrated before (so --force and late-label re-evaluations reproduce a run's verdicts)."""

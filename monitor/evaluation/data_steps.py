@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
+from monitor.columns.kinds.base import Judgement
 from monitor.columns.roles import ColumnRoles
 from monitor.drift.detect import ColumnDrift, ReferenceProfile
 from monitor.evaluation.data_quality import QualityBaseline, data_quality_rows
@@ -20,11 +21,13 @@ def drift_step(
     current: Prepared,
     roles: ColumnRoles,
     share: float,
-    wholes: Sequence[tuple[str, bool | None]] = (),
+    judgements: Sequence[Judgement] = (),
 ) -> StepOutput:
-    """`wholes`: (feature, drifted) of the features judged as a whole, counted once each in drift.share."""
+    """`judgements`: of the features judged as a whole (text, embeddings), each counted once in drift.share and
+    shown as one row of the drift table (its verdict: any of its tests')."""
+    wholes = [replace(j.verdicts[0], column=j.feature, detected=j.detected) for j in judgements if j.verdicts]
     return StepOutput(
-        metrics=drift_rows(drift, roles, wholes),
+        metrics=drift_rows(drift, roles, [(w.column, w.detected) for w in wholes]),
         widgets=drift_section(drift, profile, current.frame, roles, share, wholes),
         snapshot={"drift": [asdict(d) for d in drift]},
     )

@@ -33,6 +33,8 @@ _DISPLAY = {
 def method_display(method: str) -> str:
     if method in _DISPLAY:
         return _DISPLAY[method]
+    if method.endswith(" (calibrated)"):  # a kind's own test (text, embeddings)
+        return f"{method.removesuffix(' (calibrated)')}, threshold calibrated on the reference"
     from evidently.legacy.calculations.stattests.registry import _registered_stat_tests
 
     tests = _registered_stat_tests.get(method, {})
@@ -46,12 +48,12 @@ def drift_section(
     current: pd.DataFrame,
     roles: ColumnRoles,
     share: float,
-    wholes: Sequence[tuple[str, bool | None]] = (),
+    wholes: Sequence[ColumnDrift] = (),
 ) -> list[Any]:
-    """`wholes`: (feature, drifted) of the features judged as a whole (text, embeddings), counted once each."""
+    """`wholes`: the features judged as a whole (text, embeddings), one row each (their own sections follow)."""
     from evidently.legacy.renderers.html_widgets import CounterData, counter, header_text
 
-    features = feature_verdicts(drift, roles, wholes)
+    features = feature_verdicts(drift, roles, [(w.column, w.detected) for w in wholes])
     drifted = sum(features)
     ratio = drifted / len(features) if features else 0.0
     verdict = "detected" if features and ratio >= share else "not detected"
@@ -65,7 +67,7 @@ def drift_section(
             ],
         ),
         header_text(label="Data Drift Summary"),
-        *drift_table(title, _ordered(drift, roles), profile, current),
+        *drift_table(title, _ordered([*drift, *wholes], roles), profile, current),
     ]
 
 
@@ -85,14 +87,14 @@ def drift_table(
 
     rows = []
     for d in drift:
-        histogram = _histograms(d.column, profile, current)
+        histogram = _histograms(d.column, profile, current) if d.column in profile else None
         details = RowDetails()
         if histogram is not None:
             x, reference, window = histogram
             details.with_part("DATA DISTRIBUTION", info=plotly_data(title="", **_overlay(x, reference, window)))
         fields = {
             "column_name": d.column,
-            "column_type": "num" if profile.profile(d.column).kind == "numerical" else "cat",
+            "column_type": _type(d.column, profile),
             "stattest_name": method_display(d.method),
             "data_drift": {True: "Detected", False: "Not Detected", None: "No values"}[d.detected],
             "drift_score": _rounded(d.score),
@@ -154,12 +156,16 @@ def _ordered(drift: Sequence[ColumnDrift], roles: ColumnRoles) -> list[ColumnDri
     special = [d for c in (roles.target, roles.drifting_prediction) for d in drift if c is not None and d.column == c]
 
     def strength(d: ColumnDrift) -> float:
-        if d.score is None or d.threshold is None or not np.isfinite(d.score):
-            return -1.0
-        return d.score / d.threshold if d.threshold > 0 else float("inf")
+        return -1.0 if d.ratio is None else d.ratio
 
     rest = sorted((d for d in drift if d not in special), key=strength, reverse=True)
     return special + rest
+
+
+def _type(column: str, profile: ReferenceProfile) -> str:
+    if column not in profile:
+        return "whole"  # a text column or an embedding, judged as a whole
+    return "num" if profile.profile(column).kind == "numerical" else "cat"
 
 
 def _histograms(column: str, profile: ReferenceProfile, current: pd.DataFrame) -> tuple[list, list, list] | None:

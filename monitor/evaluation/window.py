@@ -158,9 +158,9 @@ def _steps(
     kinds, judgements = kinds_step(
         artefacts.judged, current.frame, alpha=alpha, min_effect=monitor.multivariate_min_effect, seed=seed
     )
-    wholes = [(j.feature, j.detected) for j in judgements]
     out = StepOutput()
-    out.extend(drift_step(drift, artefacts.profile, current, drift_roles, _drift_share_threshold(monitor), wholes))
+    share = _drift_share_threshold(monitor)
+    out.extend(drift_step(drift, artefacts.profile, current, drift_roles, share, judgements))
     out.extend(kinds)
     out.extend(
         multivariate(
