@@ -5,6 +5,7 @@ generated embeddings; and what parsing and judging cost on 100,000 rows.
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/embedding_drift.py \
         [--quiet-windows 1000] [--power-windows 50] [--peer-windows 20] [--quick]
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/embedding_drift.py --cost [--repeats 3]
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/embedding_drift.py --references 8
 
 The embedding (the unit tests' `Embedding`): a latent of 16 (or 128) axes with spreads falling from 1 to 0.05,
 rotated into every dimension, plus noise of std 0.02; so the minor axes are spread over all dimensions, as
@@ -182,6 +183,29 @@ def detection(args: argparse.Namespace) -> dict:
     return results
 
 
+def offsets(args: argparse.Namespace) -> dict:
+    """How far one reference's quiet windows' z-scores sit from 0 (every window meets the same held-back rows),
+    over --references references of 10,000 rows, 80 quiet 1,000-row windows each."""
+    world = Embedding(16)
+    per_reference = []
+    for r in range(args.references):
+        rng = np.random.default_rng(1000 + r)
+        reference = learn_embedding_reference(world.draw(rng, REFERENCE_ROWS), seed=r)
+        z = []
+        for k in range(80):
+            verdict = judge_embedding(reference, world.draw(rng, 1000), alpha=ALPHA, min_effect=0.0, seed=k)
+            z.append((verdict.score - 0.5) / ((verdict.threshold - 0.5) / stats.norm.ppf(1 - ALPHA)))
+        per_reference.append({"z_mean": float(np.mean(z)), "z_std": float(np.std(z))})
+        print(f"reference {r}: {per_reference[-1]}", flush=True)
+    means = [p["z_mean"] for p in per_reference]
+    return {
+        "references": per_reference,
+        "offset_mean": float(np.mean(means)),
+        "offset_spread": float(np.std(means)),
+        "within_std_mean": float(np.mean([p["z_std"] for p in per_reference])),
+    }
+
+
 def _peer_summary(peers: list[dict]) -> dict:
     if not peers:
         return {}
@@ -266,16 +290,20 @@ def main() -> None:
     parser.add_argument("--power-windows", type=int, default=50)
     parser.add_argument("--peer-windows", type=int, default=20)
     parser.add_argument("--cost", action="store_true")
+    parser.add_argument("--references", type=int, default=0, help="measure the offset of this many references")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="a smoke run, not for the figures")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     if args.quick:
         args.quiet_windows, args.power_windows, args.peer_windows, args.repeats = 20, 5, 3, 1
-    results = cost(args) if args.cost else detection(args)
-    out = Path(
-        args.out or f"bench/out/embedding_drift{'_cost' if args.cost else ''}{'_quick' if args.quick else ''}.json"
-    )
+    if args.references:
+        results, mode = offsets(args), "_offsets"
+    elif args.cost:
+        results, mode = cost(args), "_cost"
+    else:
+        results, mode = detection(args), ""
+    out = Path(args.out or f"bench/out/embedding_drift{mode}{'_quick' if args.quick else ''}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
     print(f"wrote {out}")
