@@ -5,6 +5,7 @@ generated embeddings; and what parsing and judging cost on 100,000 rows.
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/embedding_drift.py \
         [--quiet-windows 1000] [--power-windows 50] [--peer-windows 20] [--quick]
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/embedding_drift.py --cost [--repeats 3]
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/embedding_drift.py --references 8
 
 The embedding (the unit tests' `Embedding`): a latent of 16 (or 128) axes with spreads falling from 1 to 0.05,
 rotated into every dimension, plus noise of std 0.02; so the minor axes are spread over all dimensions, as
@@ -13,7 +14,8 @@ real embeddings' are. Cases:
 - latent 1/6: the last (quietest) latent axis moves as far as it can while no dimension's mean moves by more
   than a sixth of that dimension's std (issue 21's case); latent 1/12 and 1/24: half and a quarter of that;
 - spread -10%: every latent spread shrinks by a tenth (vectors crowd together, their mean unmoved);
-each (and quiet windows again) at windows of 100, 300, 1,000 and 3,000 rows (--power-windows windows each).
+each (and quiet windows again) at windows of 100, 300, 1,000 and 3,000 rows (--power-windows windows each);
+and a wide embedding (384 dims, beyond the 256 axes whitened): quiet and latent 1/6 at 1,000 rows.
 
 Reference: 10,000 rows, learnt once (half learns the axes; 5,000 held back, of which each window's
 classifier fits on a random half and is judged on the other, as on half of the window). DriftHound judges
@@ -179,7 +181,62 @@ def detection(args: argparse.Namespace) -> dict:
             }
             results["power"][f"{case} @ {size}"] = entry
             print(f"{case} @ {size}: {entry}", flush=True)
+    results["wide"] = wide(args, methods)
     return results
+
+
+def wide(args: argparse.Namespace, methods: dict) -> dict:
+    """384 dimensions, more than the 256 axes whitened: quiet, and the quietest latent axis moved (issue 21's
+    1/6 std), which only the energy beyond the axes shows; 1,000-row windows."""
+    world = Embedding(384)
+    rng = np.random.default_rng(384)
+    reference_rows = world.draw(rng, REFERENCE_ROWS)
+    reference = learn_embedding_reference(reference_rows, seed=1)
+    out = {}
+    for case, change in (("quiet", {}), ("latent 1/6", {"move": world.largest_latent_move(1 / 6)})):
+        windows = max(args.power_windows // 2, 3)
+        detected, seconds, ks, peers = [], [], [], []
+        for k in range(windows):
+            window = world.draw(rng, 1000, **change)
+            start = time.perf_counter()
+            detected.append(judge_embedding(reference, window, alpha=ALPHA, min_effect=MIN_EFFECT, seed=k).detected)
+            seconds.append(time.perf_counter() - start)
+            if k < args.peer_windows // 2:
+                ks.append(ks_detected(reference_rows, window))
+                peers.append(evidently_verdicts(methods, reference_rows, window, rng))
+        out[case] = {
+            "windows": windows,
+            "flagged": int(sum(detected)),
+            "seconds_median": float(np.median(seconds)),
+            "peer_windows": len(peers),
+            "ks_flagged": int(sum(ks)),
+            "evidently": _peer_summary(peers),
+        }
+        print(f"wide (384 dims) {case}: {out[case]}", flush=True)
+    return out
+
+
+def offsets(args: argparse.Namespace) -> dict:
+    """How far one reference's quiet windows' z-scores sit from 0 (every window meets the same held-back rows),
+    over --references references of 10,000 rows, 80 quiet 1,000-row windows each."""
+    world = Embedding(16)
+    per_reference = []
+    for r in range(args.references):
+        rng = np.random.default_rng(1000 + r)
+        reference = learn_embedding_reference(world.draw(rng, REFERENCE_ROWS), seed=r)
+        z = []
+        for k in range(80):
+            verdict = judge_embedding(reference, world.draw(rng, 1000), alpha=ALPHA, min_effect=0.0, seed=k)
+            z.append((verdict.score - 0.5) / ((verdict.threshold - 0.5) / stats.norm.ppf(1 - ALPHA)))
+        per_reference.append({"z_mean": float(np.mean(z)), "z_std": float(np.std(z))})
+        print(f"reference {r}: {per_reference[-1]}", flush=True)
+    means = [p["z_mean"] for p in per_reference]
+    return {
+        "references": per_reference,
+        "offset_mean": float(np.mean(means)),
+        "offset_spread": float(np.std(means)),
+        "within_std_mean": float(np.mean([p["z_std"] for p in per_reference])),
+    }
 
 
 def _peer_summary(peers: list[dict]) -> dict:
@@ -266,16 +323,20 @@ def main() -> None:
     parser.add_argument("--power-windows", type=int, default=50)
     parser.add_argument("--peer-windows", type=int, default=20)
     parser.add_argument("--cost", action="store_true")
+    parser.add_argument("--references", type=int, default=0, help="measure the offset of this many references")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="a smoke run, not for the figures")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     if args.quick:
         args.quiet_windows, args.power_windows, args.peer_windows, args.repeats = 20, 5, 3, 1
-    results = cost(args) if args.cost else detection(args)
-    out = Path(
-        args.out or f"bench/out/embedding_drift{'_cost' if args.cost else ''}{'_quick' if args.quick else ''}.json"
-    )
+    if args.references:
+        results, mode = offsets(args), "_offsets"
+    elif args.cost:
+        results, mode = cost(args), "_cost"
+    else:
+        results, mode = detection(args), ""
+    out = Path(args.out or f"bench/out/embedding_drift{mode}{'_quick' if args.quick else ''}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
     print(f"wrote {out}")

@@ -4,9 +4,10 @@ Per-dimension tests miss what embeddings usually do: the latent moves along a di
 reference varies little, so no single dimension moves by more than a fraction of its spread. So the reference
 is learnt once: each dimension standardised and the principal axes found on one part of it (the fit part), and
 the vectors expressed on those axes scaled to unit spread ("whitened"), where a move along a quiet axis is as
-large as it really is. A logistic regression on the whitened coordinates and their squares (a moved mean, a
-changed spread) learns on half of a held-back part of the reference and half of the window (each side
-sampled) and is judged on the other halves: the score is its ROC AUC of "this vector is from the window".
+large as it really is. A logistic regression on the whitened coordinates, the squares of the largest (a
+moved mean, a changed spread) and, for an embedding wider than the axes kept, its energy beyond them, learns
+on half of a held-back part of the reference and half of the window (each side sampled) and is judged on the
+other halves: the score is its ROC AUC of "this vector is from the window".
 With no drift the judged halves' scores come from one model that never saw them, so that AUC is a
 Mann-Whitney statistic whose spread is known from the two sizes, and the threshold comes from
 monitor.multivariate.classifier.null_threshold. (Cross-fitting would score every row, but its pooled
@@ -29,7 +30,8 @@ from monitor.multivariate.classifier import null_threshold
 METHOD = "embedding classifier (calibrated)"
 MAX_FIT_ROWS = 5000  # reference rows the axes are learnt on
 MAX_ROWS_PER_SIDE = 5000  # rows of each side the classifier sees
-MAX_AXES = 64  # a change only in the minor axes of a wide embedding (beyond these) is not looked for
+MAX_AXES = 256  # axes whitened; what a wider embedding holds beyond them is judged by its energy alone
+SQUARED_AXES = 64  # the largest axes whose squares (a changed spread) the classifier also sees
 MIN_ROWS = 20  # complete vectors a side needs to be judged at all
 _FLAT = 1e-9  # an axis with less than this share of the largest axis's variance is taken as flat
 
@@ -44,11 +46,18 @@ class EmbeddingReference:
     scale: np.ndarray  # (dims,) standard deviation of the fit part, 1 where a dimension is flat
     axes: np.ndarray  # (k, dims) principal axes of the standardised fit part, largest first
     spreads: np.ndarray  # (k,) standard deviation along each axis
+    # Mean and std of the fit part's energy beyond the axes (None when the axes span every dimension): a
+    # change along the minor axes of a wide embedding shows there.
+    residual: tuple[float, float] | None
     held_back: np.ndarray  # (n, k) the reference rows the classifier and the projection use, whitened
+    held_back_features: np.ndarray  # (n, features) what the classifier sees of them
     rows: int  # complete reference vectors, fit part and held-back part
 
     def whiten(self, matrix: np.ndarray) -> np.ndarray:
         return _whiten(matrix, self.mean, self.scale, self.axes, self.spreads)
+
+    def features(self, matrix: np.ndarray) -> np.ndarray:
+        return _features(matrix, self.mean, self.scale, self.axes, self.spreads, self.residual)
 
 
 @dataclass(frozen=True)
@@ -84,8 +93,22 @@ def learn_embedding_reference(matrix: np.ndarray, *, seed: int) -> EmbeddingRefe
     else:
         kept = (variances > _FLAT * variances[0]).nonzero()[0][:MAX_AXES]
         axes, spreads = vt[kept], np.sqrt(variances[kept])
-    whitened = _whiten(held_back, mean, scale, axes, spreads)
-    return EmbeddingReference(matrix.shape[1], mean, scale, axes, spreads, whitened, rows=len(complete))
+    residual = None
+    if len(axes) < matrix.shape[1]:
+        standardised = (fit - mean) / scale
+        energy = _energy_beyond(standardised, standardised @ axes.T)
+        residual = (float(energy.mean()), float(energy.std()) if energy.std() > 0 else 1.0)
+    return EmbeddingReference(
+        matrix.shape[1],
+        mean,
+        scale,
+        axes,
+        spreads,
+        residual,
+        held_back=_whiten(held_back, mean, scale, axes, spreads),
+        held_back_features=_features(held_back, mean, scale, axes, spreads, residual),
+        rows=len(complete),
+    )
 
 
 def judge_embedding(
@@ -98,8 +121,8 @@ def judge_embedding(
     if len(current) < MIN_ROWS:
         threshold = null_threshold(alpha, len(current), len(ref)) if len(current) else float("nan")
         return EmbeddingVerdict(float("nan"), threshold, False, METHOD, float("nan"), (len(current), len(ref)))
-    ref_fit, ref_judged = _halves(_features(ref), rng)
-    cur_fit, cur_judged = _halves(_features(reference.whiten(current)), rng)
+    ref_fit, ref_judged = _halves(reference.held_back_features, rng)
+    cur_fit, cur_judged = _halves(reference.features(current), rng)
     model = LogisticRegression(C=1.0, max_iter=300)
     model.fit(np.vstack([ref_fit, cur_fit]), np.r_[np.zeros(len(ref_fit)), np.ones(len(cur_fit))])
     scores = model.decision_function(np.vstack([ref_judged, cur_judged]))
@@ -126,9 +149,29 @@ def project(
     return _plane(reference, held), _plane(reference, whitened)
 
 
-def _features(whitened: np.ndarray) -> np.ndarray:
-    """The whitened coordinates (a moved mean) and their squares (a changed spread)."""
-    return np.hstack([whitened, whitened**2 - 1.0])
+def _features(
+    matrix: np.ndarray,
+    mean: np.ndarray,
+    scale: np.ndarray,
+    axes: np.ndarray,
+    spreads: np.ndarray,
+    residual: tuple[float, float] | None,
+) -> np.ndarray:
+    """What the classifier sees of each vector: its whitened coordinates (a moved mean), the squares of the
+    largest ones (a changed spread) and, for a wide embedding, its standardised energy beyond the axes."""
+    standardised = (matrix - mean) / scale
+    coordinates = standardised @ axes.T
+    whitened = coordinates / spreads
+    parts = [whitened, whitened[:, :SQUARED_AXES] ** 2 - 1.0]
+    if residual is not None:
+        energy = _energy_beyond(standardised, coordinates)
+        parts.append(((energy - residual[0]) / residual[1])[:, None])
+    return np.hstack(parts)
+
+
+def _energy_beyond(standardised: np.ndarray, coordinates: np.ndarray) -> np.ndarray:
+    """Each standardised vector's squared length outside the axes (they are orthonormal)."""
+    return np.maximum((standardised**2).sum(axis=1) - (coordinates**2).sum(axis=1), 0.0)
 
 
 def _halves(matrix: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

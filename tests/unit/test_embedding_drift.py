@@ -199,6 +199,19 @@ def test_a_latent_move_no_dimension_shows_is_caught() -> None:
     assert per_dimension <= 2, "the case is one per-dimension tests do not catch"
 
 
+def test_a_wide_embedding_is_watched_beyond_its_main_axes() -> None:
+    """300 dimensions, more than the axes whitened: the quietest latent axis moving (no dimension by more than a
+    sixth of its std) shows in the energy beyond the axes."""
+    world = Embedding(300)
+    rng = np.random.default_rng(13)
+    reference = learn_embedding_reference(world.draw(rng, 4000), seed=1)
+    assert reference.residual is not None and len(reference.axes) < 300
+    move = world.largest_latent_move(1 / 6)
+    moved = judge_embedding(reference, world.draw(rng, 1000, move=move), alpha=ALPHA, min_effect=0.02, seed=1)
+    quiet = judge_embedding(reference, world.draw(rng, 1000), alpha=ALPHA, min_effect=0.02, seed=1)
+    assert moved.detected and not quiet.detected
+
+
 def test_a_narrower_spread_is_caught() -> None:
     """Vectors that crowd together (a model that collapses), their mean unmoved."""
     world = Embedding(8)
