@@ -127,17 +127,20 @@ class ReferenceSpans:
         return Window(self.spans[0].start, self.spans[-1].end)
 
 
-def seasonal_spans(pooled: Window, current: Window, seasonality: str) -> tuple[Window, ...]:
-    """The parts of `pooled` at the same clock time as `current`, oldest first: `current` moved back by whole
-    days (hour_of_day) or weeks (hour_of_week); for day_of_week, the whole UTC days `current` falls on, moved
-    back by weeks. Only spans wholly inside `pooled`, so every span is as long as the others."""
+def season_base(current: Window, seasonality: str) -> Window:
+    """What a seasonal reference repeats: the window itself, or for day_of_week the whole UTC days it falls on."""
+    if seasonality != "day_of_week":
+        return current
+    first = current.start.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    days = -(-(current.end - first) // _DAY)  # whole days, rounded up
+    return Window(first, first + days * _DAY)
+
+
+def seasonal_spans(pooled: Window, base: Window, seasonality: str) -> tuple[Window, ...]:
+    """The parts of `pooled` at the same clock time as `base`, oldest first: `base` moved back by whole days
+    (hour_of_day) or weeks (hour_of_week, day_of_week). Only spans wholly inside `pooled`, so every span is as
+    long as the others."""
     period = SEASON_PERIODS[seasonality]
-    if seasonality == "day_of_week":
-        first = current.start.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        days = -(-(current.end - first) // _DAY)  # whole days, rounded up
-        base = Window(first, first + days * _DAY)
-    else:
-        base = current
     spans = []
     step = 1
     while base.start - step * period >= pooled.start:
@@ -157,19 +160,27 @@ def reference_spans(
     seasonality: str | None,
     current: Window,
 ) -> ReferenceSpans | None:
-    """The spans the reference of `current` is read from; None when the reference is a whole table."""
-    pooled = reference_window(last=last, offset=offset, start=start, end=end, current=current)
+    """The spans the reference of `current` is read from; None when the reference is a whole table.
+
+    A seasonal reference takes its spans from the pooled one, which for day_of_week ends (`offset`) before the
+    window's first day rather than the window: an hour's weekday is the whole day."""
+    base = season_base(current, seasonality) if seasonality is not None else current
+    pooled = reference_window(last=last, offset=offset, start=start, end=end, current=base)
     if pooled is None:
         return None
     if seasonality is None:
         return ReferenceSpans((pooled,))
-    spans = seasonal_spans(pooled, current, seasonality)
+    spans = seasonal_spans(pooled, base, seasonality)
     if not spans:
         raise ValueError(
-            f"no {seasonality} span of the window {current.start.isoformat()} - {current.end.isoformat()} fits in "
-            f"its reference {pooled.start.isoformat()} - {pooled.end.isoformat()}; lengthen the reference's last"
+            f"the reference holds no {seasonality} span of the window {span_text(current)}: the "
+            f"reference {span_text(pooled)} is too short for it; lengthen last"
         )
     return ReferenceSpans(spans, seasonality)
+
+
+def span_text(window: Window) -> str:
+    return f"{window.start.isoformat()} – {window.end.isoformat()}"
 
 
 def due_windows(

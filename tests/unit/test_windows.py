@@ -161,12 +161,11 @@ def _spans(reference: dict, current: Window) -> list[tuple[str, str]]:
             ("2026-11-22T00:00:00Z", "2026-11-23T00:00:00Z"),
             [("2026-11-08T00:00:00Z", "2026-11-09T00:00:00Z"), ("2026-11-15T00:00:00Z", "2026-11-16T00:00:00Z")],
         ),
-        # An hourly window with day_of_week: the whole weekday it falls on (a day that would begin before the
-        # reference does is left out).
+        # An hourly window with day_of_week: the whole weekday it falls on, in the days before the window's day.
         (
             {"last": timedelta(days=14), "seasonality": "day_of_week"},
             ("2026-11-22T05:00:00Z", "2026-11-22T06:00:00Z"),
-            [("2026-11-15T00:00:00Z", "2026-11-16T00:00:00Z")],
+            [("2026-11-08T00:00:00Z", "2026-11-09T00:00:00Z"), ("2026-11-15T00:00:00Z", "2026-11-16T00:00:00Z")],
         ),
         # Pooled: one span.
         (
@@ -193,3 +192,16 @@ def test_reference_spans_bound_and_key_the_reference():
     assert reference_spans(last=None, offset=None, start=None, end=None, seasonality=None, current=current) is None, (
         "a reference table has no spans"
     )
+
+
+def test_a_reference_too_short_for_its_window_says_so():
+    current = Window(at("2026-11-22T05:00:00Z"), at("2026-11-22T20:00:00Z"))
+    with pytest.raises(ValueError, match="lengthen last"):
+        reference_spans(
+            last=timedelta(days=1),
+            offset=timedelta(hours=12),
+            start=None,
+            end=None,
+            seasonality="hour_of_day",
+            current=current,
+        )
