@@ -1,0 +1,105 @@
+"""Traffic cycles are not drift (issue 22): a shop's log with a daily or weekly cycle and nothing else, judged
+through the real Runner over SQLite, quiet with a seasonal reference and still catching a real change."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from monitor.config import parse_config
+from monitor.runner import Runner
+from monitor.store import Store
+from monitor.windows import Window
+from tests.cycles import START, shop_log
+from tests.helpers import write_table
+
+DAY = START + timedelta(days=7)  # the day judged: after a week of the same cycle
+
+
+def _runner(tmp_path: Path, frame, reference: str) -> tuple[Runner, object]:
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    write_table(url, "predictions", frame, timestamps="text")
+    text = f"""
+[service]
+store_url = "sqlite:///{tmp_path / "store.db"}"
+reports_dir = "{tmp_path / "reports"}"
+
+[sources.main]
+url = "{url}"
+
+[[monitors]]
+name = "shop"
+source = "main"
+table = "predictions"
+timestamp_column = "ts"
+numerical_features = ["amount", "age"]
+categorical_features = ["channel"]
+prediction_column = "score"
+multivariate_drift = "off"
+every = "1h"
+window = "1h"
+reference = {reference}
+min_rows = 50
+
+[[monitors.rules]]
+name = "dataset drift"
+metric = "drift.share"
+above = 0.3
+"""
+    config = parse_config(text, base_dir=tmp_path)
+    store = Store(config.service.store_url)
+    store.ensure_schema()
+    return Runner(config, store, owner="test"), config.monitors[0]
+
+
+def _judge(runner: Runner, monitor, starts) -> list[dict]:
+    figures = []
+    for start in starts:
+        result = runner.run(monitor, Window(start, start + timedelta(hours=1)), notify=False)
+        assert result.status == "ok", result.reason
+        figures.append({(m.metric, m.column): m.value for m in result.metrics})
+    return figures
+
+
+def test_hour_of_day_is_quiet_on_a_daily_cycle_and_still_sees_bigger_baskets(tmp_path):
+    shift = DAY + timedelta(hours=18)
+    frame = shop_log(days=8, scale=0.5, shift_from=shift)
+    runner, monitor = _runner(tmp_path, frame, '{ last = "7d", seasonality = "hour_of_day" }')
+    hours = [DAY + timedelta(hours=h) for h in range(24)]
+    figures = _judge(runner, monitor, hours)
+
+    ordinary = figures[:18]
+    assert sum(f[("drift.share", "")] > 0.3 for f in ordinary) <= 1, [f[("drift.share", "")] for f in ordinary]
+    shifted = figures[18:]
+    assert sum(f[("drift.detected", "amount")] == 1.0 for f in shifted) >= 5
+    # Each hour is judged against that hour of the 7 days before: about 7 times its own rows.
+    ratios = [f[("reference_rows", "")] / f[("rows", "")] for f in figures[:18]]
+    assert all(5.5 < r < 8.5 for r in ratios), ratios
+
+
+def test_the_pooled_reference_pages_on_the_same_cycle(tmp_path):
+    """What the seasonal reference fixes: against five pooled days, ordinary hours breach the dataset rule."""
+    frame = shop_log(days=8, scale=0.5)
+    runner, monitor = _runner(tmp_path, frame, '{ last = "5d", offset = "1d" }')
+    figures = _judge(runner, monitor, [DAY + timedelta(hours=h) for h in (1, 4, 12, 16, 22)])
+    assert sum(f[("drift.share", "")] > 0.3 for f in figures) >= 4
+
+
+def test_hour_of_week_is_quiet_on_a_weekly_cycle(tmp_path):
+    """Weekends differ. Three weeks of the same cycle, then a week judged: one hourly window in every 7 hours,
+    so the 24 windows cover every hour of the day and every day of the week."""
+    frame = shop_log(days=28, scale=0.2, weekly=True)
+    week = START + timedelta(days=21)
+    starts = [week + timedelta(hours=7 * i) for i in range(24)]
+    runner, monitor = _runner(tmp_path, frame, '{ last = "21d", seasonality = "hour_of_week" }')
+    figures = _judge(runner, monitor, starts)
+    assert sum(f[("drift.share", "")] > 0.3 for f in figures) <= 1, [f[("drift.share", "")] for f in figures]
+
+
+def test_hour_of_day_alone_misses_the_weekly_cycle(tmp_path):
+    """The same weekly log with hour_of_day: a Saturday afternoon is judged against weekday afternoons."""
+    frame = shop_log(days=13, scale=0.2, weekly=True)
+    runner, monitor = _runner(tmp_path, frame, '{ last = "7d", seasonality = "hour_of_day" }')
+    saturday = START + timedelta(days=12, hours=14)
+    (figures,) = _judge(runner, monitor, [saturday])
+    assert figures[("drift.share", "")] > 0.3
