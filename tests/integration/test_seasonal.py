@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from monitor.config import parse_config
 from monitor.runner import Runner
 from monitor.store import Store
@@ -45,6 +47,11 @@ min_rows = 50
 name = "dataset drift"
 metric = "drift.share"
 above = 0.3
+
+[[monitors.rules]]
+name = "traffic"
+metric = "rows"
+outside_reference = 4.0
 """
     config = parse_config(text, base_dir=tmp_path)
     store = Store(config.service.store_url)
@@ -75,6 +82,11 @@ def test_hour_of_day_is_quiet_on_a_daily_cycle_and_still_sees_bigger_baskets(tmp
     # Each hour is judged against that hour of the 7 days before: about 7 times its own rows.
     ratios = [f[("reference_rows", "")] / f[("rows", "")] for f in figures[:18]]
     assert all(5.5 < r < 8.5 for r in ratios), ratios
+    # Bands come from the same hours too: the night's row count is the night's, not the day's average.
+    night, afternoon = figures[2], figures[14]
+    assert night[("rows.reference_mean", "")] == pytest.approx(night[("rows", "")], rel=0.1)
+    assert afternoon[("rows.reference_mean", "")] == pytest.approx(afternoon[("rows", "")], rel=0.1)
+    assert afternoon[("rows", "")] > 2 * night[("rows", "")]
 
 
 def test_the_pooled_reference_pages_on_the_same_cycle(tmp_path):
