@@ -7,8 +7,11 @@ from datetime import timedelta
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
+from monitor.sources import statements
 from monitor.sources.inputs import MonitorInputs
+from monitor.sources.reader import Source
 from monitor.windows import Window
 from tests.cycles import START, shop_log
 from tests.helpers import monitor_config, write_table
@@ -67,3 +70,26 @@ def test_a_seasonal_reference_beyond_max_rows_is_sampled_within_its_hours(tmp_pa
     assert read.result.sampled and len(read.result.frame) == 300
     assert read.timestamps.dt.hour.unique().tolist() == [5]
     assert read.timestamps.dt.day.nunique() == 4, "the sample is drawn from every day's hour"
+
+
+def test_each_span_is_one_index_search_in_sqlite(tmp_path):
+    """With an index on the timestamps, SQLite searches each day's hour, not the whole range they span (which
+    for 4 weekly hours is 28 days of rows)."""
+    url = f"sqlite:///{tmp_path / 'log.db'}"
+    write_table(url, "predictions", shop_log(days=5, scale=0.05).assign(label=0), timestamps="text")
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("CREATE INDEX ix_ts ON predictions (ts)"))
+    source = Source(url, table="predictions", timestamp_column="ts")
+    spans = [Window(WINDOW.start - timedelta(days=d), WINDOW.end - timedelta(days=d)) for d in (3, 2, 1)]
+    statement = statements.count(
+        source.relation, statements.spans_filter(source.relation, source.timestamp_encoding(), "sqlite", spans)
+    )
+    compiled = statement.compile(engine)
+    with engine.connect() as connection:
+        cursor = connection.connection.dbapi_connection.cursor()
+        binds = [compiled.params[name] for name in compiled.positiontup or ()]
+        plan = [row[3] for row in cursor.execute(f"EXPLAIN QUERY PLAN {compiled}", binds)]
+    engine.dispose()
+    assert plan[0] == "MULTI-INDEX OR", plan
+    assert sum("USING COVERING INDEX ix_ts (ts>? AND ts<?)" in step for step in plan) == 3, plan
