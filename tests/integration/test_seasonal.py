@@ -18,7 +18,7 @@ from tests.helpers import write_table
 DAY = START + timedelta(days=7)  # the day judged: after a week of the same cycle
 
 
-def _runner(tmp_path: Path, frame, reference: str) -> tuple[Runner, object]:
+def _runner(tmp_path: Path, frame, reference: str, window: str = "1h") -> tuple[Runner, object]:
     url = f"sqlite:///{tmp_path / 'shop.db'}"
     write_table(url, "predictions", frame, timestamps="text")
     text = f"""
@@ -38,8 +38,8 @@ numerical_features = ["amount", "age"]
 categorical_features = ["channel"]
 prediction_column = "score"
 multivariate_drift = "off"
-every = "1h"
-window = "1h"
+every = "{window}"
+window = "{window}"
 reference = {reference}
 min_rows = 50
 
@@ -59,10 +59,10 @@ outside_reference = 4.0
     return Runner(config, store, owner="test"), config.monitors[0]
 
 
-def _judge(runner: Runner, monitor, starts) -> list[dict]:
+def _judge(runner: Runner, monitor, starts, size: timedelta = timedelta(hours=1)) -> list[dict]:
     figures = []
     for start in starts:
-        result = runner.run(monitor, Window(start, start + timedelta(hours=1)), notify=False)
+        result = runner.run(monitor, Window(start, start + size), notify=False)
         assert result.status == "ok", result.reason
         figures.append({(m.metric, m.column): m.value for m in result.metrics})
     return figures
@@ -115,3 +115,18 @@ def test_hour_of_day_alone_misses_the_weekly_cycle(tmp_path):
     saturday = START + timedelta(days=12, hours=14)
     (figures,) = _judge(runner, monitor, [saturday])
     assert figures[("drift.share", "")] > 0.3
+
+
+def test_day_of_week_judges_a_day_against_the_same_weekdays(tmp_path):
+    """Daily windows on the weekly log: a Saturday and a Wednesday, each against the same weekday of the two
+    weeks before; pooled days would hold both kinds of day."""
+    frame = shop_log(days=21, scale=0.05, weekly=True)
+    days = [START + timedelta(days=19), START + timedelta(days=16)]  # Saturday, Wednesday
+    runner, monitor = _runner(tmp_path, frame, '{ last = "14d", seasonality = "day_of_week" }', window="1d")
+    figures = _judge(runner, monitor, days, timedelta(days=1))
+    assert [f[("drift.share", "")] for f in figures] == [0.0, 0.0]
+    assert all(1.7 < f[("reference_rows", "")] / f[("rows", "")] < 2.3 for f in figures), "two same weekdays"
+    (tmp_path / "pooled").mkdir()
+    runner, monitor = _runner(tmp_path / "pooled", frame, '{ last = "14d" }', window="1d")
+    (saturday,) = _judge(runner, monitor, days[:1], timedelta(days=1))
+    assert saturday[("drift.share", "")] > 0.3
