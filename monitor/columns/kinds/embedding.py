@@ -53,23 +53,27 @@ def learn_all(reference: pd.DataFrame, roles: ColumnRoles, settings: DriftSettin
     return [learn(reference, name, columns, seed=seed) for name, columns in roles.embeddings]
 
 
-def matrix(frame: pd.DataFrame, name: str, columns: tuple[str, ...]) -> np.ndarray:
-    """The rows' vectors, rows missing any number dropped (no rows when no row holds a vector)."""
+def matrix(frame: pd.DataFrame, name: str, columns: tuple[str, ...], *, limit: int, seed: int) -> np.ndarray:
+    """The vectors of at most `limit` rows (a seeded sample: the judge samples as many anyway, and parsing
+    100,000 JSON vectors takes seconds, bench/README.md), rows missing any number dropped."""
+    if len(frame) > limit:
+        frame = frame.iloc[np.sort(np.random.default_rng(seed).choice(len(frame), limit, replace=False))]
     vectors = parse_vectors(frame[name], name) if columns == (name,) else vectors_from_columns(frame, columns)
     return vectors[~np.isnan(vectors).any(axis=1)] if vectors.size else vectors[:0]
 
 
 def learn(reference: pd.DataFrame, name: str, columns: tuple[str, ...], *, seed: int) -> EmbeddingState:
-    from monitor.embeddings.drift import learn_embedding_reference
+    from monitor.embeddings.drift import MAX_FIT_ROWS, MAX_ROWS_PER_SIDE, learn_embedding_reference
 
-    return EmbeddingState(name, columns, learn_embedding_reference(matrix(reference, name, columns), seed=seed))
+    vectors = matrix(reference, name, columns, limit=MAX_FIT_ROWS + MAX_ROWS_PER_SIDE, seed=seed)
+    return EmbeddingState(name, columns, learn_embedding_reference(vectors, seed=seed))
 
 
 def judge(state: EmbeddingState, window: pd.DataFrame, *, alpha: float, min_effect: float, seed: int) -> Judgement:
-    from monitor.embeddings.drift import judge_embedding, project
+    from monitor.embeddings.drift import MAX_ROWS_PER_SIDE, judge_embedding, project
     from monitor.embeddings.report import embedding_widgets
 
-    vectors = matrix(window, state.name, state.columns)
+    vectors = matrix(window, state.name, state.columns, limit=MAX_ROWS_PER_SIDE, seed=seed)
     if not len(vectors):
         return Judgement(
             state.name,
