@@ -97,7 +97,8 @@ def judge_content(
     y = np.r_[np.zeros(len(ref.texts)), np.ones(len(cur.texts))]
     scores = np.zeros(len(y))
     for train, test in StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(np.zeros(len(y)), y):
-        model = LogisticRegression(C=REGULARISATION, solver="liblinear", class_weight="balanced")
+        # The dual problem: fewer texts than columns, and it took 6-19 ms where the primal took up to 0.5 s.
+        model = LogisticRegression(C=REGULARISATION, solver="liblinear", dual=True, class_weight="balanced")
         model.fit(x[train], y[train])
         scores[test] = model.decision_function(x[test])
     auc = float(roc_auc_score(y, scores))
