@@ -56,7 +56,8 @@ def open_store(config: Config) -> Store:
     SQLite file created where there is none."""
     url = make_url(config.service.store_url)
     database = url.database or ""
-    on_disk = url.drivername.startswith("sqlite") and database not in ("", ":memory:") and ":" not in database[:5]
+    on_disk = url.drivername.startswith("sqlite") and database not in ("", ":memory:")
+    on_disk = on_disk and not database.startswith("file:")
     if on_disk and not Path(database).exists():
         raise UsageError(f"{_no_results(config)} (no file {database})")
     return Store(config.service.store_url)
