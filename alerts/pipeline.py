@@ -23,7 +23,7 @@ from alerts.history import History, Key, alert_keys, histories, wanted_metrics
 from alerts.lifecycle import AlertStatus, State, replay
 from alerts.models import Alert, AlertChannel, AlertEvent, OutboxMessage
 from alerts.notices import AlertNotice, Notification, TopColumn, ordered
-from alerts.notify import AlertView, Reason, Told, message_plan, told_after
+from alerts.notify import AlertView, Reason, Told, plan_messages
 from alerts.rules import FAILED_RUNS_RULE, Figures, Rule
 from monitor.config.schema import AlertingConfig, MonitorConfig
 from monitor.figures import drifted_columns, multivariate_columns
@@ -201,7 +201,7 @@ def _notify(
         )
         for row, rule in ruled
     ]
-    plan = message_plan(views, repeat_interval=alerting.repeat_interval, now=now)
+    plan, told_now = plan_messages(views, repeat_interval=alerting.repeat_interval, now=now)
     if not plan:
         return []
     facts = context()
@@ -210,8 +210,8 @@ def _notify(
     notices: dict[str, list[AlertNotice]] = {}
     for channel, listed in plan.items():
         notices[channel] = [_notice(*by_id[key], reason, facts, references.get(key)) for key, reason in listed.items()]
-        for key, reason in listed.items():
-            _remember(session, told[key], by_id[key][0], channel, reason, now)
+        for key in listed:
+            _remember(session, told[key], by_id[key][0], channel, told_now[key][channel])
     for row, _ in ruled:
         if told[row.id]:
             row.notified_firing = any(t.notified_firing for t in told[row.id].values())
@@ -273,15 +273,12 @@ def _told_rows(session: Session, ruled: Sequence[tuple[Alert, Rule]]) -> dict[in
     return told
 
 
-def _remember(
-    session: Session, told: dict[str, AlertChannel], row: Alert, channel: str, reason: Reason, now: datetime
-) -> None:
+def _remember(session: Session, told: dict[str, AlertChannel], row: Alert, channel: str, after: Told) -> None:
     record = told.get(channel)
     if record is None:
         record = AlertChannel(alert_id=row.id, channel=channel, notified_firing=False, last_notified_at=None)
         session.add(record)
         told[channel] = record
-    after = told_after(reason, now, Told(record.notified_firing, record.last_notified_at))
     record.notified_firing, record.last_notified_at = after.notified_firing, after.last_notified_at
 
 

@@ -3,21 +3,21 @@ Pure: the figures come in, nothing is written or sent.
 
 It runs the daemon's own decisions in the daemon's order: each window's figures build the same histories
 (alerts.history), replayed by the same lifecycle (alerts.lifecycle.timeline, of which the daemon's `replay` is
-the last state), and after each evaluated window the same message plan (alerts.notify.message_plan) decides
+the last state), and after each evaluated window the same message plan (alerts.notify.plan_messages) decides
 who is told what, as if the window was evaluated when it closed.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from alerts.history import Key, StoredFigure, histories
+from alerts.history import History, Key, StoredFigure, histories
 from alerts.lifecycle import AlertStatus, State, Transition, timeline
-from alerts.notify import AlertView, Reason, Told, message_plan, told_after
-from alerts.rules import Rule
+from alerts.notify import AlertView, Reason, Told, plan_messages
+from alerts.rules import Baseline, Rule
 
 AlertKey = tuple[str, str, str]  # (rule, column, segment)
 
@@ -56,13 +56,13 @@ def try_rules(
     *,
     repeat_interval: timedelta,
     since: datetime | None = None,
-    silenced: Callable[[str, datetime], bool] = lambda rule, now: False,
 ) -> Trial:
     """Replays `rows` (every stored figure of one monitor) through `rules`.
 
     `evaluated`: the ends of the windows whose runs went through the alert pipeline, each taken as the time it
     was evaluated. Changes and notifications before `since` are not reported: they only set the state the
-    reported span starts from, as the daemon's stored state would.
+    reported span starts from, as the daemon's stored state would. Silences are not applied: the question is
+    what the rules would do.
     """
     rows = list(rows)
     states: dict[AlertKey, list[tuple[datetime, AlertStatus]]] = {}
@@ -92,25 +92,21 @@ def try_rules(
                 continue
             current = points[seen[key] - 1][1].state
             rule = by_name[key[0]]
-            views.append(
-                AlertView(
-                    key=key, state=current, channels=rule.channels, told=told[key], silenced=silenced(key[0], now)
-                )
-            )
-        plan = message_plan(views, repeat_interval=repeat_interval, now=now)
+            views.append(AlertView(key=key, state=current, channels=rule.channels, told=dict(told[key])))
+        plan, told_now = plan_messages(views, repeat_interval=repeat_interval, now=now)
+        for key, channels in told_now.items():
+            told[_as_key(key)].update(channels)
         reported = since is None or now > since
-        for channel, listed in plan.items():
-            for key, reason in listed.items():
-                told[key][channel] = told_after(reason, now, told[key].get(channel, Told()))
-                if reported:
-                    trial.notices[_as_key(key)][reason] += 1
-            if reported:
+        if reported:
+            for channel, listed in plan.items():
                 trial.messages[channel] += 1
+                for key, reason in listed.items():
+                    trial.notices[_as_key(key)][reason] += 1
         trial.windows += reported
     return trial
 
 
-def _values(history):
+def _values(history: History) -> list[tuple[datetime, float | None, Baseline | None]]:
     return [(start, value, baseline) for start, _, value, baseline in history]
 
 
