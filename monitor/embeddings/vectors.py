@@ -4,7 +4,7 @@ Vectors arrive as Python lists or numpy arrays (a PostgreSQL double precision[] 
 jsonb decoded by psycopg), as text (SQLite's JSON, jsonb or json as text, pgvector's "[0.1,0.2]", a
 PostgreSQL array cast to text "{0.1,0.2}") or as Arrow list columns. Text is parsed in one pass: the
 brackets are stripped and the rows' numbers read as the lines of one CSV by Arrow's reader (bench/README.md,
-"Embeddings": 2.4-3.8x faster than json.loads row by row on 100,000 rows). Anything that pass does not read
+"Embeddings": 2.4-4.2x faster than json.loads row by row on 100,000 rows). Anything that pass does not read
 cleanly is parsed row by row, which either reads it or names the bad value.
 """
 
