@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from monitor import report_nav
-from monitor.evaluation.model_quality import _aligned, without_confusion_matrices
+from monitor.evaluation.model_quality import _aligned
 from monitor.reports import write_report
 
 HOUR = datetime(2026, 11, 30, 3, tzinfo=UTC)
@@ -55,17 +55,6 @@ def test_a_report_written_again_keeps_its_neighbours(tmp_path):
     for hours in (0, 1, 0):
         write_report(tmp_path, "m", HOUR + timedelta(hours=hours), page(), {})
     assert links_of(tmp_path / "m" / "20261130T030000Z.html") == {"up": "./", "next": "20261130T040000Z.html"}
-
-
-def test_evidently_s_confusion_matrices_are_left_out_and_nothing_else():
-    from evidently.legacy.renderers.html_widgets import CounterData, counter, plotly_data
-
-    matrix = counter(title="", counters=[CounterData("Confusion Matrix", "")])
-    graph = plotly_data(title="", data={}, layout={})  # type: ignore[arg-type]
-    accuracy = counter(title="Accuracy", counters=[CounterData("", "0.9")])
-    roc = plotly_data(title="ROC", data={}, layout={})  # type: ignore[arg-type]
-    kept = without_confusion_matrices([accuracy, matrix, graph, accuracy, matrix, graph, roc])
-    assert kept == [accuracy, accuracy, roc]
 
 
 def test_a_matrix_is_laid_on_every_class_by_name():
