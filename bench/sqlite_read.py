@@ -5,13 +5,15 @@ Python's sqlite3 tuples into frames (the SQLAlchemy path), in one process, takin
 
 The logs of bench/logs.py (16 numerical and 4 categorical columns, timestamps as text), a day of `--rows`
 rows; the day is read whole (no cap) and with the default cap (max_rows = 200,000: a seeded rowid hash in the
-statement). Each read goes through `Source.read`, the count included. The two paths' frames are compared
-once (they must be equal). Writes bench/out/sqlite_read_<rows>.json: the median seconds and the range.
+statement). Each read goes through `Source.read`, its count of the window's rows included (the same statement
+on both paths). The two paths' frames are compared once (they must be equal). Writes
+bench/out/sqlite_read_<rows>.json: the median seconds and the range.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import time
 from datetime import timedelta
@@ -46,6 +48,7 @@ def main() -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         logs.write_sqlite(str(path), args.rows)
+        gc.collect()  # the writer's connection closed: the Arrow path does not open a file this process holds
     url = f"sqlite:///{path}"
     day = Window(logs.DAY0 + timedelta(days=1), logs.DAY0 + timedelta(days=2))
     columns = ["ts", *logs.COLUMNS]
