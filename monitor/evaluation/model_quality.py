@@ -5,12 +5,14 @@ in Evidently's widgets. No Evidently Report runs: it cost most of a small run fo
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from monitor.evaluation.prepare import Prepared
-from monitor.evaluation.quality_widgets import quality_charts
+from monitor.evaluation.quality_widgets import ReferenceSide, quality_charts, reference_side
 from monitor.evaluation.roles import ColumnRoles
 from monitor.evaluation.step import StepOutput
 from monitor.figures import MetricRow
@@ -18,7 +20,31 @@ from monitor.performance.outcomes import Labelled, labelled
 from monitor.performance.realized import confusion, realized
 
 
-def model_quality(current: Prepared, reference: Prepared, roles: ColumnRoles, *, labels_ready: bool) -> StepOutput:
+@dataclass(frozen=True)
+class ReferenceQualityKey:
+    """What the reference's side of the quality widgets depends on besides the reference's rows."""
+
+    roles: ColumnRoles
+    prediction_kind: str | None
+
+
+@dataclass(frozen=True)
+class ReferenceQuality:
+    """The reference's side of the quality widgets, made once per reference: its confusion matrix and charts."""
+
+    matrix: Matrix | None
+    charts: ReferenceSide | None
+
+
+def model_quality(
+    current: Prepared,
+    reference: Prepared,
+    roles: ColumnRoles,
+    *,
+    labels_ready: bool,
+    kept: dict[Hashable, object] | None = None,
+) -> StepOutput:
+    """`kept`: what is kept while the reference stays the same (ReferenceRead.derived), for its side."""
     out = StepOutput()
     if roles.target is None or roles.task is None or not labels_ready:
         return out
@@ -32,12 +58,23 @@ def model_quality(current: Prepared, reference: Prepared, roles: ColumnRoles, *,
     values = realized(window)
     out.metrics += [MetricRow(name, "", value) for name, value in values.items()]
     out.snapshot["quality"] = {"labelled_rows": len(window), **values}
-    base = labelled(reference.frame, roles, reference.prediction_kind)
-    out.widgets += _widgets(window, base, values)
+    out.widgets += _widgets(window, _reference_quality(reference, roles, {} if kept is None else kept), values)
     return out
 
 
-def _widgets(window: Labelled, base: Labelled | None, values: dict[str, float]) -> list[Any]:
+def _reference_quality(reference: Prepared, roles: ColumnRoles, kept: dict[Hashable, object]) -> ReferenceQuality:
+    key = ReferenceQualityKey(roles, reference.prediction_kind)
+    cached = kept.get(key)
+    if isinstance(cached, ReferenceQuality):
+        return cached
+    base = labelled(reference.frame, roles, reference.prediction_kind)
+    usable = base is not None and len(base) > 0
+    made = ReferenceQuality(confusion(base) if usable else None, reference_side(base) if usable else None)  # type: ignore[arg-type]
+    kept[key] = made
+    return made
+
+
+def _widgets(window: Labelled, base: ReferenceQuality, values: dict[str, float]) -> list[Any]:
     from evidently.legacy.renderers.html_widgets import CounterData, counter, group_widget
 
     widgets: list[Any] = [
@@ -48,8 +85,8 @@ def _widgets(window: Labelled, base: Labelled | None, values: dict[str, float]) 
     ]
     matrix = confusion(window)
     if matrix is not None:
-        widgets.append(_confusion_widget(matrix, confusion(base) if base is not None and len(base) else None))
-    charts = quality_charts(window, base if base is not None and len(base) else None)
+        widgets.append(_confusion_widget(matrix, base.matrix))
+    charts = quality_charts(window, base.charts)
     if charts:
         widgets.append(group_widget(title="Model quality curves", widgets=charts))
     return widgets

@@ -8,6 +8,7 @@ widget, like the confusion matrix beside them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,18 +21,34 @@ REFERENCE_ROWS = 20_000  # a reference's curves are drawn from at most this many
 BINS = 40
 
 
-def quality_charts(window: Labelled, reference: Labelled | None) -> list[Any]:
-    sides = [("this window", window)] + ([("reference", _spaced(reference, REFERENCE_ROWS))] if reference else [])
-    task = window.outputs.task
-    if task == "regression":
+Curve = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # fpr, tpr, recall, precision
+
+
+@dataclass(frozen=True)
+class ReferenceSide:
+    """The reference's part of the charts, drawn once per reference: at most REFERENCE_ROWS of its labelled rows,
+    evenly spaced, and a classifier's curves through them."""
+
+    rows: Labelled
+    curves: dict[str, Curve]
+
+
+def reference_side(reference: Labelled) -> ReferenceSide:
+    rows = _spaced(reference, REFERENCE_ROWS)
+    return ReferenceSide(rows, {} if rows.outputs.task == "regression" else _class_curves(rows))
+
+
+def quality_charts(window: Labelled, reference: ReferenceSide | None) -> list[Any]:
+    if window.outputs.task == "regression":
+        sides = [("this window", window)] + ([("reference", reference.rows)] if reference else [])
         return [_predicted_against_true(sides), _errors(sides)]
-    curves = [(name, _class_curves(data)) for name, data in sides]
+    curves = [("this window", _class_curves(window))] + ([("reference", reference.curves)] if reference else [])
     if not curves[0][1]:
         return []  # no score to rank rows by: no curve
     return [_curve_chart(curves, "roc"), _curve_chart(curves, "pr")]
 
 
-def _class_curves(data: Labelled) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+def _class_curves(data: Labelled) -> dict[str, Curve]:
     """Per class (binary: class 1 alone) its ROC and precision-recall points: (fpr, tpr, recall, precision)."""
     outputs = data.outputs
     if outputs.scores is None:
@@ -44,7 +61,7 @@ def _class_curves(data: Labelled) -> dict[str, tuple[np.ndarray, np.ndarray, np.
     return {name: curve for name, score, positive in pairs if (curve := _curve(score, positive)) is not None}
 
 
-def _curve(score: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+def _curve(score: np.ndarray, positive: np.ndarray) -> Curve | None:
     positives = int(np.count_nonzero(positive))
     if positives in (0, len(positive)):
         return None

@@ -8,7 +8,7 @@ import pytest
 
 from monitor.evaluation.model_quality import model_quality
 from monitor.evaluation.prepare import prepare
-from monitor.evaluation.quality_widgets import _class_curves, quality_charts
+from monitor.evaluation.quality_widgets import _class_curves, quality_charts, reference_side
 from monitor.evaluation.roles import ColumnRoles
 from monitor.performance.outcomes import Labelled, Outputs
 from monitor.performance.realized import realized
@@ -33,7 +33,7 @@ def test_the_roc_curve_s_area_is_the_run_s_roc_auc(rounding):
 
 def test_a_long_curve_is_thinned_and_a_large_reference_sampled_evenly():
     window, reference = binary(5000, 2, rounding=6), binary(100_000, 3, rounding=6)
-    roc, pr = quality_charts(window, reference)
+    roc, pr = quality_charts(window, reference_side(reference))
     lines = roc.params["data"]
     assert [line["name"] for line in lines] == ["this window", "reference"]
     assert all(len(line["x"]) <= 200 for line in lines + pr.params["data"])
@@ -55,7 +55,7 @@ def test_a_regressor_gets_its_predictions_against_the_truth_and_its_errors():
     truth = rng.normal(10, 2, 3000)
     window = Labelled(Outputs("regression", truth + rng.normal(0, 1, 3000)), truth)
     reference = Labelled(Outputs("regression", truth[:500] + 0.5), truth[:500])
-    scatter, errors = quality_charts(window, reference)
+    scatter, errors = quality_charts(window, reference_side(reference))
     assert len(scatter.params["data"][0]["x"]) == 1000 and len(scatter.params["data"][1]["x"]) == 500
     for side in errors.params["data"]:
         assert sum(side["y"]) == pytest.approx(100)
@@ -85,7 +85,13 @@ def test_a_run_s_quality_step_runs_no_evidently_report(monkeypatch):
             )
         )
     current, reference = prepare(frames[0], roles), prepare(frames[1], roles)
-    out = model_quality(current, reference, roles, labels_ready=True)
+    kept: dict = {}
+    out = model_quality(current, reference, roles, labels_ready=True, kept=kept)
     titles = [w.title for w in out.widgets]
     assert titles[-1] == "Model quality curves" and len(out.widgets[-1].widgets) == 2
     assert {"accuracy", "roc_auc"} <= set(out.snapshot["quality"])
+    # The reference's side is made once and kept with the reference: a second window reuses it.
+    (side,) = kept.values()
+    again = model_quality(current, reference, roles, labels_ready=True, kept=kept)
+    assert len(kept) == 1 and next(iter(kept.values())) is side
+    assert again.widgets[-1].widgets[0].params == out.widgets[-1].widgets[0].params
