@@ -1,5 +1,5 @@
 """SQLite windows read as Arrow columns, through ADBC's SQLite driver: the frame the SQLAlchemy path builds from
-Python's sqlite3 tuples, about three times sooner (bench/README.md).
+Python's sqlite3 tuples, its rows about 2.7 times sooner (bench/README.md, "Performance (issue 23)").
 
 The driver links its own copy of SQLite, and two copies in one process do not see each other's file locks:
 POSIX locks belong to the process, so closing any descriptor of a file drops every lock the process holds on it,
@@ -11,7 +11,9 @@ take a process-wide lock; the daemon reads one window at a time per worker proce
 
 The driver infers each column's type from the rows it reads (all of them here, in one batch); where its types
 could differ from sqlite3's values the read is declined (Unavailable) and SQLAlchemy reads it: a column of
-numbers and text (sqlite3 gives both, the driver would give text), a value it cannot convert.
+numbers and text (sqlite3 gives both, the driver would give text), a value it cannot convert. A statement
+SQLite refuses (a missing column) is refused again there, and SQLAlchemy's path words the error: a local file
+has no statement timeout that running it twice would double.
 """
 
 from __future__ import annotations
