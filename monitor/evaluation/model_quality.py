@@ -1,27 +1,50 @@
 """The realized model-quality step of a run: figures from the rows whose label has arrived (scikit-learn's
-definitions, performance/realized.py), shown with Evidently's classification and regression widgets and a
-confusion matrix of shares (each side normalised, so a window reads beside a reference many times larger), drawn
-once: Evidently's own matrices (counts, one per metric) are left out."""
+definitions, performance/realized.py), shown as counters, a confusion matrix of shares (each side normalised, so
+a window reads beside a reference many times larger) and curves drawn from the same rows (quality_widgets.py),
+in Evidently's widgets. No Evidently Report runs: it cost most of a small run for its charts alone."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
-import structlog
 
 from monitor.columns.roles import ColumnRoles
 from monitor.evaluation.prepare import Prepared
+from monitor.evaluation.quality_widgets import ReferenceSide, quality_charts, reference_side
 from monitor.evaluation.step import StepOutput
 from monitor.figures import MetricRow
 from monitor.performance.outcomes import Labelled, labelled
 from monitor.performance.realized import confusion, realized
 
-log = structlog.get_logger("drifthound.run")
+
+@dataclass(frozen=True)
+class ReferenceQualityKey:
+    """What the reference's side of the quality widgets depends on besides the reference's rows."""
+
+    roles: ColumnRoles
+    prediction_kind: str | None
 
 
-def model_quality(current: Prepared, reference: Prepared, roles: ColumnRoles, *, labels_ready: bool) -> StepOutput:
+@dataclass(frozen=True)
+class ReferenceQuality:
+    """The reference's side of the quality widgets, made once per reference: its confusion matrix and charts."""
+
+    matrix: Matrix | None
+    charts: ReferenceSide | None
+
+
+def model_quality(
+    current: Prepared,
+    reference: Prepared,
+    roles: ColumnRoles,
+    *,
+    labels_ready: bool,
+    kept: dict[Hashable, object] | None = None,
+) -> StepOutput:
+    """`kept`: what is kept while the reference stays the same (ReferenceRead.derived), for its side."""
     out = StepOutput()
     if roles.target is None or roles.task is None or not labels_ready:
         return out
@@ -35,19 +58,23 @@ def model_quality(current: Prepared, reference: Prepared, roles: ColumnRoles, *,
     values = realized(window)
     out.metrics += [MetricRow(name, "", value) for name, value in values.items()]
     out.snapshot["quality"] = {"labelled_rows": len(window), **values}
-    base = labelled(reference.frame, roles, reference.prediction_kind)
-    out.widgets += _widgets(current, reference, roles, window, base, values)
+    out.widgets += _widgets(window, _reference_quality(reference, roles, {} if kept is None else kept), values)
     return out
 
 
-def _widgets(
-    current: Prepared,
-    reference: Prepared,
-    roles: ColumnRoles,
-    window: Labelled,
-    base: Labelled | None,
-    values: dict[str, float],
-) -> list[Any]:
+def _reference_quality(reference: Prepared, roles: ColumnRoles, kept: dict[Hashable, object]) -> ReferenceQuality:
+    key = ReferenceQualityKey(roles, reference.prediction_kind)
+    cached = kept.get(key)
+    if isinstance(cached, ReferenceQuality):
+        return cached
+    base = labelled(reference.frame, roles, reference.prediction_kind)
+    usable = base is not None and len(base) > 0
+    made = ReferenceQuality(confusion(base) if usable else None, reference_side(base) if usable else None)  # type: ignore[arg-type]
+    kept[key] = made
+    return made
+
+
+def _widgets(window: Labelled, base: ReferenceQuality, values: dict[str, float]) -> list[Any]:
     from evidently.legacy.renderers.html_widgets import CounterData, counter, group_widget
 
     widgets: list[Any] = [
@@ -58,10 +85,10 @@ def _widgets(
     ]
     matrix = confusion(window)
     if matrix is not None:
-        widgets.append(_confusion_widget(matrix, confusion(base) if base is not None and len(base) else None))
-    evidently = without_confusion_matrices(_evidently_widgets(current, reference, roles))
-    if evidently:
-        widgets.append(group_widget(title="Model quality, as Evidently draws it", widgets=evidently))
+        widgets.append(_confusion_widget(matrix, base.matrix))
+    charts = quality_charts(window, base.charts)
+    if charts:
+        widgets.append(group_widget(title="Model quality curves", widgets=charts))
     return widgets
 
 
@@ -132,93 +159,3 @@ def _aligned(classes: list[str], names: list[str], counts: np.ndarray) -> np.nda
     where = [classes.index(name) for name in names]
     out[np.ix_(where, where)] = counts
     return out
-
-
-def without_confusion_matrices(widgets: list[Any]) -> list[Any]:
-    """Evidently's widgets without their confusion matrices (counts, drawn once per metric): ours shows shares."""
-    out: list[Any] = []
-    skip_graph = False
-    for widget in widgets:
-        labels = [c.get("label") for c in (widget.params or {}).get("counters", [])] if widget.type == "counter" else []
-        if labels == ["Confusion Matrix"]:
-            skip_graph = True
-            continue
-        if skip_graph and widget.type == "big_graph":
-            skip_graph = False
-            continue
-        skip_graph = False
-        out.append(widget)
-    return out
-
-
-def _evidently_widgets(current: Prepared, reference: Prepared, roles: ColumnRoles) -> list[Any]:
-    """Evidently's own quality widgets (ROC curve, error plots); none, with a log line, if it cannot draw them."""
-    try:
-        from evidently import Dataset, Report
-
-        frames = [_labelled_frame(p, roles) for p in (current, reference)]
-        definition = _definition(roles, current.prediction_kind)
-        report = Report(_metrics(roles, current.prediction_kind, frames[0]), include_tests=False)
-        result = report.run(
-            Dataset.from_pandas(frames[0], data_definition=definition),
-            Dataset.from_pandas(frames[1], data_definition=definition) if len(frames[1]) else None,
-        )
-        return list(result.to_snapshot_model().widgets)
-    except Exception as error:  # the figures are ours; a widget Evidently cannot draw must not fail the run
-        log.warning("report.quality_widgets_unavailable", error=f"{type(error).__name__}: {error}"[:300])
-        return []
-
-
-def _labelled_frame(prepared: Prepared, roles: ColumnRoles) -> pd.DataFrame:
-    columns = [c for c in (roles.target, *roles.model_outputs) if c is not None]
-    frame = prepared.frame.loc[prepared.frame[roles.target].notna(), columns].dropna().reset_index(drop=True)
-    if roles.task == "binary_classification":
-        frame[roles.target] = frame[roles.target].astype(int)
-        if roles.prediction_label is not None:
-            frame[roles.prediction_label] = frame[roles.prediction_label].astype(int)
-    if roles.task == "multiclass_classification":
-        frame = frame.rename(columns={column: name for name, column in roles.probabilities})
-    return frame
-
-
-def _definition(roles: ColumnRoles, prediction_kind: str | None) -> Any:
-    from evidently import BinaryClassification, DataDefinition, MulticlassClassification, Regression
-
-    if roles.task == "regression":
-        return DataDefinition(
-            numerical_columns=[roles.prediction, roles.target],
-            regression=[Regression(target=roles.target, prediction=roles.prediction)],
-        )
-    if roles.task == "binary_classification":
-        label = roles.prediction_label or (roles.prediction if prediction_kind == "label" else None)
-        probas = roles.prediction if prediction_kind == "probability" else None
-        categorical = [c for c in (roles.target, label) if c is not None]
-        return DataDefinition(
-            numerical_columns=[probas] if probas else [],
-            categorical_columns=categorical,
-            classification=[
-                BinaryClassification(target=roles.target, prediction_labels=label, prediction_probas=probas)
-            ],
-        )
-    probas = [name for name, _ in roles.probabilities] or None
-    return DataDefinition(
-        numerical_columns=probas or [],
-        categorical_columns=[roles.target, roles.prediction_label],
-        classification=[
-            MulticlassClassification(
-                target=roles.target, prediction_labels=roles.prediction_label, prediction_probas=probas
-            )
-        ],
-    )
-
-
-def _metrics(roles: ColumnRoles, prediction_kind: str | None, frame: pd.DataFrame) -> list[Any]:
-    from evidently.metrics import MAE, MAPE, RMSE, Accuracy, F1Score, Precision, R2Score, Recall, RocAuc
-
-    if roles.task == "regression":
-        return [MAE(mean_tests=[], std_tests=[]), RMSE(tests=[]), MAPE(mean_tests=[], std_tests=[]), R2Score(tests=[])]
-    metrics: list[Any] = [Accuracy(tests=[]), Precision(tests=[]), Recall(tests=[]), F1Score(tests=[])]
-    scored = prediction_kind == "probability" or bool(roles.probabilities)
-    if scored and frame[roles.target].nunique() >= 2:
-        metrics.append(RocAuc(tests=[]))
-    return metrics

@@ -176,7 +176,9 @@ def _steps(
         )
     )
     out.extend(data_quality_step(current, artefacts.quality, roles))
-    out.extend(model_quality(current, artefacts.prepared, roles, labels_ready=read.labels_ready))
+    out.extend(
+        model_quality(current, artefacts.prepared, roles, labels_ready=read.labels_ready, kept=read.reference.derived)
+    )
     out.extend(estimation(current, artefacts.estimator))
     out.extend(
         segment_step(

@@ -3,7 +3,7 @@
 Classifiers: probabilities calibrated on the reference (calibration.py), then the expected confusion matrix
 and ROC AUC of the window (expected.py). Regressors: loss models learnt on the reference (losses.py). Each
 estimate carries its sampling error: how much the realized figure scatters between windows of that many rows
-drawn from the reference.
+drawn from the reference, in closed form (sampling.py), once per reference and window size.
 
 Estimation assumes the relation between inputs and labels is the reference's (covariate shift is followed;
 concept drift is not), and that the probabilities can be calibrated on the reference.
@@ -22,12 +22,11 @@ from monitor.performance import expected
 from monitor.performance.calibration import Calibrator, fit_calibrator
 from monitor.performance.losses import LossModels, fit_loss_models
 from monitor.performance.outcomes import Labelled, Outputs, labelled, model_outputs, normalised
-from monitor.performance.realized import realized
+from monitor.performance.sampling import Spreads, learn_spreads
 from monitor.sizes import size_bucket
 
 MIN_LABELLED_ROWS = 100
 MIN_ROWS_PER_CLASS = 10
-SAMPLING_DRAWS = 40
 
 CLASSIFICATION = ("roc_auc", "accuracy", "precision", "recall", "f1")
 REGRESSION = ("mae", "rmse", "mape")
@@ -37,6 +36,13 @@ def estimated_names(task: str | None) -> tuple[str, ...]:
     if task is None:
         return ()
     return REGRESSION if task == "regression" else CLASSIFICATION
+
+
+@dataclass(frozen=True)
+class WindowSize:
+    """What a sampling error depends on besides the reference: the window's size bucket (sizes.py)."""
+
+    rows: int
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,8 @@ class Estimator:
     calibrators: tuple[Calibrator, ...] = ()  # binary: one; multiclass: one per class
     losses: LossModels | None = None
     seed: int = 0
-    _errors: dict[int, dict[str, float]] = field(default_factory=dict)
+    _spreads: Spreads | None = None  # learnt on the first window, kept while the reference stays the same
+    _errors: dict[WindowSize, dict[str, float]] = field(default_factory=dict)
 
     def estimate(self, frame: pd.DataFrame) -> Estimate | str:
         """The window's estimated figures; a reason (str) when they cannot be estimated for it."""
@@ -80,21 +87,14 @@ class Estimator:
         return expected.multiclass(outputs.decided, calibrated, outputs.scores, outputs.classes)
 
     def sampling_errors(self, rows: int, metrics: tuple[str, ...]) -> dict[str, float]:
-        """The std of each realized figure over windows of `rows` rows drawn from the labelled reference."""
-        size = size_bucket(rows)
-        if size not in self._errors:
-            rng = np.random.default_rng([self.seed, size])
-            n = len(self.reference)
-            replace = size > n // 2
-            draws = [
-                realized(self.reference.take(rng.choice(n, size=size, replace=replace))) for _ in range(SAMPLING_DRAWS)
-            ]
-            self._errors[size] = {
-                name: float(np.std([d[name] for d in draws if name in d], ddof=1))
-                for name in {*CLASSIFICATION, *REGRESSION}
-                if sum(1 for d in draws if name in d) >= SAMPLING_DRAWS // 2
-            }
-        return {name: value for name, value in self._errors[size].items() if name in metrics}
+        """The std of each realized figure over windows of `rows` rows drawn from the labelled reference (in
+        closed form, sampling.py), for the window's size bucket."""
+        key = WindowSize(size_bucket(rows))
+        if key not in self._errors:
+            if self._spreads is None:
+                self._spreads = learn_spreads(self.reference)
+            self._errors[key] = self._spreads.errors(key.rows)
+        return {name: value for name, value in self._errors[key].items() if name in metrics}
 
 
 def fit_estimator(

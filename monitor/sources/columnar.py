@@ -2,7 +2,8 @@
 
 Measured on a million rows x 20 columns (bench/README.md): SQLAlchemy's rows into pandas take about 14 s,
 pandas.read_sql 6-7 s, PostgreSQL COPY into read_csv 3 s, ADBC about 1.2 s, with the types of the
-database kept (COPY's CSV would guess them again). Used for PostgreSQL; other databases,
+database kept (COPY's CSV would guess them again). Used for PostgreSQL (here) and SQLite files
+(sqlite_arrow.py); other databases,
 and anything the fast path cannot do (a driver missing, a type it does not map), are read through
 SQLAlchemy, which also words the error the user sees.
 """
@@ -25,9 +26,12 @@ class Refused(Exception):
 
 
 def supports(url: sa.URL) -> bool:
-    """PostgreSQL only. SQLite is read through Python's own sqlite3: the ADBC driver links a second copy of
-    SQLite, and two copies in one process break each other's file locks (sqlite.org, "How To Corrupt An
-    SQLite Database File", 2.2.1); the store may be a SQLite file beside the source, or the same one."""
+    """PostgreSQL, and SQLite database files (sqlite_arrow.py: ADBC's driver links a second copy of SQLite,
+    so it opens only files no other part of the process holds open)."""
+    from monitor.sources import sqlite_arrow
+
+    if url.get_backend_name() == "sqlite":
+        return sqlite_arrow.supports(url)
     return url.get_backend_name() == "postgresql" and _installed("adbc_driver_postgresql")
 
 

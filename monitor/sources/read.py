@@ -1,8 +1,9 @@
 """The one function that reads a statement's rows into a frame, and owns the choice of path.
 
-PostgreSQL is read as Arrow columns (columnar.py) when it can be; anything that path
-cannot do (a driver missing, a type it does not map, a URL it cannot take) is read
-through SQLAlchemy instead, and the run says so. A query the database itself refused or
+PostgreSQL and SQLite files are read as Arrow columns (columnar.py, sqlite_arrow.py) when
+they can be; anything that path cannot do (a driver missing, a type it does not map, a URL
+it cannot take, a SQLite file held open elsewhere in the process) is read through
+SQLAlchemy instead, and the run says so. A query the database itself refused or
 cancelled (a statement timeout, a missing column) is never run a second time the other
 way: its error is the database's own message.
 """
@@ -18,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from monitor import redaction
 from monitor.errors import SourceError
-from monitor.sources import columnar
+from monitor.sources import columnar, sqlite_arrow
 
 _CHUNK = 50_000
 
@@ -35,7 +36,7 @@ def read_frame(
 ) -> FrameRead:
     if fast:
         try:
-            return FrameRead(columnar.read(engine.url, statement, columns))
+            return FrameRead(_as_arrow(engine, statement, columns))
         except columnar.Refused as refused:
             raise SourceError(f"reading {label} failed: {redaction.redact(str(refused))}") from None
         except columnar.Unavailable as why:
@@ -44,6 +45,12 @@ def read_frame(
             note = f"read {label} through SQLAlchemy, not as Arrow columns: {reason}"
             return FrameRead(frame, note, fast_path_unusable=True)
     return FrameRead(_through_sqlalchemy(engine, statement, columns, label))
+
+
+def _as_arrow(engine: sa.Engine, statement: sa.Select[Any], columns: list[str]) -> pd.DataFrame:
+    if engine.dialect.name == "sqlite":
+        return sqlite_arrow.read(engine, statement, columns)
+    return columnar.read(engine.url, statement, columns)
 
 
 def _through_sqlalchemy(engine: sa.Engine, statement: Any, columns: list[str], label: str) -> pd.DataFrame:

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from monitor.errors import SourceError
-from monitor.sources import columnar
+from monitor.sources import columnar, sqlite_arrow
 from monitor.sources.connect import source_engine
 from monitor.sources.reader import Source
 from monitor.windows import Window
@@ -28,22 +28,25 @@ def statements(database_url, monkeypatch):
 
 def recorded_statements(url: str, monkeypatch) -> list[str]:
     """Every SQL statement DriftHound sends to the source, as the database receives it: through SQLAlchemy,
-    or through the columnar (ADBC) path that reads PostgreSQL windows."""
+    or through the columnar (ADBC) paths that read PostgreSQL and SQLite windows."""
     seen: list[str] = []
     sa.event.listen(
         source_engine(url),
         "before_cursor_execute",
         lambda conn, cursor, statement, *args: seen.append(statement),
     )
-    compile_for_adbc = columnar._compiled
+    for path in (columnar, sqlite_arrow):  # the Arrow paths of PostgreSQL and SQLite
+        monkeypatch.setattr(path, "_compiled", _recording(path._compiled, seen))
+    return seen
 
+
+def _recording(compile_for_adbc, seen: list[str]):
     def recording(statement):
         sql, params = compile_for_adbc(statement)
         seen.append(sql)
         return sql, params
 
-    monkeypatch.setattr(columnar, "_compiled", recording)
-    return seen
+    return recording
 
 
 @pytest.mark.parametrize("timestamps", ["naive", "aware", "epoch"])
@@ -52,12 +55,10 @@ def test_the_window_is_filtered_in_sql_whatever_the_timestamp_storage(database_u
 
 
 @pytest.mark.parametrize("timestamps", ["text", "text_t_z"])
-def test_sqlite_text_timestamps_are_filtered_in_sql(tmp_path, timestamps):
+def test_sqlite_text_timestamps_are_filtered_in_sql(tmp_path, timestamps, monkeypatch):
     """Text timestamps are a SQLite habit (PostgreSQL has timestamp types)."""
     url = f"sqlite:///{tmp_path / 'p.db'}"
-    seen: list[str] = []
-    sa.event.listen(source_engine(url), "before_cursor_execute", lambda c, cu, s, *a: seen.append(s))
-    check_window_read(url, timestamps, seen)
+    check_window_read(url, timestamps, recorded_statements(url, monkeypatch))
 
 
 def check_window_read(database_url: str, timestamps: str, statements: list[str]) -> None:
@@ -155,11 +156,10 @@ def test_postgresql_sampling_happens_in_the_database(pg_url, monkeypatch):
     assert any("TABLESAMPLE bernoulli" in s and "REPEATABLE" in s for s in seen)
 
 
-def test_sqlite_sampling_happens_in_the_database(tmp_path):
+def test_sqlite_sampling_happens_in_the_database(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'p.db'}"
     write_table(url, "predictions", predictions(2000, hours=4), timestamps="text")
-    seen: list[str] = []
-    sa.event.listen(source_engine(url), "before_cursor_execute", lambda c, cu, s, *a: seen.append(s))
+    seen = recorded_statements(url, monkeypatch)
     result = Source(url, table="predictions", timestamp_column="ts").read(
         ["age"], Window(T0, T0 + timedelta(hours=4)), max_rows=1000, seed=5
     )

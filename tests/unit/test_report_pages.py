@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from monitor import report_nav
-from monitor.evaluation.model_quality import _aligned, without_confusion_matrices
+from monitor.evaluation.model_quality import _aligned
 from monitor.reports import served_report, write_report
 
 HOUR = datetime(2026, 11, 30, 3, tzinfo=UTC)
@@ -73,17 +73,6 @@ def test_links_stored_by_an_older_version_are_replaced_when_served(tmp_path):
     )
     write_report(tmp_path, "m", HOUR, older, {})
     assert links_of(served_report(tmp_path / "m" / "20261130T030000Z.html")) == {"up": "./"}
-
-
-def test_evidently_s_confusion_matrices_are_left_out_and_nothing_else():
-    from evidently.legacy.renderers.html_widgets import CounterData, counter, plotly_data
-
-    matrix = counter(title="", counters=[CounterData("Confusion Matrix", "")])
-    graph = plotly_data(title="", data={}, layout={})  # type: ignore[arg-type]
-    accuracy = counter(title="Accuracy", counters=[CounterData("", "0.9")])
-    roc = plotly_data(title="ROC", data={}, layout={})  # type: ignore[arg-type]
-    kept = without_confusion_matrices([accuracy, matrix, graph, accuracy, matrix, graph, roc])
-    assert kept == [accuracy, accuracy, roc]
 
 
 def test_a_matrix_is_laid_on_every_class_by_name():
