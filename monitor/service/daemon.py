@@ -31,7 +31,6 @@ from monitor.service import scheduling, systemd
 from monitor.service.delivery_loop import DeliveryLoop
 from monitor.service.dispatch import Dispatcher
 from monitor.service.housekeeper import Housekeeper
-from monitor.service.http import HttpContext, HttpServer
 from monitor.service.prom import DaemonMetrics
 from monitor.service.scheduler import Job, Scheduler
 from monitor.service.watchdog import Watchdog
@@ -39,6 +38,7 @@ from monitor.store import Store
 from monitor.store.owners import new_owner_id
 from monitor.store.runs import expire_abandoned, release_claims
 from monitor.times import utc_now
+from monitor.web.http import HttpContext, HttpServer
 
 log = structlog.get_logger("drifthound.daemon")
 

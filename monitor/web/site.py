@@ -18,10 +18,10 @@ from monitor.metric_names import (
     estimated_name,
     reference_names,
 )
-from monitor.service.charts import Threshold
-from monitor.service.pages import AlertRow, HeatMap, MonitorView, RunRow, Series
 from monitor.store.models import MetricValue, Run
 from monitor.times import format_duration
+from monitor.web.charts import Threshold
+from monitor.web.pages import AlertRow, HeatMap, MonitorView, RunRow, Series
 
 TREND_RUNS = 500
 # Every quality figure gets its chart, its estimate beside it when there is one: roc_auc first (the index page

@@ -10,8 +10,8 @@ from urllib.parse import quote
 
 from alerts.notices import AlertNotice
 from alerts.wording import how_bad
-from monitor.service.charts import Threshold, heat_map, line_chart, quality_chart
 from monitor.times import iso
+from monitor.web.charts import Threshold, heat_map, line_chart, quality_chart
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#1f2328;background:#fff}

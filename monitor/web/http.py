@@ -26,11 +26,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from monitor import redaction
 from monitor.config import Config
 from monitor.report_scripts import STATIC_DIR
-from monitor.service import pages, site
-from monitor.service.compression import accepts_gzip, compressible, gzipped
 from monitor.store import Store
 from monitor.store.history import newest_figures
 from monitor.times import iso, parse_time
+from monitor.web import pages, site
+from monitor.web.compression import accepts_gzip, compressible, gzipped
 
 log = structlog.get_logger("drifthound.http")
 
