@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from monitor.store.history import newest_figures
 from monitor.times import iso, parse_time
 from monitor.web import pages, site
 from monitor.web.compression import accepts_gzip, compressible, gzipped
+from monitor.web.tls import TlsHttpServer
 
 log = structlog.get_logger("drifthound.http")
 
@@ -314,10 +316,20 @@ def _limit(query: dict[str, list[str]]) -> int:
 
 
 class HttpServer:
-    def __init__(self, listen: str, context: HttpContext, *, timeout: float = CLIENT_TIMEOUT) -> None:
+    """The listener; with `tls` (a server context, see monitor.web.tls) it speaks HTTPS only."""
+
+    def __init__(
+        self, listen: str, context: HttpContext, *, timeout: float = CLIENT_TIMEOUT, tls: ssl.SSLContext | None = None
+    ) -> None:
         host, _, port = listen.rpartition(":")
         handler = type("Handler", (_Handler,), {"context": context, "timeout": timeout})
-        self._server = ThreadingHTTPServer((host.strip("[]"), int(port)), handler)
+        address = (host.strip("[]"), int(port))
+        if tls is None:
+            self._server: ThreadingHTTPServer = ThreadingHTTPServer(address, handler)
+        else:
+            self._server = TlsHttpServer(address, handler)
+            self._server.tls, self._server.handshake_timeout = tls, timeout
+        self.scheme = "http" if tls is None else "https"
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="http", daemon=True)
 
@@ -325,6 +337,10 @@ class HttpServer:
     def address(self) -> str:
         host, port = self._server.server_address[:2]
         return f"{host}:{port}"
+
+    @property
+    def url(self) -> str:
+        return f"{self.scheme}://{self.address}"
 
     def start(self) -> None:
         self._thread.start()
