@@ -32,7 +32,7 @@ def silence_panel(monitor: str, rules: Sequence[str], active: Sequence[Silence])
     options = '<option value="">every rule</option>' + "".join(
         f'<option value="{_e(r)}">{_e(r)}</option>' for r in rules
     )
-    lengths = "".join(f"<option{' selected' if c == '2h' else ''}>{c}</option>" for c in CHOICES)
+    lengths = "".join(f'<option value="{c}"{" selected" if c == "2h" else ""}>{c}</option>' for c in CHOICES)
     return (
         f"<h2>Silences</h2>{table}"
         f'<form id="silence-form" data-monitor="{_e(monitor)}">'
