@@ -1,9 +1,10 @@
-"""The daemon's HTTP side: /healthz, /readyz, /metrics, /reports/ (and /api/ for figures as JSON), GET and HEAD.
+"""The listener: /healthz, /readyz, /metrics, /reports/, /api/ (figures as JSON, silences), /login.
 
-Standard library only: a threading server, so a slow client never blocks the
-others. Answers go gzip-compressed to clients that accept it. When `http_token` is set, everything but /healthz needs
-`Authorization: Bearer <token>`. Report files are served only from inside
-reports_dir: no "..", no encoded tricks, no absolute paths, no symlinks out.
+Standard library only: a threading server, so a slow client never blocks the others; HTTPS only when a
+certificate is configured (monitor.web.tls). Who may do what is decided at the edge, before any route
+(monitor.web.auth): with tokens configured, pages, reports and /api need a viewer's, silencing an operator's;
+/healthz, /readyz and /metrics stay open. Answers go gzip-compressed to clients that accept it. Report files are
+served only from inside reports_dir: no "..", no encoded tricks, no absolute paths, no symlinks out.
 """
 
 from __future__ import annotations
