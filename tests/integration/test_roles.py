@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -13,10 +14,12 @@ import pytest
 
 from alerts.models import Silence
 from monitor import redaction
-from monitor.config import parse_config
+from monitor.config import load_config, parse_config
 from monitor.service.prom import DaemonMetrics
 from monitor.store import Store
+from monitor.times import utc_now
 from monitor.web.http import HttpContext, HttpServer
+from tests.e2e.cli import drifthound
 from tests.integration.test_http import NOW
 
 VIEWER = "viewer-token-0123456789"
@@ -25,7 +28,11 @@ LEGACY = "legacy-http-token"
 
 
 def config_for(store_url: str, service: str = ""):
-    return parse_config(f"""
+    return parse_config(config_text(store_url, service))
+
+
+def config_text(store_url: str, service: str = "") -> str:
+    return f"""
 [service]
 store_url = "{store_url}"
 http_token = "{LEGACY}"
@@ -47,11 +54,11 @@ reference = {{ last = "1d" }}
 name = "drift"
 metric = "drift.share"
 above = 0.3
-""")
+"""
 
 
 @contextmanager
-def listening(config) -> Iterator[tuple[str, Store]]:
+def listening(config, clock=lambda: NOW) -> Iterator[tuple[str, Store]]:
     store = Store(config.service.store_url)
     store.ensure_schema()
     server = HttpServer(
@@ -61,7 +68,7 @@ def listening(config) -> Iterator[tuple[str, Store]]:
             store=store,
             registry=DaemonMetrics(store, lambda: config, lambda: NOW).registry,
             healthy=lambda: (True, "fine"),
-            clock=lambda: NOW,
+            clock=clock,
         ),
         timeout=2.0,
     )
@@ -213,3 +220,15 @@ def test_without_tokens_pages_stay_open_but_nobody_silences(tmp_path):
         assert call(address, "GET", "/reports/credit/")[0] == 200
         assert "silence-form" not in call(address, "GET", "/reports/credit/")[1]
         assert call(address, "POST", "/api/silences", body=SILENCE)[0] == 401
+
+
+def test_status_says_which_token_set_a_silence(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text(config_text(f"sqlite:///{tmp_path / 'store.db'}"))
+    with listening(load_config(path), clock=utc_now) as (address, _):
+        assert call(address, "POST", "/api/silences", token=OPERATOR, body=SILENCE)[0] == 201
+    status = drifthound("status", "-c", str(path))
+    assert status.returncode == 0, status.stderr
+    assert re.search(r'SILENCED credit: rule "drift" until \S+ \(set by oncall\): retraining', status.stdout), (
+        status.stdout
+    )
