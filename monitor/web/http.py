@@ -151,6 +151,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._json({"error": f'token "{self.caller.name}" is a viewer: only an operator token may do this'}, 403)
             return False
         why = "send Authorization: Bearer <token>" + ("" if token is None else " with a known token")
+        if not known:
+            why = "silencing over HTTP needs an operator token; add one under [service.tokens]"
         challenge = {"WWW-Authenticate": 'Bearer realm="drifthound"'}
         if path.startswith("/reports") or path == "/":
             self._html(login.login_page(f"{path}", "unknown token" if token else None), 401, challenge)
@@ -189,7 +191,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route_write(self, path: str, query: dict[str, list[str]]) -> None:
         if self.command == "POST" and path == "/login":
-            self._login(query)
+            self._login()
         elif self.command == "POST" and path == "/logout":
             self._redirect("/login", {"Set-Cookie": login.cookie("", secure=self._secure(), clear=True)}, 303)
         elif self.command == "POST" and path == "/api/silences":
@@ -214,15 +216,17 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(int(raw))
 
     def _cross_site(self) -> bool:
-        """A browser's request from another site's page (its Origin names another host, or is "null"): refused
-        with 403. Our pages' policy (same-origin) makes a browser send their real Origin."""
+        """A browser's request from another site's page (its Origin is neither the Host nor public_url's, or is
+        "null"): refused with 403. Our pages' policy (same-origin) makes a browser send their real Origin."""
         origin = self.headers.get("Origin")
-        if origin is None or urlsplit(origin).netloc == self.headers.get("Host", ""):
+        public = self.context.config().service.public_url  # behind a proxy, the Host may be the inner one
+        ours = {self.headers.get("Host", ""), urlsplit(public or "").netloc} - {""}
+        if origin is None or urlsplit(origin).netloc in ours:
             return False
         self._json({"error": "refused: a request from another site's page"}, 403)
         return True
 
-    def _login(self, query: dict[str, list[str]]) -> None:
+    def _login(self) -> None:
         body = self._body()
         if body is None or self._cross_site():
             return

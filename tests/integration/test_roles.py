@@ -184,8 +184,9 @@ def test_a_browser_signs_in_once_and_other_sites_cannot_use_its_cookie(tmp_path)
         assert call(address, "GET", "/_site/silences.js")[0] == 200
         made = call(address, "POST", "/api/silences", body=SILENCE, headers={**jar, "Origin": f"http://{address}"})
         assert made[0] == 201 and made[1]["created_by"] == "oncall"
-        elsewhere = {**jar, "Origin": "https://evil.example"}
-        assert call(address, "POST", "/api/silences", body=SILENCE, headers=elsewhere)[0] == 403
+        for origin in ("https://evil.example", "null"):
+            elsewhere = {**jar, "Origin": origin}
+            assert call(address, "POST", "/api/silences", body=SILENCE, headers=elsewhere)[0] == 403, origin
         as_form = {**jar, "Content-Type": "application/x-www-form-urlencoded"}
         assert call(address, "POST", "/api/silences", body="monitor=credit", headers=as_form)[0] == 415
         viewer = call(address, "POST", "/login", body=urlencode({"token": VIEWER}), headers=form)[2]["Set-Cookie"]
@@ -219,7 +220,8 @@ def test_without_tokens_pages_stay_open_but_nobody_silences(tmp_path):
     with listening(open_config) as (address, _):
         assert call(address, "GET", "/reports/credit/")[0] == 200
         assert "silence-form" not in call(address, "GET", "/reports/credit/")[1]
-        assert call(address, "POST", "/api/silences", body=SILENCE)[0] == 401
+        status, refusal, _ = call(address, "POST", "/api/silences", body=SILENCE)
+        assert status == 401 and "needs an operator token; add one under [service.tokens]" in refusal["error"]
 
 
 def test_status_says_which_token_set_a_silence(tmp_path):
@@ -232,3 +234,12 @@ def test_status_says_which_token_set_a_silence(tmp_path):
     assert re.search(r'SILENCED credit: rule "drift" until \S+ \(set by oncall\): retraining', status.stdout), (
         status.stdout
     )
+
+
+def test_behind_a_proxy_a_page_at_public_url_may_write(tmp_path):
+    config = config_for(f"sqlite:///{tmp_path / 'store.db'}", 'public_url = "https://dh.example"')
+    with listening(config) as (address, _):
+        proxied = {"Origin": "https://dh.example", "Host": "127.0.0.1:1"}
+        assert call(address, "POST", "/api/silences", token=OPERATOR, body=SILENCE, headers=proxied)[0] == 201
+        elsewhere = {"Origin": "https://other.example", "Host": "127.0.0.1:1"}
+        assert call(address, "POST", "/api/silences", token=OPERATOR, body=SILENCE, headers=elsewhere)[0] == 403
