@@ -39,7 +39,7 @@ from monitor.store.owners import new_owner_id
 from monitor.store.runs import expire_abandoned, release_claims
 from monitor.times import utc_now
 from monitor.web.http import HttpContext, HttpServer
-from monitor.web.tls import load_certificate, server_context
+from monitor.web.tls import server_context
 
 log = structlog.get_logger("drifthound.daemon")
 
@@ -69,7 +69,7 @@ class Daemon:
         self._reload_requested = threading.Event()
         self.metrics = DaemonMetrics(self.store, lambda: self.config, clock)
         service = self.config.service
-        self.tls = server_context(service.tls_cert_file, service.tls_key_file) if service.tls else None
+        tls = server_context(service.tls_cert_file, service.tls_key_file) if service.tls else None
         self.http = HttpServer(
             self.config.service.http_listen,
             HttpContext(
@@ -79,7 +79,7 @@ class Daemon:
                 healthy=self.healthy,
                 clock=clock,
             ),
-            tls=self.tls,
+            tls=tls,
         )
         self.delivery = DeliveryLoop(
             Deliverer(
@@ -180,10 +180,10 @@ class Daemon:
     def _reload_certificate(self, config: Config) -> None:
         """A renewed certificate is presented from the next connection on (SIGHUP after the files change)."""
         service = config.service
-        if self.tls is None or not service.tls:
+        if not (service.tls and self.config.service.tls):
             return
         try:
-            load_certificate(self.tls, service.tls_cert_file, service.tls_key_file)
+            self.http.renew_tls(server_context(service.tls_cert_file, service.tls_key_file))
         except ConfigError as error:
             log.error("tls.reload_refused", error=str(error), hint="the certificate loaded before stays in use")
 

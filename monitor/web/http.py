@@ -479,6 +479,11 @@ class HttpServer:
         host, port = self._server.server_address[:2]
         return f"{host}:{port}"
 
+    def renew_tls(self, tls: ssl.SSLContext) -> None:
+        """Connections accepted from now on present this context's certificate (a renewed one, after SIGHUP)."""
+        if isinstance(self._server, TlsHttpServer):
+            self._server.tls = tls
+
     @property
     def url(self) -> str:
         return f"{self.scheme}://{self.address}"

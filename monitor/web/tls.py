@@ -20,17 +20,12 @@ def server_context(cert_file: Path, key_file: Path) -> ssl.SSLContext:
     """A TLS 1.2+ server context holding the certificate (chain) and its key; a ConfigError if they do not load."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
-    load_certificate(context, cert_file, key_file)
-    return context
-
-
-def load_certificate(context: ssl.SSLContext, cert_file: Path, key_file: Path) -> None:
-    """(Re)loads the pair into `context`: connections made afterwards present it."""
     for file in (cert_file, key_file):  # ssl's own error does not say which file it missed
         if not file.is_file():
             raise ConfigError(WHERE, f"{file}: no such file; check the path")
     try:
-        context.load_cert_chain(cert_file, key_file)
+        # An encrypted key would make OpenSSL ask for its passphrase on the terminal: refuse it instead.
+        context.load_cert_chain(cert_file, key_file, password=lambda: b"")
     except PermissionError:
         raise ConfigError(WHERE, f"{cert_file} or {key_file}: not readable by this user") from None
     except (ssl.SSLError, OSError) as error:
@@ -40,6 +35,7 @@ def load_certificate(context: ssl.SSLContext, cert_file: Path, key_file: Path) -
             f"cannot load {cert_file} with {key_file} ({reason}): they must be PEM files, the certificate "
             "(its chain after it) and its private key, unencrypted",
         ) from None
+    return context
 
 
 class TlsHttpServer(ThreadingHTTPServer):

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from monitor.config import parse_config
 from monitor.errors import ConfigError
@@ -129,6 +130,14 @@ def test_config_check_loads_the_certificate_and_key(tmp_path):
     config.write_text(base + 'tls_key_file = "tls/ca.crt"\n[sources.main]\nurl = "sqlite://"\n')
     wrong = drifthound("config", "check", "-c", str(config))
     assert wrong.returncode == 1 and "FAIL  TLS: [service] tls_cert_file, tls_key_file: cannot load" in wrong.stdout
+    key = serialization.load_pem_private_key(certificates.key_file.read_bytes(), password=None)
+    locked = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"pw")
+    )
+    (tmp_path / "tls" / "locked.key").write_bytes(locked)
+    config.write_text(base + 'tls_key_file = "tls/locked.key"\n[sources.main]\nurl = "sqlite://"\n')
+    encrypted = drifthound("config", "check", "-c", str(config), timeout=60)
+    assert encrypted.returncode == 1 and "unencrypted" in encrypted.stdout, "refused, never asking for a passphrase"
     config.write_text(base + 'tls_key_file = "tls/missing.key"\n[sources.main]\nurl = "sqlite://"\n')
     missing = drifthound("config", "check", "-c", str(config))
     assert missing.returncode == 1 and "missing.key: no such file" in missing.stdout, missing.stdout
