@@ -28,6 +28,7 @@ from alerts import silences
 from monitor import redaction
 from monitor.config import Config
 from monitor.report_scripts import STATIC_DIR
+from monitor.reports import served_report
 from monitor.store import Store
 from monitor.store.history import newest_figures
 from monitor.times import iso, parse_time
@@ -313,7 +314,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             operator = self.caller is not None and self.caller.role == "operator"
             with self.context.store.reading() as session:
-                view = site.monitor_view(session, monitor, now)
+                view = site.monitor_view(session, monitor, now, reports_dir=config.service.reports_dir)
                 held = silences.active(session, now=now, monitor=monitor.name) if operator else []
                 panel = silence_panel(monitor.name, [r.name for r in monitor.rules], held) if operator else ""
             self._html(pages.monitor_page(view, now, panel=panel, script=auth.SCRIPT_PATH if operator else None))
@@ -325,10 +326,12 @@ class _Handler(BaseHTTPRequestHandler):
         if file is None:
             self._html(pages.not_found_page("no such report"), 404)
             return
-        kind = "text/html; charset=utf-8" if file.suffix == ".html" else "application/json"
-        self._send(
-            200, file.read_bytes(), kind, {"Content-Security-Policy": REPORT_POLICY, "Cache-Control": "max-age=3600"}
-        )
+        if file.suffix == ".html":
+            # Its neighbours' links are those of now (see monitor.report_nav): a cached copy would keep stale ones.
+            body, kind, cache = served_report(file), "text/html; charset=utf-8", "no-cache"
+        else:
+            body, kind, cache = file.read_bytes(), "application/json", "max-age=3600"
+        self._send(200, body, kind, {"Content-Security-Policy": REPORT_POLICY, "Cache-Control": cache})
 
     def _static(self, rest: str) -> None:
         file = safe_static_path(self.context.config().service.reports_dir, rest)
