@@ -72,7 +72,8 @@ def _alert_lines(session, monitors: list[str], now, out: TextIO) -> None:
         )
     for item in active:
         target = f'rule "{item.rule}"' if item.rule else "every rule"
-        print(f"  SILENCED {item.monitor}: {target} until {iso(item.ends_at)}: {item.reason}", file=out)
+        by = f" (set by {item.created_by})" if item.created_by else ""
+        print(f"  SILENCED {item.monitor}: {target} until {iso(item.ends_at)}{by}: {item.reason}", file=out)
 
 
 def most_severe_first(alerts: Sequence[Any]) -> list[Any]:

@@ -20,10 +20,10 @@ from monitor.metric_names import (
     reference_names,
 )
 from monitor.reports import report_name, report_stamps
-from monitor.service.charts import Threshold
-from monitor.service.pages import AlertRow, HeatMap, MonitorView, RunRow, Series
 from monitor.store.models import MetricValue, Run
 from monitor.times import format_duration, parse_file_stamp
+from monitor.web.charts import Threshold
+from monitor.web.pages import AlertRow, HeatMap, MonitorView, RunRow, Series
 
 TREND_RUNS = 500
 # Every quality figure gets its chart, its estimate beside it when there is one: roc_auc first (the index page

@@ -10,8 +10,8 @@ from urllib.parse import quote
 
 from alerts.notices import AlertNotice
 from alerts.wording import how_bad
-from monitor.service.charts import Threshold, heat_map, line_chart, quality_chart
 from monitor.times import iso
+from monitor.web.charts import Threshold, heat_map, line_chart, quality_chart
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#1f2328;background:#fff}
@@ -133,11 +133,12 @@ def _stamp(now: datetime) -> str:
     return iso(now.replace(microsecond=0))
 
 
-def _page(title: str, body: str) -> str:
+def _page(title: str, body: str, script: str | None = None) -> str:
+    tag = f'<script src="{_e(script)}" defer></script>' if script else ""
     return (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title>'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<style>{STYLE}</style></head><body>{body}</body></html>"
+        f"<style>{STYLE}</style>{tag}</head><body>{body}</body></html>"
     )
 
 
@@ -187,7 +188,8 @@ def _how_bad(alert: AlertRow) -> str:
     return how_bad(AlertNotice(a.rule, a.severity, a.metric, None, a.value, a.threshold, a.op, a.state, "", None, ""))
 
 
-def monitor_page(view: MonitorView, now: datetime) -> str:
+def monitor_page(view: MonitorView, now: datetime, *, panel: str = "", script: str | None = None) -> str:
+    """`panel`: HTML placed before the alerts (an operator's silencing panel), with the `script` it needs."""
     alerts = "".join(
         f"<tr><td>{_status(a.state)}</td><td>{_e(a.rule)}</td><td>{_e(a.column)}</td><td>{_e(a.segment)}</td>"
         f"<td>{_e(a.severity)}</td>"
@@ -208,6 +210,7 @@ def monitor_page(view: MonitorView, now: datetime) -> str:
         f"<p class=muted>{_e(view.schedule)}, window {_e(view.window)} · {_e(_stamp(now))}</p>{silenced}"
         f"<div class=charts>{''.join(s.svg() for s in view.series)}</div>"
         + "".join(f"<div class=heat>{h.svg()}</div>" for h in view.heat_maps)
+        + panel
         + "<h2>Alerts</h2>"
         + (
             f"<table><tr><th>state</th><th>rule</th><th>column</th><th>segment</th><th>severity</th><th>value</th><th>since</th></tr>"
@@ -218,7 +221,7 @@ def monitor_page(view: MonitorView, now: datetime) -> str:
         + "<h2>Runs</h2><table><tr><th>window start</th><th>window end</th><th>status</th><th>rows</th>"
         f"<th>drift share</th><th>report</th><th>reason</th></tr>{runs}</table>"
     )
-    return _page(f"DriftHound: {view.name}", body)
+    return _page(f"DriftHound: {view.name}", body, script)
 
 
 def not_found_page(what: str) -> str:
