@@ -14,7 +14,7 @@ from datetime import datetime
 from alerts.grouping import RuleGroup
 from alerts.notices import AlertNotice, Notification
 
-_COUNTS = ("monitor.failed_runs", "rows", "reference_rows")
+_COUNTS = ("monitor.failed_runs", "rows", "reference_rows", "windows.dropped")
 _SHARES = ("labels.coverage",)
 _RATIOS = ("drift.ratio",)  # already a statistic over its threshold
 MARKERS = {"first_notification": "new", "reminder": "reminder", "resolved": "resolved"}

@@ -119,6 +119,7 @@ class MonitorView:
     silenced_until: datetime | None = None
     extra: dict[str, str] = field(default_factory=dict)
     heat_maps: tuple[HeatMap, ...] = ()
+    dropped: tuple[int, datetime | None] = (0, None)  # windows dropped in the last 24 h, the newest one's end
 
 
 def _e(text: object) -> str:
@@ -203,9 +204,16 @@ def monitor_page(view: MonitorView, now: datetime) -> str:
         for r in view.runs
     )
     silenced = f"<p class=pending>silenced until {_e(iso(view.silenced_until))}</p>" if view.silenced_until else ""
+    count, newest = view.dropped
+    dropped = ""
+    if count and newest is not None:
+        dropped = (
+            f"<p class=failed>{count} window{'s' if count != 1 else ''} dropped in the last 24 h (newest ending "
+            f"{_e(iso(newest))}): aged past catch_up unevaluated, the workers do not keep up</p>"
+        )
     body = (
         f'<p><a href="/reports/">all monitors</a></p><h1>{_e(view.name)}</h1>'
-        f"<p class=muted>{_e(view.schedule)}, window {_e(view.window)} · {_e(_stamp(now))}</p>{silenced}"
+        f"<p class=muted>{_e(view.schedule)}, window {_e(view.window)} · {_e(_stamp(now))}</p>{silenced}{dropped}"
         f"<div class=charts>{''.join(s.svg() for s in view.series)}</div>"
         + "".join(f"<div class=heat>{h.svg()}</div>" for h in view.heat_maps)
         + "<h2>Alerts</h2>"

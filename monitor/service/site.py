@@ -20,6 +20,7 @@ from monitor.metric_names import (
 )
 from monitor.service.charts import Threshold
 from monitor.service.pages import AlertRow, HeatMap, MonitorView, RunRow, Series
+from monitor.store.dropped import dropped_in
 from monitor.store.models import MetricValue, Run
 from monitor.times import format_duration
 
@@ -108,6 +109,7 @@ def monitor_view(session: Session, monitor: MonitorConfig, now: datetime, *, run
         series=tuple(series),
         silenced_until=max((s.ends_at for s in active if s.rule is None), default=None),
         heat_maps=heat_maps,
+        dropped=dropped_in(session, monitor.name, since=now - timedelta(days=1)),
     )
 
 
