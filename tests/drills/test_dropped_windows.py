@@ -49,7 +49,7 @@ reports_dir = "{directory / "reports"}"
 http_listen = "127.0.0.1:{port}"
 catch_up = "2s"
 workers = 2
-shutdown_grace = "20s"
+shutdown_grace = "1s"  # runs in progress are cut at the stop: nothing here waits on them
 log_format = "json"
 
 [sources.main]
@@ -118,7 +118,3 @@ def test_windows_the_workers_cannot_reach_are_counted_shown_and_warned_of(tmp_pa
     engine.dispose()
     assert max(figures) >= 1, "the next runs carry the drops, for rules"
     assert sum(figures) <= len(recorded), "each drop is told by one run at most"
-
-    after = drifthound("config", "check", "-c", str(config))
-    [load] = [line for line in after.stdout.splitlines() if "load:" in line]
-    assert load.startswith("  WARN  load:") and "measured: median of the recent runs of" in load
