@@ -68,6 +68,17 @@ def dropped_by_counter(daemon: Daemon) -> dict[str, float]:
     return {monitor: float(value) for monitor, value in COUNTER.findall(text)}
 
 
+def told_drops(store_url: str) -> list[float]:
+    """The stored `windows.dropped` figures: drops since each run's previous one."""
+    engine = sa.create_engine(store_url)
+    try:
+        with engine.connect() as connection:
+            query = sa.text("SELECT value FROM metric_values WHERE metric = 'windows.dropped'")
+            return [float(v) for v in connection.execute(query).scalars()]
+    finally:
+        engine.dispose()
+
+
 def test_windows_the_workers_cannot_reach_are_counted_shown_and_warned_of(tmp_path):
     source = f"sqlite:///{tmp_path / 'live.db'}"
     store = f"sqlite:///{tmp_path / 'store.db'}"
@@ -91,6 +102,7 @@ def test_windows_the_workers_cannot_reach_are_counted_shown_and_warned_of(tmp_pa
         page_status, page = daemon.get(f"/reports/{dropped_monitor}/")
         assert page_status == 200
         assert re.search(r"\d+ windows? dropped in the last 24 h \(newest ending", page)
+        daemon.wait_until(lambda: max(told_drops(store), default=0) >= 1, 60, "a run telling the drops")
         assert daemon.stop() == 0
     finally:
         if daemon.process.poll() is None:
@@ -108,13 +120,6 @@ def test_windows_the_workers_cannot_reach_are_counted_shown_and_warned_of(tmp_pa
     shown = re.findall(r"windows dropped in the last 24h: (\d+), newest ending", status.stdout)
     assert shown and sum(int(n) for n in shown) == len(recorded)
 
-    engine = sa.create_engine(store)
-    with engine.connect() as connection:
-        figures = (
-            connection.execute(sa.text("SELECT value FROM metric_values WHERE metric = 'windows.dropped'"))
-            .scalars()
-            .all()
-        )
-    engine.dispose()
+    figures = told_drops(store)
     assert max(figures) >= 1, "the next runs carry the drops, for rules"
     assert sum(figures) <= len(recorded), "each drop is told by one run at most"
