@@ -18,7 +18,7 @@ body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;
 h1{font-size:22px;margin:0 0 4px} h2{font-size:18px;margin:28px 0 8px} .muted{color:#656d76}
 table{border-collapse:collapse;margin:8px 0;font-size:14px} th,td{padding:4px 10px;border-bottom:1px solid #d0d7de;
 text-align:left;vertical-align:top} th{background:#f6f8fa}
-.ok{color:#1a7f37}.failed,.firing{color:#cf222e;font-weight:600}.skipped,.pending{color:#9a6700}
+.ok{color:#1a7f37}.failed,.firing,.dropped{color:#cf222e;font-weight:600}.skipped,.pending{color:#9a6700}
 .running{color:#0969da} .charts{display:flex;flex-wrap:wrap;gap:12px}
 .chart{border:1px solid #d0d7de;border-radius:6px;background:#fff} .chart .title{font-size:13px;font-weight:600}
 .chart .axis{font-size:10px;fill:#656d76} .chart .empty{font-size:12px;fill:#656d76}

@@ -69,7 +69,9 @@ def monitor_view(session: Session, monitor: MonitorConfig, now: datetime, *, run
         RunRow(r.window_start, r.window_end, r.status, r.reason, r.rows, r.report_path, shares.get(r.window_end))
         for r in rows
     )
-    gaps = tuple((r.window_end, f"{r.status}: {r.reason or ''}") for r in rows if r.status in ("failed", "skipped"))
+    gaps = tuple(
+        (r.window_end, f"{r.status}: {r.reason or ''}") for r in rows if r.status in ("failed", "skipped", "dropped")
+    )
     links = {r.window_end: f"/reports/{r.report_path}" for r in rows if r.report_path}
     series = [_series("drift share (drifted features / features)", ends, shares, gaps, links)]
     series += [

@@ -1,12 +1,13 @@
 """Windows that aged past `catch_up` unevaluated, as the store keeps them.
 
-A dropped window gets a run row of status "skipped" whose reason starts with DROPPED: the row is the record
-(it shows in `metrics`, `status`, the monitor page and the API like any run) and, unique on (monitor,
-window_end), it is counted once however many replicas notice the drop. It holds no figures: none were
-computed. The figure `windows.dropped` goes on the monitor's next evaluated run instead (the windows dropped
-since its previous one, 0 when none), so a rule on it fires on the newest window and resolves when the
-workers keep up again; a figure on the dropped window itself would sit behind newer windows in the alert
-history and never fire.
+A dropped window gets a run row of status "dropped" with the reason: the row is the record (it shows in
+`status`, the monitor page and the API like any run) and, unique on (monitor, window_end), it is counted once
+however many replicas notice the drop. It holds no figures: none were computed. It settles nothing: a daemon
+whose catch_up is lengthened to reach it, or `check --at`, claims it like a failed run's window.
+
+The figure `windows.dropped` goes on the monitor's next evaluated run (the windows dropped since its previous
+one, 0 when none), so a rule on it fires on the newest window and resolves when the workers keep up again; a
+figure on the dropped window itself would sit behind newer windows in the alert history and never fire.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from sqlalchemy.orm import Session
 from monitor.store.models import Run
 from monitor.windows import Window
 
-DROPPED = "dropped:"
+DROPPED = "dropped"
 
 
 def dropped_reason(catch_up: str) -> str:
-    return f"{DROPPED} aged past catch_up ({catch_up}) before a worker was free to evaluate it"
+    return f"aged past catch_up ({catch_up}) before a worker was free to evaluate it"
 
 
 def recorded_ends(session: Session, monitor: str, *, after: datetime, until: datetime) -> set[datetime]:
@@ -43,7 +44,7 @@ def first_window_end(session: Session, monitor: str) -> datetime | None:
 def record_dropped(
     session: Session, monitor: str, windows: list[Window], *, reason: str, now: datetime
 ) -> list[Window]:
-    """Inserts a skipped row per dropped window; returns those this call recorded (a window another
+    """Inserts a "dropped" row per window; returns those this call recorded (a window another
     process recorded, or began evaluating meanwhile, is left to it)."""
     recorded = []
     for window in windows:
@@ -51,7 +52,7 @@ def record_dropped(
             monitor=monitor,
             window_start=window.start,
             window_end=window.end,
-            status="skipped",
+            status=DROPPED,
             reason=reason,
             attempts=0,
             started_at=now,
@@ -75,7 +76,7 @@ def dropped_since_previous_run(session: Session, monitor: str, *, run_id: int) -
             Run.monitor == monitor, Run.id != run_id, Run.status.in_(("ok", "failed"))
         )
     )
-    query = select(func.count()).where(Run.monitor == monitor, Run.status == "skipped", Run.reason.like(f"{DROPPED}%"))
+    query = select(func.count()).where(Run.monitor == monitor, Run.status == DROPPED)
     if previous is not None:
         query = query.where(Run.finished_at > previous)
     return int(session.scalar(query) or 0)
@@ -86,8 +87,7 @@ def dropped_in(session: Session, monitor: str, *, since: datetime) -> tuple[int,
     count, newest = session.execute(
         select(func.count(), func.max(Run.window_end)).where(
             Run.monitor == monitor,
-            Run.status == "skipped",
-            Run.reason.like(f"{DROPPED}%"),
+            Run.status == DROPPED,
             Run.window_end > since,
         )
     ).one()

@@ -74,6 +74,12 @@ def test_windows_that_aged_out_are_recorded_once_and_told_by_the_next_run(databa
     later = evaluate(store, T0 + 9 * HOUR)
     with store.reading() as session:
         assert dropped_since_previous_run(session, "credit", run_id=later) == 0, "each drop told once"
+    # A daemon whose catch_up now reaches a dropped window (or `check --at`) evaluates it.
+    with store.session() as session:
+        claim = claim_window(
+            session, monitor="credit", window=Window(T0 + 2 * HOUR, T0 + 3 * HOUR), owner="t", now=now + 2 * HOUR
+        )
+    assert claim.held and claim.existing_status == "dropped"
 
 
 def test_status_shows_the_drops(database_url, monkeypatch, tmp_path):
