@@ -118,3 +118,29 @@ def test_the_load_estimate_uses_the_run_durations_the_store_recorded(database_ur
     assert line.startswith("  WARN  load: 1 monitors, 1 runs/h in all x 8e+03 s per run (measured: median of the")
     assert "= 2.2 workers busy of 2: the workers cannot keep up" in line
     assert load_line(config(database_url, workers=3), T0).startswith("  ok    load:")
+
+
+def test_a_rule_on_windows_dropped_fires_when_windows_are_dropped_and_resolves_when_the_workers_keep_up(
+    database_url, httpserver
+):
+    from monitor.figures import MetricRow
+    from tests.alert_world import World, config_for
+    from tests.receivers import Receiver
+
+    hook = Receiver(httpserver, "/hook", secret=None)
+    rule = (
+        '[[monitors.rules]]\nname = "windows dropped"\nmetric = "windows.dropped"\nabove = 0\n'
+        'severity = "warning"\nchannels = ["hook"]\n'
+    )
+    world = World(database_url, config_for(database_url, hook=hook.url, extra_rules=rule))
+    deliverer = world.deliverer()
+    world.run(1, rows=(MetricRow("windows.dropped", "", 3.0),))
+    deliverer.drain(5)
+    world.clock.advance(hours=1)
+    world.run(2, rows=(MetricRow("windows.dropped", "", 0.0),))
+    deliverer.drain(5)
+    told = [(a["rule"], a["status"], a["summary"]) for body in hook.bodies for a in body["alerts"]]
+    assert told == [
+        ("windows dropped", "firing", "windows.dropped 3, above 0"),
+        ("windows dropped", "resolved", "windows.dropped 0, at 0"),
+    ]
