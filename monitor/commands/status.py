@@ -43,7 +43,8 @@ def status(config_file: str | None, *, out: TextIO = sys.stdout) -> int:
                 if ok.report_path:
                     print(f"  report: {reports_dir / ok.report_path}", file=out)
             print(f"  runs in the last 24h: {shown}", file=out)
-            print(*_dropped_lines(session, monitor.name, now), sep="\n", file=out, end="")
+            for line in _dropped_lines(session, monitor.name, now):
+                print(line, file=out)
         _alert_lines(session, [monitor.name for monitor in context.config.monitors], now, out)
         _delivery_lines(session, now, out)
     return 0
@@ -55,7 +56,7 @@ def _dropped_lines(session, monitor: str, now) -> list[str]:
         return []
     return [
         f"  windows dropped in the last 24h: {count}, newest ending {iso(newest)} (aged past catch_up unevaluated: "
-        "the workers do not keep up; `drifthound config check` estimates the load)\n"
+        "the workers do not keep up; `drifthound config check` estimates the load)"
     ]
 
 
