@@ -167,10 +167,9 @@ class Dispatcher:
         """Windows that aged past catch_up unevaluated: recorded, counted and logged, never lost in silence."""
         dropped_total = self.metrics.windows_dropped.labels(monitor.name)  # the series exists from the start, at 0
         try:
-            with self.store.session() as session:
-                dropped = scheduling.drop_aged_windows(
-                    session, monitor, now, catch_up=horizon, scanned_to=self._scanned_to.get(monitor.name)
-                )
+            dropped = scheduling.drop_aged_windows(
+                self.store, monitor, now, catch_up=horizon, scanned_to=self._scanned_to.get(monitor.name)
+            )
         except Exception as error:
             self.metrics.store_errors.inc()
             log.error("schedule.store_unavailable", monitor=monitor.name, error=redaction.redact(str(error)))

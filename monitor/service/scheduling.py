@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.config import MonitorConfig
+from monitor.store import Store
 from monitor.store.dropped import dropped_reason, first_window_end, record_dropped, recorded_ends
 from monitor.store.models import Run
 from monitor.store.owners import owner_is_gone
@@ -55,7 +56,7 @@ class Dropped:
 
 
 def drop_aged_windows(
-    session: Session,
+    store: Store,
     monitor: MonitorConfig,
     now: datetime,
     *,
@@ -63,16 +64,21 @@ def drop_aged_windows(
     scanned_to: datetime | None,
 ) -> Dropped:
     """Records the monitor's windows that aged past the catch-up horizon without a run since the last look
-    (`scanned_to`; at start, one catch-up span back), never before its first recorded window."""
+    (`scanned_to`; at start, one catch-up span back), never before its first recorded window.
+
+    It looks with a reading session (SQLite's write lock is taken only when there is something to record: a
+    tick of every monitor waiting on it behind the runs' writes would make windows late)."""
     schedule = schedule_of(monitor)
     horizon = schedule.last_tick(now) - catch_up
-    first = first_window_end(session, monitor.name)
-    if first is None:
-        return Dropped([], horizon)
-    after = max(first - timedelta(microseconds=1), scanned_to if scanned_to is not None else horizon - catch_up)
-    recorded = recorded_ends(session, monitor.name, after=after, until=horizon)
+    with store.reading() as session:
+        first = first_window_end(session, monitor.name)
+        if first is None:
+            return Dropped([], horizon)
+        after = max(first - timedelta(microseconds=1), scanned_to if scanned_to is not None else horizon - catch_up)
+        recorded = recorded_ends(session, monitor.name, after=after, until=horizon)
     aged = aged_out(schedule, monitor.window, now, catch_up=catch_up, after=after, recorded=recorded)
     if not aged:
         return Dropped([], horizon)
-    mine = record_dropped(session, monitor.name, aged, reason=dropped_reason(format_duration(catch_up)), now=now)
+    with store.session() as session:
+        mine = record_dropped(session, monitor.name, aged, reason=dropped_reason(format_duration(catch_up)), now=now)
     return Dropped(mine, horizon)

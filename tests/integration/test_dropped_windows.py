@@ -59,12 +59,11 @@ def test_windows_that_aged_out_are_recorded_once_and_told_by_the_next_run(databa
     evaluate(store, T0 + 2 * HOUR)
     # Six hours later, with catch_up 3h: windows ending 03:00..05:00 aged out unevaluated (06:00..08:00 are owed).
     now = T0 + 8 * HOUR + timedelta(minutes=5)
-    with store.session() as session:
-        first = drop_aged_windows(session, monitor, now, catch_up=3 * HOUR, scanned_to=None)
+    first = drop_aged_windows(store, monitor, now, catch_up=3 * HOUR, scanned_to=None)
     assert [w.end for w in first.windows] == [T0 + 3 * HOUR, T0 + 4 * HOUR, T0 + 5 * HOUR]
     assert first.scanned_to == T0 + 5 * HOUR
-    with store.session() as session:  # another replica, or this one looking again: nothing new
-        again = drop_aged_windows(session, monitor, now, catch_up=3 * HOUR, scanned_to=None)
+    # Another replica, or this one looking again: nothing new.
+    again = drop_aged_windows(store, monitor, now, catch_up=3 * HOUR, scanned_to=None)
     assert again.windows == []
     with store.reading() as session:
         assert dropped_in(session, "credit", since=T0) == (3, T0 + 5 * HOUR)
@@ -89,10 +88,9 @@ def test_status_shows_the_drops(database_url, monkeypatch, tmp_path):
     store.ensure_schema()
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     evaluate(store, now - 10 * HOUR)
-    with store.session() as session:
-        dropped = drop_aged_windows(
-            session, config(database_url).monitors[0], now, catch_up=3 * HOUR, scanned_to=now - 6 * HOUR
-        )
+    dropped = drop_aged_windows(
+        store, config(database_url).monitors[0], now, catch_up=3 * HOUR, scanned_to=now - 6 * HOUR
+    )
     assert len(dropped.windows) == 3
     path = tmp_path / "config.toml"
     path.write_text(
