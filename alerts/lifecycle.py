@@ -12,7 +12,7 @@ in the past; the state is the same either way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -71,10 +71,24 @@ def step(status: AlertStatus, observation: Observation, *, window_start: datetim
 
 def replay(rule: Rule, history: Iterable[tuple[datetime, float | None, Baseline | None]]) -> AlertStatus:
     """The state after the figures `history` = [(window_start, value, reference range)], oldest first."""
+    last = AlertStatus()
+    for after, _ in timeline(rule, history):
+        last = after
+    return last
+
+
+def timeline(
+    rule: Rule, history: Iterable[tuple[datetime, float | None, Baseline | None]]
+) -> Iterator[tuple[AlertStatus, Transition]]:
+    """The state after each figure of `history` (as `replay`), and the transition that figure made.
+
+    `drifthound rules test` reads when an alert would have fired and resolved from it; the daemon's `replay` is
+    its last state, so the two cannot disagree.
+    """
     status = AlertStatus()
     for window_start, value, baseline in history:
         if rule.outside_reference is not None and baseline is None:
             value = None  # no reference range for that run: no verdict
         observation = Observation(rule, "", value, value is not None and breaches(rule, value, baseline), baseline)
-        status, _ = step(status, observation, window_start=window_start)
-    return status
+        status, transition = step(status, observation, window_start=window_start)
+        yield status, transition

@@ -98,6 +98,21 @@ def message_plan(
     return plan
 
 
+def plan_messages(
+    alerts: Sequence[AlertView], *, repeat_interval: timedelta, now: datetime
+) -> tuple[dict[str, dict[Hashable, Reason]], dict[Hashable, dict[str, Told]]]:
+    """The message plan (see message_plan), and what each channel it lists knows of each alert once its message
+    reached it (see told_after): the daemon records the second, `rules test` carries it to the next window."""
+    plan = message_plan(alerts, repeat_interval=repeat_interval, now=now)
+    by_key = {alert.key: alert for alert in alerts}
+    told: dict[Hashable, dict[str, Told]] = {}
+    for channel, listed in plan.items():
+        for key, reason in listed.items():
+            before = by_key[key].told.get(channel, NOT_TOLD)
+            told.setdefault(key, {})[channel] = told_after(reason, now, before)
+    return plan, told
+
+
 def told_after(reason: Reason, now: datetime, before: Told = NOT_TOLD) -> Told:
     """What a channel knows of an alert once a message marked `reason` reached it."""
     if reason in (Reason.FIRST, Reason.REPEAT):

@@ -11,7 +11,6 @@ channel, each marked new, reminder or resolved.
 from __future__ import annotations
 
 import zlib
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -20,11 +19,12 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from alerts import outbox, silences
+from alerts.history import History, Key, alert_keys, histories, wanted_metrics
 from alerts.lifecycle import AlertStatus, State, replay
 from alerts.models import Alert, AlertChannel, AlertEvent, OutboxMessage
 from alerts.notices import AlertNotice, Notification, TopColumn, ordered
-from alerts.notify import AlertView, Reason, Told, message_plan, told_after
-from alerts.rules import FAILED_RUNS_RULE, Baseline, Figures, Rule
+from alerts.notify import AlertView, Reason, Told, plan_messages
+from alerts.rules import FAILED_RUNS_RULE, Figures, Rule
 from monitor.config.schema import AlertingConfig, MonitorConfig
 from monitor.figures import drifted_columns, multivariate_columns
 from monitor.metric_names import reference_names
@@ -112,12 +112,12 @@ def process_run(
     }
     figures = run.by_segment()
     for rule in rules:
-        keys = _keys_with_data(rule, figures)
+        keys = alert_keys(rule, figures)
         if not keys:
             continue
-        histories = _histories(session, run.monitor, rule, keys)
+        by_key = _histories(session, run.monitor, rule, keys)
         for column, segment in keys:
-            history = histories.get((column, segment), [])
+            history = by_key.get((column, segment), [])
             if not history:
                 continue
             row = existing.get((rule.name, column, segment))
@@ -201,7 +201,7 @@ def _notify(
         )
         for row, rule in ruled
     ]
-    plan = message_plan(views, repeat_interval=alerting.repeat_interval, now=now)
+    plan, told_now = plan_messages(views, repeat_interval=alerting.repeat_interval, now=now)
     if not plan:
         return []
     facts = context()
@@ -210,8 +210,8 @@ def _notify(
     notices: dict[str, list[AlertNotice]] = {}
     for channel, listed in plan.items():
         notices[channel] = [_notice(*by_id[key], reason, facts, references.get(key)) for key, reason in listed.items()]
-        for key, reason in listed.items():
-            _remember(session, told[key], by_id[key][0], channel, reason, now)
+        for key in listed:
+            _remember(session, told[key], by_id[key][0], channel, told_now[key][channel])
     for row, _ in ruled:
         if told[row.id]:
             row.notified_firing = any(t.notified_firing for t in told[row.id].values())
@@ -273,15 +273,12 @@ def _told_rows(session: Session, ruled: Sequence[tuple[Alert, Rule]]) -> dict[in
     return told
 
 
-def _remember(
-    session: Session, told: dict[str, AlertChannel], row: Alert, channel: str, reason: Reason, now: datetime
-) -> None:
+def _remember(session: Session, told: dict[str, AlertChannel], row: Alert, channel: str, after: Told) -> None:
     record = told.get(channel)
     if record is None:
         record = AlertChannel(alert_id=row.id, channel=channel, notified_firing=False, last_notified_at=None)
         session.add(record)
         told[channel] = record
-    after = told_after(reason, now, Told(record.notified_firing, record.last_notified_at))
     record.notified_firing, record.last_notified_at = after.notified_firing, after.last_notified_at
 
 
@@ -374,29 +371,10 @@ def _context_of(session: Session, newest: Run, run: RunFacts) -> RunFacts:
     )
 
 
-Key = tuple[str, str]  # (column, segment): "" for a dataset figure, "" for the whole window
-
-
-def _keys_with_data(rule: Rule, figures: Mapping[tuple[str, str, str], float | None]) -> list[Key]:
-    """The alert keys this run has a figure for (the others cannot change)."""
-    keys = []
-    for (metric, column, segment), value in figures.items():
-        if metric != rule.metric or value is None:
-            continue
-        wanted_column = column != "" if rule.column == "*" else column == (rule.column or "")
-        wanted_segment = segment != "" if rule.segment == "*" else segment == (rule.segment or "")
-        if wanted_column and wanted_segment:
-            keys.append((column, segment))
-    return sorted(keys)
-
-
-History = list[tuple[datetime, datetime, float | None, Baseline | None]]
-
-
 def _histories(session: Session, monitor: str, rule: Rule, keys: list[Key]) -> dict[Key, History]:
     """(window_start, window_end, value, reference range) per alert key over the last HISTORY_RUNS runs, oldest
     first. The reference range is read only for rules relative to it."""
-    names = [rule.metric, *(reference_names(rule.metric) if rule.outside_reference is not None else ())]
+    names = wanted_metrics(rule)
     columns = sorted({column for column, _ in keys})
     segments = sorted({segment for _, segment in keys})
     rows = session.execute(
@@ -418,24 +396,7 @@ def _histories(session: Session, monitor: str, rule: Rule, keys: list[Key]) -> d
         .order_by(MetricValue.window_end.desc())
         .limit(HISTORY_RUNS * len(columns) * len(segments) * len(names))
     ).all()
-    wanted = set(keys)
-    points: dict[Key, dict[datetime, dict[str, object]]] = defaultdict(dict)
-    for column, segment, start, end, metric, value in rows:
-        if (column, segment) in wanted:
-            points[(column, segment)].setdefault(end, {"start": start})[metric] = value
-    histories: dict[Key, History] = {}
-    mean_name, std_name = reference_names(rule.metric)
-    for column, by_end in points.items():
-        history: History = []
-        for end in sorted(by_end):
-            point = by_end[end]
-            if rule.metric not in point:
-                continue
-            mean, std = point.get(mean_name), point.get(std_name)
-            baseline = (mean, std) if mean is not None and std is not None else None
-            history.append((point["start"], end, point[rule.metric], baseline))  # type: ignore[arg-type]
-        histories[column] = history
-    return histories
+    return histories(rule, [tuple(row) for row in rows], keys)
 
 
 def _new_alert(session: Session, monitor: str, rule: Rule, column: str, segment: str, now: datetime) -> Alert:

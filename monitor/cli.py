@@ -96,6 +96,18 @@ def build_parser() -> argparse.ArgumentParser:
     config_option(unsilence)
     unsilence.add_argument("-m", "--monitor", metavar="NAME", required=True)
     unsilence.add_argument("--rule", metavar="NAME")
+    rules = commands.add_parser("rules", help="alert rules: try them on stored figures")
+    rules_commands = rules.add_subparsers(dest="rules_command", required=True, metavar="COMMAND", parser_class=_Parser)
+    rules_test = rules_commands.add_parser(
+        "test",
+        help="replay stored figures through the file's rules (new or changed ones too), with the live lifecycle; "
+        "print when each alert would have fired and resolved, and the notifications",
+    )
+    config_option(rules_test)
+    rules_test.add_argument("-m", "--monitor", metavar="NAME", help="only this monitor (default: all)")
+    rules_test.add_argument(
+        "--since", metavar="TIME", help=f"windows ending after TIME ({TIME_HELP}) or a duration ago: 30d (default)"
+    )
     return parser
 
 
@@ -190,6 +202,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.alerts_command == "silence":
             return alerting.silence(args.config, args.monitor, args.rule, args.duration, args.reason)
         return alerting.unsilence(args.config, args.monitor, args.rule)
+    if args.command == "rules":
+        from monitor.commands import rules
+
+        return rules.rules_test(args.config, args.monitor, args.since)
     raise AssertionError(args.command)
 
 

@@ -93,7 +93,9 @@ def safe_url(url: str) -> str:
     from sqlalchemy.exc import ArgumentError
 
     try:
-        return redact(make_url(url).render_as_string(hide_password=True))
+        parsed = make_url(url)
+        # Rendering escapes characters a database name may hold (":memory:"); only a password needs hiding.
+        return redact(parsed.render_as_string(hide_password=True) if parsed.password else url)
     except (ArgumentError, ValueError):
         return redact(url)
 

@@ -1,8 +1,9 @@
 """A run report's title and its links: the monitor page, the previous and the next run's report.
 
-The links are relative (`./`, `<window_end>.html`), so they work from the daemon and from the folder
-alike. Neighbours are the monitor's other report files in window_end order; a report written later
-(the next hour, or a window caught up out of order) rewrites its neighbours' links, kept between markers.
+The links are relative (`./`, `<window_end>.html`). Neighbours are the monitor's report files that exist
+when the report is served, in window_end order: the file keeps only the markers where they go, so no
+report ever points at one housekeeping deleted, or misses one written after it (the next hour, or a
+window caught up out of order).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def header(monitor: str, window: str) -> str:
     return (
         f'<nav class="drifthound-nav" style="{_STYLE}">'
         f'<h1 style="font-size:20px;margin:0">{html.escape(monitor)}, {html.escape(window)}</h1>'
-        f'<a rel="up" class="drifthound-monitor" href="./">monitor page</a>{links(Neighbours(None, None))}</nav>'
+        f'<a rel="up" class="drifthound-monitor" href="./">monitor page</a>{START}{END}</nav>'
     )
 
 
@@ -51,7 +52,8 @@ def links(around: Neighbours) -> str:
 
 
 def with_links(page: str, around: Neighbours) -> str:
-    """The page with its neighbours' links replaced; a page without them (written before) is returned as it was."""
+    """The page with its neighbours' links put between the markers (replacing any a report written by an older
+    version stored there); a page without markers is returned as it was."""
     start, end = page.find(START), page.find(END)
     if start < 0 or end < start:
         return page

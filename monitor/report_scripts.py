@@ -45,6 +45,7 @@ def ensure_scripts(reports_dir: Path) -> Path:
     """Copies the scripts into reports_dir once; returns their path. Raises OSError."""
     target = reports_dir / script_name()
     if target.is_file() and target.stat().st_size == evidently_script().stat().st_size:
+        os.utime(target.parent)  # in use: housekeeping keeps folders used within report_retention
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     # Copied under a temporary name and renamed: a report never refers to half a script.

@@ -1,13 +1,11 @@
-"""Report files: reports_dir/<monitor>/<window_end>.{html,json}, written atomically, each linked to its neighbours."""
+"""Report files: reports_dir/<monitor>/<window_end>.{html,json}, written atomically; a report's links to its
+neighbours are filled in when it is served (`served_report`), from the files that exist then."""
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,27 +20,25 @@ def report_name(monitor: str, window_end: datetime) -> str:
 
 
 def write_report(reports_dir: Path, monitor: str, window_end: datetime, html: str, snapshot: dict[str, Any]) -> str:
-    """Writes the HTML and the snapshot JSON, and links the report with its neighbours; returns the HTML's
-    relative path. Raises OSError."""
+    """Writes the HTML and the snapshot JSON; returns the HTML's relative path. Raises OSError."""
     relative = report_name(monitor, window_end)
     target = reports_dir / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     _atomic_write(target.with_suffix(".json"), json.dumps(_plain(snapshot), allow_nan=False))
-    # Locked: two windows written at once (workers, replicas) must not each link a neighbour to itself.
-    with _locked(target.parent / ".lock"):
-        stamps = {*_stamps(target.parent), target.stem}
-        around = report_nav.neighbours(stamps, target.stem)
-        _atomic_write(target, report_nav.with_links(html, around))
-        for stamp in (around.previous, around.next):
-            if stamp is not None:
-                _relink(target.parent / f"{stamp}.html", report_nav.neighbours(stamps, stamp))
+    _atomic_write(target, html)
     return relative
 
 
-def _stamps(folder: Path) -> set[str]:
-    """The window_end stamps of the reports in a monitor's folder."""
+def report_stamps(folder: Path) -> set[str]:
+    """The window_end stamps of the HTML reports in a monitor's folder."""
     stamps = set()
-    for file in folder.glob("*.html"):
+    try:
+        files = list(folder.glob("*.html"))
+    except OSError:
+        return stamps
+    for file in files:
+        if file.is_symlink():  # DriftHound writes none, and the daemon serves none that leads out
+            continue
         try:
             parse_file_stamp(file.stem)
         except ValueError:
@@ -51,25 +47,15 @@ def _stamps(folder: Path) -> set[str]:
     return stamps
 
 
-def _relink(path: Path, around: report_nav.Neighbours) -> None:
-    """Rewrites a neighbour's links; a report that went meanwhile (housekeeping) is left gone."""
+def served_report(path: Path) -> bytes:
+    """A report's HTML as served: with links to the neighbours that exist now. Raises OSError."""
+    raw = path.read_bytes()
     try:
-        page = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return
-    linked = report_nav.with_links(page, around)
-    if linked != page:
-        _atomic_write(path, linked)
-
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        page = raw.decode("utf-8")
+    except UnicodeDecodeError:  # not a page DriftHound wrote: served as it is
+        return raw
+    around = report_nav.neighbours(report_stamps(path.parent), path.stem)
+    return report_nav.with_links(page, around).encode("utf-8")
 
 
 def _plain(value: Any) -> Any:

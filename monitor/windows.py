@@ -100,6 +100,89 @@ def reference_window(
     return None
 
 
+# How far apart the spans of a seasonal reference lie: the same clock hours a day or a week earlier.
+SEASON_PERIODS = {
+    "hour_of_day": timedelta(days=1),
+    "hour_of_week": timedelta(days=7),
+    "day_of_week": timedelta(days=7),
+}
+_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class ReferenceSpans:
+    """The time spans a reference is read from, oldest first: one for a pooled reference, one per day (or week)
+    for a seasonal one. Frozen and comparable, so it keys the reference's cache."""
+
+    spans: tuple[Window, ...]
+    seasonality: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.spans:
+            raise ValueError("a reference needs at least one span")
+
+    @property
+    def bounds(self) -> Window:
+        """The smallest window holding every span."""
+        return Window(self.spans[0].start, self.spans[-1].end)
+
+
+def season_base(current: Window, seasonality: str) -> Window:
+    """What a seasonal reference repeats: the window itself, or for day_of_week the whole UTC days it falls on."""
+    if seasonality != "day_of_week":
+        return current
+    first = current.start.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    days = -(-(current.end - first) // _DAY)  # whole days, rounded up
+    return Window(first, first + days * _DAY)
+
+
+def seasonal_spans(pooled: Window, base: Window, seasonality: str) -> tuple[Window, ...]:
+    """The parts of `pooled` at the same clock time as `base`, oldest first: `base` moved back by whole days
+    (hour_of_day) or weeks (hour_of_week, day_of_week). Only spans wholly inside `pooled`, so every span is as
+    long as the others."""
+    period = SEASON_PERIODS[seasonality]
+    spans = []
+    step = 1
+    while base.start - step * period >= pooled.start:
+        moved = Window(base.start - step * period, base.end - step * period)
+        if moved.end <= pooled.end:
+            spans.append(moved)
+        step += 1
+    return tuple(reversed(spans))
+
+
+def reference_spans(
+    *,
+    last: timedelta | None,
+    offset: timedelta | None,
+    start: datetime | None,
+    end: datetime | None,
+    seasonality: str | None,
+    current: Window,
+) -> ReferenceSpans | None:
+    """The spans the reference of `current` is read from; None when the reference is a whole table.
+
+    A seasonal reference takes its spans from the pooled one, which for day_of_week ends (`offset`) before the
+    window's first day rather than the window: an hour's weekday is the whole day."""
+    base = season_base(current, seasonality) if seasonality is not None else current
+    pooled = reference_window(last=last, offset=offset, start=start, end=end, current=base)
+    if pooled is None:
+        return None
+    if seasonality is None:
+        return ReferenceSpans((pooled,))
+    spans = seasonal_spans(pooled, base, seasonality)
+    if not spans:
+        raise ValueError(
+            f"the reference holds no {seasonality} span of the window {span_text(current)}: the "
+            f"reference {span_text(pooled)} is too short for it; lengthen last"
+        )
+    return ReferenceSpans(spans, seasonality)
+
+
+def span_text(window: Window) -> str:
+    return f"{window.start.isoformat()} – {window.end.isoformat()}"
+
+
 def due_windows(
     schedule: Schedule, size: timedelta, now: datetime, *, settled: set[datetime], catch_up: timedelta, limit: int
 ) -> list[Window]:

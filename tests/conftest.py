@@ -14,6 +14,7 @@ import structlog
 
 from monitor import redaction
 from monitor.sources.connect import dispose_all
+from tests import leftovers
 
 PG_ADMIN_URL = os.environ.get("DRIFTHOUND_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -25,6 +26,32 @@ def _unavailable(what: str, why: str) -> None:
     if IN_CI:
         pytest.fail(f"{message}; CI must run these tests", pytrace=False)
     pytest.skip(message)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_process_left_behind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Fails the session when a process its tests started is still alive at its end (each xdist worker checks
+    its own: its children, its temp dir, its marker)."""
+    session = uuid.uuid4().hex
+    os.environ[leftovers.MARKER] = session
+    criteria = {
+        "session": session,
+        "temp_dirs": [tmp_path_factory.getbasetemp()],
+        "before": {int(pid) for pid in os.listdir("/proc") if pid.isdigit()},
+    }
+    yield
+    left = leftovers.wait_for_leftovers(LEFTOVER_GRACE_SECONDS, **criteria)
+    if left:
+        leftovers.kill(left)
+        pytest.fail(
+            "processes started by the tests were still running at the end (killed now):\n"
+            + "\n".join(f"  {item}" for item in left),
+            pytrace=False,
+        )
+
+
+# How long processes being stopped at the session's end (daemons, their workers) get before they count as left.
+LEFTOVER_GRACE_SECONDS = 10.0
 
 
 @pytest.fixture(scope="session")

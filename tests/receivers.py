@@ -63,6 +63,7 @@ class Receiver:
             {
                 "headers": dict(request.headers),
                 "body": json.loads(body),
+                "raw": body,  # as sent, for verifying signatures
                 "at": time.time(),  # wall clock: comparable with the times the daemon stores
                 "path": self.path,
             }

@@ -12,7 +12,7 @@ import httpx
 from alerts.notices import AlertNotice, Notification
 from alerts.payload import webhook_body
 from alerts.retry import Answer, classify_error, classify_http
-from alerts.signing import signature_header
+from alerts.signing import signature_header, standard_headers
 from alerts.slack import slack_message
 from alerts.wording import duration, how_bad
 from monitor import __version__, redaction
@@ -64,7 +64,9 @@ class WebhookChannel(_HttpChannel):
         body = json.dumps(webhook_body(notification, delivery_id), separators=(",", ":")).encode()
         headers = {**self.headers, "X-DriftHound-Delivery": delivery_id}
         if self.secret:
-            headers["X-DriftHound-Signature"] = signature_header(self.secret, body, int(time.time()))
+            signed_at = int(time.time())
+            headers["X-DriftHound-Signature"] = signature_header(self.secret, body, signed_at)
+            headers |= standard_headers(self.secret, delivery_id, body, signed_at)
         return self._post(body, headers, now=now)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
+import structlog
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor import redaction
@@ -20,6 +21,8 @@ from monitor.store import Store
 from monitor.store.migrate import current_revision, head_revision, upgrade
 from monitor.times import format_duration, utc_now
 from monitor.windows import Schedule, latest_complete_window
+
+log = structlog.get_logger("drifthound.cli")
 
 
 def db_upgrade(config_file: str | None, *, out: TextIO = sys.stdout) -> int:
@@ -118,7 +121,21 @@ def _check_monitor(config: Config, monitor, out: TextIO) -> int:
         f"{rows} rows in the latest {format_duration(monitor.window)} window",
         file=out,
     )
+    _warn_of_cycles(monitor, inputs, window, out)
     return 0
+
+
+def _warn_of_cycles(monitor, inputs, window, out: TextIO) -> None:
+    """A warning, never a failure: the check is an estimate on a sample of the reference."""
+    from monitor.evaluation.cycle_check import cycle_warning
+
+    try:
+        warning = cycle_warning(monitor, inputs, window)
+    except (DriftHoundError, SQLAlchemyError, ValueError) as error:
+        log.info("config_check.cycles_unknown", monitor=monitor.name, reason=str(error).splitlines()[0])
+        return
+    if warning:
+        print(redaction.redact(f'  WARN  monitor "{monitor.name}": {warning}'), file=out)
 
 
 def _check_channel(name: str, channel, out: TextIO) -> int:

@@ -103,14 +103,23 @@ class SourceConfig(Strict):
     url: str
 
 
+_SEASON_WORDS = {
+    "hour_of_day": "the same hours on each day",
+    "hour_of_week": "the same hours on the same weekday",
+    "day_of_week": "the same weekday",
+}
+
+
 class ReferenceConfig(Strict):
-    """One of three forms: {last, offset}, {start, end} or {table}."""
+    """One of three forms: {last, offset}, {start, end} or {table}. With `last`, `seasonality` keeps only the
+    parts of those days at the window's clock time (the same hours each day, or each week)."""
 
     last: Duration | None = None
     offset: Duration | None = None
     start: Instant | None = None
     end: Instant | None = None
     table: str | None = None
+    seasonality: Literal["hour_of_day", "hour_of_week", "day_of_week"] | None = None
 
     @model_validator(mode="after")
     def _one_form(self) -> ReferenceConfig:
@@ -126,7 +135,38 @@ class ReferenceConfig(Strict):
             raise ValueError("a fixed reference needs both start and end")
         if self.start is not None and self.end is not None and self.start >= self.end:
             raise ValueError("the reference's start must be before its end")
+        self._check_seasonality()
         return self
+
+    def _check_seasonality(self) -> None:
+        if self.seasonality is None:
+            return
+        if self.last is None:
+            raise ValueError(f'seasonality goes with last, e.g. {{ last = "7d", seasonality = "{self.seasonality}" }}')
+        period = timedelta(days=1 if self.seasonality == "hour_of_day" else 7)
+        if self.last < period:
+            suggested = "7d" if self.seasonality == "hour_of_day" else "28d"
+            raise ValueError(
+                f'seasonality = "{self.seasonality}" compares with {_SEASON_WORDS[self.seasonality]}: '
+                f'last = "{format_duration(self.last)}" holds none; use at least "{period.days}d" '
+                f'(say last = "{suggested}")'
+            )
+
+    def check_window(self, window: timedelta) -> None:
+        """Whether a window of this size has a seasonal reference: it must be shorter than the cycle."""
+        if self.seasonality == "day_of_week" and window > timedelta(days=1):
+            raise ValueError(
+                f'reference seasonality = "day_of_week" is for windows of a day at most (window = '
+                f'"{format_duration(window)}"); use "hour_of_week" or drop seasonality'
+            )
+        if self.seasonality in ("hour_of_day", "hour_of_week"):
+            period = timedelta(days=1 if self.seasonality == "hour_of_day" else 7)
+            if window >= period:
+                raise ValueError(
+                    f'reference seasonality = "{self.seasonality}" needs a window shorter than '
+                    f'{period.days}d (window = "{format_duration(window)}"): a window that long holds '
+                    "the whole cycle already; drop seasonality"
+                )
 
     @property
     def kind(self) -> str:
@@ -334,6 +374,7 @@ class MonitorConfig(Strict):
                 "to compare predictions with)"
             )
         self._check_prediction_columns()
+        self.reference.check_window(self.window)
         if self.min_rows > self.max_rows:
             raise ValueError(f"min_rows ({self.min_rows}) is larger than max_rows ({self.max_rows})")
         numerical = self.numerical_features or ()
@@ -462,9 +503,23 @@ class SlackChannel(Strict):
 class WebhookChannel(Strict):
     type: Literal["webhook"]
     url: str
+    # Any string signs X-DriftHound-Signature; a Standard Webhooks secret ("whsec_" + base64) also signs the
+    # webhook-id/-timestamp/-signature headers that maintained libraries verify.
     secret: str | None = None
     headers: dict[str, str] = Field(default_factory=dict)
     timeout: Duration = timedelta(seconds=10)
+
+    @field_validator("secret")
+    @classmethod
+    def _standard_form(cls, value: str | None) -> str | None:
+        from alerts.signing import STANDARD_PREFIX, standard_key
+
+        if value is not None and value.startswith(STANDARD_PREFIX) and standard_key(value) is None:
+            raise ValueError(
+                "a secret starting with whsec_ must be base64 after the prefix (Standard Webhooks); make one "
+                "with: python3 -c \"import base64,os; print('whsec_' + base64.b64encode(os.urandom(24)).decode())\""
+            )
+        return value
 
 
 class LogChannel(Strict):

@@ -94,7 +94,8 @@ def reference_baselines(
     key = BaselinesKey(tuple(wanted), prepared.prediction_kind, rows)
     cached = reference.derived.get(key)
     if not isinstance(cached, list):
-        windows = reference_windows(prepared.frame, reference.timestamps, monitor.window, rows)
+        spans = reference.spans.spans if reference.spans is not None else None
+        windows = reference_windows(prepared.frame, reference.timestamps, monitor.window, rows, spans)
         read = reference.result
         scale = read.rows_total / len(read.frame) if len(read.frame) else 1.0
         cached = baselines(

@@ -9,7 +9,7 @@ the run's own (performance/realized.py; tests hold them equal to Evidently's).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
 import numpy as np
@@ -20,6 +20,7 @@ from monitor.figures import MetricRow
 from monitor.metric_names import realized_of, reference_names
 from monitor.performance.outcomes import labelled
 from monitor.performance.realized import realized
+from monitor.windows import Window
 
 # Fewer reference windows than this give no range (the rule then has no verdict).
 MIN_WINDOWS = 5
@@ -28,16 +29,34 @@ MIN_WINDOW_ROWS = 20
 
 
 def reference_windows(
-    frame: pd.DataFrame, timestamps: pd.Series | None, window: timedelta, current_rows: int
+    frame: pd.DataFrame,
+    timestamps: pd.Series | None,
+    window: timedelta,
+    current_rows: int,
+    spans: Sequence[Window] | None = None,
 ) -> list[pd.DataFrame]:
+    """`spans`: a seasonal reference's spans (the same hours of each day), each cut on its own from its start,
+    so the reference windows are the same-hour slices, never a piece of two days."""
     if timestamps is not None and timestamps.notna().any():
-        start = timestamps.min()
-        index = ((timestamps - start) // pd.Timedelta(window)).to_numpy()
+        if spans and len(spans) > 1:
+            index = _span_windows(timestamps, spans, window)
+        else:
+            index = ((timestamps - timestamps.min()) // pd.Timedelta(window)).to_numpy()
         groups = [part for _, part in frame.groupby(index, sort=True)]
     else:
         size = max(current_rows, MIN_WINDOW_ROWS)
         groups = [frame.iloc[i : i + size] for i in range(0, len(frame) - size + 1, size)]
     return [g for g in groups if len(g) >= MIN_WINDOW_ROWS]
+
+
+def _span_windows(timestamps: pd.Series, spans: Sequence[Window], window: timedelta) -> np.ndarray:
+    """A window number for each row: which span it is in, then which window-long part of that span."""
+    starts = pd.DatetimeIndex([s.start for s in spans]).tz_convert("UTC")
+    times = pd.DatetimeIndex(timestamps).tz_convert("UTC")
+    which = np.clip(starts.searchsorted(times, side="right") - 1, 0, len(spans) - 1)
+    per_span = max(int(-(-max(s.end - s.start for s in spans) // window)), 1)
+    within = ((times - starts[which]) // pd.Timedelta(window)).to_numpy()
+    return which * per_span + within
 
 
 def sized_like(windows: list[pd.DataFrame], current_rows: int) -> list[pd.DataFrame]:

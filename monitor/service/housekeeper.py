@@ -47,7 +47,11 @@ class Housekeeper:
         if dead:
             log.error("notification.dead", count=dead, reason="channel no longer configured")
         purged = housekeep(self.store, config.service.reports_dir, before=now - config.service.report_retention)
-        if purged.runs or purged.reports or purged.notifications:
+        if purged.runs or purged.reports or purged.notifications or purged.scripts:
             log.info(
-                "housekeeping.purged", runs=purged.runs, reports=purged.reports, notifications=purged.notifications
+                "housekeeping.purged",
+                runs=purged.runs,
+                reports=purged.reports,
+                notifications=purged.notifications,
+                scripts=purged.scripts,
             )

@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from monitor import redaction
 from monitor.config import Config
 from monitor.report_scripts import STATIC_DIR
+from monitor.reports import served_report
 from monitor.service import pages, site
 from monitor.service.compression import accepts_gzip, compressible, gzipped
 from monitor.store import Store
@@ -181,7 +182,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._html(pages.not_found_page(f"no monitor named {name}"), 404)
                 return
             with self.context.store.reading() as session:
-                view = site.monitor_view(session, monitor, now)
+                view = site.monitor_view(session, monitor, now, reports_dir=config.service.reports_dir)
             self._html(pages.monitor_page(view, now))
             return
         if rest.startswith(f"{STATIC_DIR}/"):
@@ -191,10 +192,12 @@ class _Handler(BaseHTTPRequestHandler):
         if file is None:
             self._html(pages.not_found_page("no such report"), 404)
             return
-        kind = "text/html; charset=utf-8" if file.suffix == ".html" else "application/json"
-        self._send(
-            200, file.read_bytes(), kind, {"Content-Security-Policy": REPORT_POLICY, "Cache-Control": "max-age=3600"}
-        )
+        if file.suffix == ".html":
+            # Its neighbours' links are those of now (see monitor.report_nav): a cached copy would keep stale ones.
+            body, kind, cache = served_report(file), "text/html; charset=utf-8", "no-cache"
+        else:
+            body, kind, cache = file.read_bytes(), "application/json", "max-age=3600"
+        self._send(200, body, kind, {"Content-Security-Policy": REPORT_POLICY, "Cache-Control": cache})
 
     def _static(self, rest: str) -> None:
         file = safe_static_path(self.context.config().service.reports_dir, rest)

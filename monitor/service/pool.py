@@ -3,7 +3,8 @@
 Each worker parses the same config text the daemon validated and keeps one Runner
 (source engines, cached references) for its lifetime; workers are recycled after a
 number of runs so the memory a large run took is given back. A worker dies with
-the daemon, and ignores SIGINT/SIGTERM: the daemon decides when runs stop.
+the process that started it (the daemon, or `backfill`), ignores SIGINT, and on
+SIGTERM exits only when idle: the daemon decides when runs stop.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from multiprocessing.connection import wait
 from pathlib import Path
 
 RUNS_PER_WORKER = 25
@@ -37,28 +39,53 @@ class RunSummary:
     recorded: bool = True
 
 
-def _die_with_parent() -> None:
-    """Exit when the daemon is gone (kill -9 included), so no orphan keeps a claim alive.
+def _die_with_parent(parent: int) -> None:
+    """Exit when the process that started this worker is gone (kill -9 included), so no orphan keeps a claim
+    alive or holds its memory.
+
+    `parent` is the starter's pid as the starter saw it, not os.getppid() read here: a worker spends its first
+    second or more importing, and a parent killed in that time has already been replaced by init (or a
+    subreaper) when the initializer runs; a watch of "my parent now" would then watch init forever. The spawn
+    start method also hands the worker a pipe from its parent that reads as closed once the parent is gone
+    (`parent_process().sentinel`): waiting on it notices the death at once, even one that came first.
 
     Not prctl(PR_SET_PDEATHSIG): that fires when the *thread* that started the worker exits,
     and the pool starts workers from short-lived threads.
     """
-    parent = os.getppid()
+    starter = multiprocessing.parent_process()
+    sentinel = starter.sentinel if starter is not None else None
+
+    def gone() -> bool:
+        return os.getppid() != parent
 
     def watch() -> None:
-        while True:
-            time.sleep(1.0)
-            if os.getppid() != parent:
-                os._exit(1)
+        while not gone():
+            if sentinel is not None:
+                if wait([sentinel], timeout=1.0):
+                    break
+            else:
+                time.sleep(1.0)
+        os._exit(1)
 
+    if gone():
+        os._exit(1)
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _init_worker(config_text: str, config_file: str, owner: str, log_format: str | None) -> None:
+_busy = threading.Event()
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM ends an idle worker; a worker in a run finishes it (the daemon decides when runs stop)."""
+    if not _busy.is_set():
+        os._exit(0)
+
+
+def _init_worker(parent: int, config_text: str, config_file: str, owner: str, log_format: str | None) -> None:
     global _runner
-    _die_with_parent()
+    _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _on_sigterm)
     from monitor import logs
     from monitor.config import parse_config
     from monitor.runner import Runner
@@ -77,7 +104,11 @@ def _evaluate(monitor_name: str, start: datetime, end: datetime, notify: bool, f
 
     assert _runner is not None, "worker not initialised"
     monitor = _runner.config.monitor(monitor_name)
-    result = _runner.run(monitor, Window(start, end), notify=notify, force=force)
+    _busy.set()
+    try:
+        result = _runner.run(monitor, Window(start, end), notify=notify, force=force)
+    finally:
+        _busy.clear()
     rows = as_mapping(result.metrics).get(("rows", ""))
     return RunSummary(
         monitor_name,
@@ -100,7 +131,7 @@ class EvaluationPool:
             max_workers=self.size,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(config_text, config_file, owner, log_format),
+            initargs=(os.getpid(), config_text, config_file, owner, log_format),
             max_tasks_per_child=RUNS_PER_WORKER,
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,11 +19,12 @@ from monitor.metric_names import (
     estimated_name,
     reference_names,
 )
+from monitor.reports import report_name, report_stamps
 from monitor.service.charts import Threshold
 from monitor.service.pages import AlertRow, HeatMap, MonitorView, RunRow, Series
 from monitor.store.dropped import dropped_in
 from monitor.store.models import MetricValue, Run
-from monitor.times import format_duration
+from monitor.times import format_duration, parse_file_stamp
 
 TREND_RUNS = 500
 # Every quality figure gets its chart, its estimate beside it when there is one: roc_auc first (the index page
@@ -37,10 +39,19 @@ QUALITY_NAMES = tuple(
 )
 
 
-def monitor_view(session: Session, monitor: MonitorConfig, now: datetime, *, runs: int = TREND_RUNS) -> MonitorView:
+def monitor_view(
+    session: Session, monitor: MonitorConfig, now: datetime, *, runs: int = TREND_RUNS, reports_dir: Path | None = None
+) -> MonitorView:
+    """What the monitor's page shows. With `reports_dir`, only reports whose files exist are linked (housekeeping,
+    or a hand, may have deleted some that runs still name)."""
     rows = list(
         session.scalars(select(Run).where(Run.monitor == monitor.name).order_by(Run.window_end.desc()).limit(runs))
     )
+    existing = None if reports_dir is None else _existing_reports(reports_dir, monitor.name)
+
+    def report_of(run: Run) -> str | None:
+        return run.report_path if existing is None or run.report_path in existing else None
+
     since = rows[-1].window_end - timedelta(seconds=1) if rows else now
     figures = session.execute(
         select(MetricValue.metric, MetricValue.window_end, MetricValue.value).where(
@@ -66,13 +77,13 @@ def monitor_view(session: Session, monitor: MonitorConfig, now: datetime, *, run
     ends = sorted({r.window_end for r in rows if r.status == "ok"})
     shares = by_metric.get("drift.share", {})
     run_rows = tuple(
-        RunRow(r.window_start, r.window_end, r.status, r.reason, r.rows, r.report_path, shares.get(r.window_end))
+        RunRow(r.window_start, r.window_end, r.status, r.reason, r.rows, report_of(r), shares.get(r.window_end))
         for r in rows
     )
     gaps = tuple(
         (r.window_end, f"{r.status}: {r.reason or ''}") for r in rows if r.status in ("failed", "skipped", "dropped")
     )
-    links = {r.window_end: f"/reports/{r.report_path}" for r in rows if r.report_path}
+    links = {r.window_end: f"/reports/{report_of(r)}" for r in rows if report_of(r)}
     series = [_series("drift share (drifted features / features)", ends, shares, gaps, links)]
     series += [
         _quality_series(monitor, m, ends, by_metric, links)
@@ -113,6 +124,11 @@ def monitor_view(session: Session, monitor: MonitorConfig, now: datetime, *, run
         heat_maps=heat_maps,
         dropped=dropped_in(session, monitor.name, since=now - timedelta(days=1)),
     )
+
+
+def _existing_reports(reports_dir: Path, monitor: str) -> set[str]:
+    """The report paths (as runs store them) whose files are there now: one listing of the folder."""
+    return {report_name(monitor, parse_file_stamp(stamp)) for stamp in report_stamps(reports_dir / monitor)}
 
 
 def _band_width(monitor: MonitorConfig, *metrics: str) -> float:
@@ -271,4 +287,7 @@ def _series(
 
 
 def all_views(session: Session, config: Config, now: datetime) -> list[MonitorView]:
-    return [monitor_view(session, monitor, now, runs=TREND_RUNS) for monitor in config.monitors]
+    return [
+        monitor_view(session, monitor, now, runs=TREND_RUNS, reports_dir=config.service.reports_dir)
+        for monitor in config.monitors
+    ]

@@ -6,7 +6,8 @@ import threading
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import QueuePool
 
 _lock = threading.Lock()
 _engines: dict[str, Engine] = {}
@@ -34,9 +35,18 @@ def _create(url: str) -> Engine:
     if backend == "sqlite":
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=4, max_overflow=4, pool_recycle=1800)
+        engine = create_engine(url, **_pool_options(parsed))
     _read_only(engine, backend)
     return engine
+
+
+def _pool_options(url: URL) -> dict[str, Any]:
+    """A pool's sizes only where the dialect pools connections in a queue: an in-memory database (DuckDB's
+    `duckdb:///:memory:`) gets one connection per thread, and create_engine refuses sizes for that pool."""
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if issubclass(url.get_dialect().get_pool_class(url), QueuePool):
+        options |= {"pool_size": 4, "max_overflow": 4, "pool_recycle": 1800}
+    return options
 
 
 def _read_only(engine: Engine, backend: str) -> None:

@@ -21,14 +21,14 @@ from monitor.sources import sampling
 from monitor.sources.reader import ReadResult, Source
 from monitor.sources.timestamps import to_utc
 from monitor.times import span
-from monitor.windows import Window, reference_window
+from monitor.windows import ReferenceSpans, Window, reference_spans
 
 
 @dataclass(frozen=True)
 class ReferenceKey:
     """What a read reference depends on: while all of it stays the same, the reference is not read again."""
 
-    bounds: Window | None
+    spans: ReferenceSpans | None  # None: a whole reference table
     columns: tuple[str, ...]
     max_rows: int
     table: str | None
@@ -36,17 +36,28 @@ class ReferenceKey:
 
 @dataclass
 class ReferenceRead:
-    bounds: Window | None
+    spans: ReferenceSpans | None  # None: a whole reference table
     result: ReadResult
     timestamps: pd.Series | None = None  # each row's time (UTC), when asked for and the source has them
     # What runs derive from this reference and reuse while it stays the same (prepared frame, drift profile,
     # baselines), each under a key that says what else it depends on (see evaluation.derived).
     derived: dict[Hashable, object] = field(default_factory=dict)
 
+    @property
+    def bounds(self) -> Window | None:
+        return self.spans.bounds if self.spans is not None else None
+
     def describe(self, table: str | None) -> str:
-        if self.bounds is None:
+        if self.spans is None:
             return f'table "{table}"'
-        return span(self.bounds.start, self.bounds.end)
+        if self.spans.seasonality is None:
+            return span(self.spans.bounds.start, self.spans.bounds.end)
+        first, last = self.spans.spans[0], self.spans.spans[-1]
+        count = len(self.spans.spans)
+        return (
+            f"{self.spans.seasonality}: {count} span{'s' if count > 1 else ''}, "
+            f"{span(first.start, first.end)} to {span(last.start, last.end)}"
+        )
 
 
 class MonitorInputs:
@@ -138,25 +149,37 @@ class MonitorInputs:
     def read_reference(self, window: Window, *, with_timestamps: bool = False) -> ReferenceRead:
         """The reference for `window`; `with_timestamps` adds its rows' times (UTC), when the source has them."""
         reference = self.monitor.reference
-        bounds = reference_window(
-            last=reference.last, offset=reference.offset, start=reference.start, end=reference.end, current=window
-        )
+        try:
+            spans = reference_spans(
+                last=reference.last,
+                offset=reference.offset,
+                start=reference.start,
+                end=reference.end,
+                seasonality=reference.seasonality,
+                current=window,
+            )
+        except ValueError as error:
+            raise DataError(f"monitor {self.monitor.name!r} reference: {error}") from None
+        bounds = spans.bounds if spans is not None else None
         timestamp = self.monitor.timestamp_column
         timed = with_timestamps and timestamp in self.reference_source.columns()
         columns = [*self._read_columns(self.roles()), *([timestamp] if timed else [])]
-        key = ReferenceKey(bounds, tuple(columns), self.monitor.max_rows, reference.table)
+        key = ReferenceKey(spans, tuple(columns), self.monitor.max_rows, reference.table)
         with self._lock:
             if self._reference is not None and self._reference_key == key:
                 return self._reference
         seed = sampling.seed_for(self.monitor.name, bounds.start if bounds else None, bounds.end if bounds else None)
         result = self._with_labels(
-            self.reference_source.read(columns, bounds, max_rows=self.monitor.max_rows, seed=seed), fetch=True
+            self.reference_source.read(
+                columns, spans.spans if spans is not None else None, max_rows=self.monitor.max_rows, seed=seed
+            ),
+            fetch=True,
         )
         times = None
         if timed:
             times = to_utc(result.frame[timestamp], self.reference_source.timestamp_encoding())
             result = ReadResult(result.frame.drop(columns=[timestamp]), result.rows_total, result.seed, result.notes)
-        read = ReferenceRead(bounds, result, times)
+        read = ReferenceRead(spans, result, times)
         with self._lock:
             self._reference_key, self._reference = key, read
         return read

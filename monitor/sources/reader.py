@@ -149,12 +149,15 @@ class Source:
 
     # --- reading ----------------------------------------------------------------
 
-    def count(self, window: Window | None) -> int:
+    def count(self, window: Window | Sequence[Window] | None) -> int:
         statement = statements.count(self.relation, self._conditions(window))
         with connect(self._engine) as connection:
             return int(execute(connection, statement, self.label).scalar_one())
 
-    def read(self, columns: Sequence[str], window: Window | None, *, max_rows: int, seed: int) -> ReadResult:
+    def read(
+        self, columns: Sequence[str], window: Window | Sequence[Window] | None, *, max_rows: int, seed: int
+    ) -> ReadResult:
+        """The rows of `window`, or of several windows at once (a seasonal reference's spans)."""
         total = self.count(window)
         conditions = self._conditions(window)
         if total <= max_rows:
@@ -187,10 +190,11 @@ class Source:
 
     # --- plumbing -----------------------------------------------------------------
 
-    def _conditions(self, window: Window | None) -> list[sa.ColumnElement[bool]]:
+    def _conditions(self, window: Window | Sequence[Window] | None) -> list[sa.ColumnElement[bool]]:
         if window is None:
             return []
-        return statements.window_filter(self.relation, self.timestamp_encoding(), self.dialect, window)
+        spans = (window,) if isinstance(window, Window) else tuple(window)
+        return statements.spans_filter(self.relation, self.timestamp_encoding(), self.dialect, spans)
 
     def _fetch(self, statement: sa.Select[Any], columns: Sequence[str]) -> tuple[pd.DataFrame, tuple[str, ...]]:
         read = read_frame(self._engine, statement, list(columns), label=self.label, fast=self._fast)

@@ -235,11 +235,10 @@ def test_a_run_report_served_by_the_daemon_has_a_title_and_links_that_work(brows
 
 
 def test_a_run_report_opens_from_the_folder_with_no_daemon(browser, served_demo):
-    """file://: the shared scripts are found by their relative path, the links by theirs."""
-    first, middle, _ = served_demo.reports
+    """file://: the shared scripts are found by their relative path; no neighbour link is stored in the file
+    (they are found when the daemon serves it), so none can point at a report deleted since."""
+    _, middle, _ = served_demo.reports
     browser.get(middle.as_uri())
     wait_for_widgets(browser)
     assert errors_in(browser) == []
-    browser.find_element("css selector", 'nav a[rel="prev"]').click()
-    assert browser.current_url == first.as_uri()
-    wait_for_widgets(browser)
+    assert browser.find_elements("css selector", 'nav a[rel="prev"], nav a[rel="next"]') == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -99,12 +100,25 @@ def test_a_purge_that_rolls_back_leaves_every_report(world):
     assert len(list((reports / "m").iterdir())) == 7
 
 
-def test_the_shared_scripts_stay_however_old(world):
-    """Every report kept still needs them; _static is never a monitor's folder of old reports."""
+def test_scripts_a_remaining_report_uses_stay_however_old_and_unused_ones_go(world):
+    """_static/ keeps what the reports left refer to, and a folder used lately; never a non-folder in it."""
     store, reports = world
-    scripts = reports / "_static" / "evidently-0.7.0-abc"
-    scripts.mkdir(parents=True)
-    (scripts / "index.js").write_text("x")
-    (reports / "_static" / "20200101T000000Z.html").write_text("named like an old report")
-    housekeep(store, reports, before=BEFORE)
-    assert (scripts / "index.js").is_file() and (reports / "_static" / "20200101T000000Z.html").is_file()
+    static = reports / "_static"
+    for name in ("evidently-0.6.0-old", "evidently-0.7.0-kept", "evidently-0.8.0-new"):
+        (static / name).mkdir(parents=True)
+        (static / name / "index.js").write_text("x")
+    ancient = (BEFORE - timedelta(days=10)).timestamp()
+    for name in ("evidently-0.6.0-old", "evidently-0.7.0-kept"):
+        os.utime(static / name, (ancient, ancient))
+    # The 40-day-old report (purged) used 0.6.0; the 5-day-old one (kept) still uses 0.7.0.
+    (reports / "m" / "20261013T000000Z.html").write_text('<script src="../_static/evidently-0.6.0-old/index.js">')
+    (reports / "m" / "20261117T000000Z.html").write_text('<script src="../_static/evidently-0.7.0-kept/index.js">')
+    (static / "20200101T000000Z.html").write_text("named like an old report")
+    purged = housekeep(store, reports, before=BEFORE)
+    assert purged.scripts == 1
+    assert sorted(p.name for p in static.iterdir()) == [
+        "20200101T000000Z.html",
+        "evidently-0.7.0-kept",
+        "evidently-0.8.0-new",  # unused by any report, but touched lately: a run may be writing with it
+    ]
+    assert (static / "evidently-0.7.0-kept" / "index.js").is_file()

@@ -15,6 +15,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -57,6 +58,7 @@ def site(tmp_path):
     reports = tmp_path / "reports"
     (reports / "credit").mkdir(parents=True)
     (reports / "credit" / "20261122T110000Z.html").write_text("<html>the report</html>")
+    (reports / "credit" / "20261122T120000Z.html").write_text("<html>the newest report</html>")
     (reports / "credit" / "20261122T110000Z.json").write_text("{}")
     (reports / "_static" / "evidently-1-abc").mkdir(parents=True)
     (reports / "_static" / "evidently-1-abc" / "index.js").write_text("window.drawDashboard = () => 1;\n" * 100)
@@ -98,8 +100,11 @@ def site(tmp_path):
         yield base, reports
 
 
-def record_hours(store: Store, monitor: str, metrics_of: Callable[[int], list[MetricRow]]) -> None:
-    """Three ok runs, the hours before NOW, each with a report path and `metrics_of(hour)` (0 the oldest)."""
+def record_hours(
+    store: Store, monitor: str, metrics_of: Callable[[int], list[MetricRow]], reports_dir: Path | None = None
+) -> None:
+    """Three ok runs, the hours before NOW, each with a report path and `metrics_of(hour)` (0 the oldest); with
+    `reports_dir`, the report files too (the site links only reports that exist)."""
     for hour in range(3):
         window = Window(NOW - timedelta(hours=3 - hour), NOW - timedelta(hours=2 - hour))
         with store.session() as session:
@@ -113,6 +118,9 @@ def record_hours(store: Store, monitor: str, metrics_of: Callable[[int], list[Me
                 outcome=RunOutcome("ok", rows=100, report_path=f"{monitor}/{window.end:%Y%m%dT%H%M%SZ}.html"),
                 metrics=metrics_of(hour),
             )
+        if reports_dir is not None:
+            (reports_dir / monitor).mkdir(parents=True, exist_ok=True)
+            (reports_dir / monitor / f"{window.end:%Y%m%dT%H%M%SZ}.html").write_text("<html>a report</html>")
 
 
 @contextmanager
@@ -182,6 +190,7 @@ def quality_site(tmp_path):
             MetricRow("estimated.roc_auc.reference_std", "", 0.01),
             *([MetricRow("roc_auc", "", 0.87)] if hour == 0 else []),
         ],
+        config.service.reports_dir,
     )
     with serving(config, store) as base:
         yield base
@@ -223,7 +232,8 @@ def test_the_monitor_page_escapes_names_from_the_data(site):
     assert status == 200
     assert EVIL not in body and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in body
     linked = set(re.findall(r"/reports/credit/2026112\d+T\d+Z\.html", body))
-    assert len(linked) == 3, "a link to each run's report (from its row, its chart points and heat map cells)"
+    # The third run's report is a symlink out of reports_dir, never served: not linked either.
+    assert len(linked) == 2, "a link to each served report (from its row, its chart points and heat map cells)"
 
 
 def test_reports_are_served_and_nothing_else(site):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -10,6 +10,7 @@ import pytest
 
 from monitor.evaluation.baselines import _figure, baselines, reference_windows, wanted_baselines
 from monitor.evaluation.roles import ColumnRoles
+from monitor.windows import Window
 
 BINARY = ColumnRoles(numerical=("a",), categorical=(), prediction="p", target="t", task="binary_classification")
 REGRESSION = ColumnRoles(numerical=("a",), categorical=(), prediction="p", target="t", task="regression")
@@ -134,3 +135,22 @@ def test_wanted_follows_the_relative_rules():
         ("missing.share", "p"),
         ("missing.share", "t"),
     ]
+
+
+def test_a_seasonal_reference_is_cut_into_its_same_hour_slices():
+    """A 50-minute window at 10:00 with hour_of_day: the reference holds 10:00-10:50 of each day. Cut from its
+    first row by 50 minutes, a day (28.8 windows) would split later days' slices in two; cut by span, each day's
+    slice is one reference window."""
+    spans = [
+        Window(datetime(2026, 11, d, 10, tzinfo=UTC), datetime(2026, 11, d, 10, 50, tzinfo=UTC)) for d in (1, 2, 3)
+    ]
+    times = pd.Series(
+        [t for s in spans for t in pd.date_range(s.start, s.end, freq="min", inclusive="left")],
+        dtype="datetime64[ns, UTC]",
+    )
+    frame = pd.DataFrame({"a": np.arange(len(times), dtype=float)})
+    by_span = reference_windows(frame, times, timedelta(minutes=50), current_rows=50, spans=spans)
+    assert [len(w) for w in by_span] == [50, 50, 50]
+    assert [w["a"].iloc[0] for w in by_span] == [0.0, 50.0, 100.0], "each window starts at its day's 10:00"
+    pooled = reference_windows(frame, times, timedelta(minutes=50), current_rows=50)
+    assert sorted(len(w) for w in pooled) != [50, 50, 50], "cut from the first row, a day's slice splits"

@@ -368,3 +368,45 @@ def test_a_rule_carries_its_runbook_url():
     config = parse(VALID.replace('severity = "critical"', f'severity = "critical"\nrunbook_url = "{url}"', 1))
     assert config.monitors[0].rules[0].runbook_url == url
     assert parse(VALID).monitors[0].rules[0].runbook_url is None
+
+
+def _with_reference(reference: str, window: str = "1h") -> str:
+    return VALID.replace('reference = { last = "7d", offset = "1d" }', f"reference = {reference}").replace(
+        'window = "1h"', f'window = "{window}"'
+    )
+
+
+def test_a_seasonal_reference_is_accepted_with_last():
+    monitor = parse(_with_reference('{ last = "7d", offset = "1d", seasonality = "hour_of_day" }')).monitors[0]
+    assert monitor.reference.seasonality == "hour_of_day" and monitor.reference.last == timedelta(days=7)
+    weekly = parse(_with_reference('{ last = "28d", seasonality = "hour_of_week" }')).monitors[0]
+    assert weekly.reference.seasonality == "hour_of_week"
+    daily = parse(_with_reference('{ last = "28d", seasonality = "day_of_week" }', window="1d")).monitors[0]
+    assert daily.reference.seasonality == "day_of_week"
+
+
+@pytest.mark.parametrize(
+    ("reference", "window", "expected"),
+    [
+        (
+            '{ start = 2026-11-01T00:00:00Z, end = 2026-11-08T00:00:00Z, seasonality = "hour_of_day" }',
+            "1h",
+            'seasonality goes with last, e.g. { last = "7d", seasonality = "hour_of_day" }',
+        ),
+        ('{ table = "reference", seasonality = "day_of_week" }', "1d", "seasonality goes with last"),
+        (
+            '{ last = "3d", seasonality = "hour_of_week" }',
+            "1h",
+            'compares with the same hours on the same weekday: last = "3d" holds none; use at least "7d" '
+            '(say last = "28d")',
+        ),
+        ('{ last = "12h", seasonality = "hour_of_day" }', "1h", 'use at least "1d" (say last = "7d")'),
+        ('{ last = "28d", seasonality = "day_of_week" }', "2d", 'is for windows of a day at most (window = "2d")'),
+        ('{ last = "7d", seasonality = "hour_of_day" }', "1d", "needs a window shorter than 1d"),
+        ('{ last = "7d", seasonality = "hour_of_day_x" }', "1h", ".reference.seasonality: should be 'hour_of_day'"),
+    ],
+)
+def test_a_seasonal_reference_that_cannot_work_is_one_clear_error(reference, window, expected):
+    message = error_of(_with_reference(reference, window))
+    assert expected in message
+    assert message.startswith("config.toml: monitors[0]")

@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from monitor.times import file_stamp, format_duration, iso, parse_duration, parse_time
-from monitor.windows import Schedule, Window, backfill_windows, latest_complete_window, reference_window
+from monitor.windows import (
+    Schedule,
+    Window,
+    backfill_windows,
+    latest_complete_window,
+    reference_spans,
+    reference_window,
+)
 
 
 def at(text: str) -> datetime:
@@ -99,3 +106,102 @@ def test_duration_formatting_and_times():
     with pytest.raises(ValueError, match="not a time"):
         parse_time("yesterday")
     assert parse_time("2026-11-22T06:00:00Z").tzinfo == UTC
+
+
+def _spans(reference: dict, current: Window) -> list[tuple[str, str]]:
+    found = reference_spans(current=current, **{"offset": None, "start": None, "end": None, **reference})
+    return [(iso(s.start), iso(s.end)) for s in found.spans]
+
+
+@pytest.mark.parametrize(
+    ("reference", "current", "expected"),
+    [
+        # The same clock hour on each of the 3 days before the window.
+        (
+            {"last": timedelta(days=3), "seasonality": "hour_of_day"},
+            ("2026-11-22T05:00:00Z", "2026-11-22T06:00:00Z"),
+            [
+                ("2026-11-19T05:00:00Z", "2026-11-19T06:00:00Z"),
+                ("2026-11-20T05:00:00Z", "2026-11-20T06:00:00Z"),
+                ("2026-11-21T05:00:00Z", "2026-11-21T06:00:00Z"),
+            ],
+        ),
+        # With an offset, the days before the offset.
+        (
+            {"last": timedelta(days=2), "offset": timedelta(days=1), "seasonality": "hour_of_day"},
+            ("2026-11-22T05:00:00Z", "2026-11-22T06:00:00Z"),
+            [("2026-11-19T05:00:00Z", "2026-11-19T06:00:00Z"), ("2026-11-20T05:00:00Z", "2026-11-20T06:00:00Z")],
+        ),
+        # A window off the hour keeps its clock time; midnight-crossing windows too.
+        (
+            {"last": timedelta(days=2), "seasonality": "hour_of_day"},
+            ("2026-11-22T23:30:00Z", "2026-11-23T00:30:00Z"),
+            [("2026-11-20T23:30:00Z", "2026-11-21T00:30:00Z"), ("2026-11-21T23:30:00Z", "2026-11-22T00:30:00Z")],
+        ),
+        # A reference that is not whole days: only spans wholly inside it.
+        (
+            {"last": timedelta(hours=36), "seasonality": "hour_of_day"},
+            ("2026-11-22T05:00:00Z", "2026-11-22T06:00:00Z"),
+            [("2026-11-21T05:00:00Z", "2026-11-21T06:00:00Z")],
+        ),
+        # The same hours of the same weekday (a Sunday), four weeks back.
+        (
+            {"last": timedelta(days=28), "seasonality": "hour_of_week"},
+            ("2026-11-22T05:00:00Z", "2026-11-22T07:00:00Z"),
+            [
+                ("2026-10-25T05:00:00Z", "2026-10-25T07:00:00Z"),
+                ("2026-11-01T05:00:00Z", "2026-11-01T07:00:00Z"),
+                ("2026-11-08T05:00:00Z", "2026-11-08T07:00:00Z"),
+                ("2026-11-15T05:00:00Z", "2026-11-15T07:00:00Z"),
+            ],
+        ),
+        # A daily window: the same weekday's whole days.
+        (
+            {"last": timedelta(days=14), "seasonality": "day_of_week"},
+            ("2026-11-22T00:00:00Z", "2026-11-23T00:00:00Z"),
+            [("2026-11-08T00:00:00Z", "2026-11-09T00:00:00Z"), ("2026-11-15T00:00:00Z", "2026-11-16T00:00:00Z")],
+        ),
+        # An hourly window with day_of_week: the whole weekday it falls on, in the days before the window's day.
+        (
+            {"last": timedelta(days=14), "seasonality": "day_of_week"},
+            ("2026-11-22T05:00:00Z", "2026-11-22T06:00:00Z"),
+            [("2026-11-08T00:00:00Z", "2026-11-09T00:00:00Z"), ("2026-11-15T00:00:00Z", "2026-11-16T00:00:00Z")],
+        ),
+        # Pooled: one span.
+        (
+            {"last": timedelta(days=7), "offset": timedelta(days=1), "seasonality": None},
+            ("2026-11-22T05:00:00Z", "2026-11-22T06:00:00Z"),
+            [("2026-11-14T05:00:00Z", "2026-11-21T05:00:00Z")],
+        ),
+    ],
+)
+def test_reference_spans(reference, current, expected):
+    assert _spans(reference, Window(at(current[0]), at(current[1]))) == expected
+
+
+def test_reference_spans_bound_and_key_the_reference():
+    current = Window(at("2026-11-22T05:00:00Z"), at("2026-11-22T06:00:00Z"))
+    spans = reference_spans(
+        last=timedelta(days=7), offset=None, start=None, end=None, seasonality="hour_of_day", current=current
+    )
+    assert spans.bounds == Window(at("2026-11-15T05:00:00Z"), at("2026-11-21T06:00:00Z"))
+    again = reference_spans(
+        last=timedelta(days=7), offset=None, start=None, end=None, seasonality="hour_of_day", current=current
+    )
+    assert spans == again and hash(spans) == hash(again)
+    assert reference_spans(last=None, offset=None, start=None, end=None, seasonality=None, current=current) is None, (
+        "a reference table has no spans"
+    )
+
+
+def test_a_reference_too_short_for_its_window_says_so():
+    current = Window(at("2026-11-22T05:00:00Z"), at("2026-11-22T20:00:00Z"))
+    with pytest.raises(ValueError, match="lengthen last"):
+        reference_spans(
+            last=timedelta(days=1),
+            offset=timedelta(hours=12),
+            start=None,
+            end=None,
+            seasonality="hour_of_day",
+            current=current,
+        )
