@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from monitor import redaction
 from monitor.commands.context import load
+from monitor.commands.load import load_line
 from monitor.config import Config
 from monitor.errors import DriftHoundError
 from monitor.redaction import safe_url
@@ -59,6 +60,7 @@ def config_check(config_file: str | None, *, out: TextIO = sys.stdout) -> int:
         problems += _check_channel(name, channel, out)
     for warning in link_warnings(config):
         print(redaction.redact(f"  WARN  {warning}"), file=out)
+    print(load_line(config, utc_now()), file=out)
     if problems:
         print(f"{problems} check{'s' if problems > 1 else ''} failed", file=out)
     return 1 if problems else 0

@@ -18,7 +18,7 @@ body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;
 h1{font-size:22px;margin:0 0 4px} h2{font-size:18px;margin:28px 0 8px} .muted{color:#656d76}
 table{border-collapse:collapse;margin:8px 0;font-size:14px} th,td{padding:4px 10px;border-bottom:1px solid #d0d7de;
 text-align:left;vertical-align:top} th{background:#f6f8fa}
-.ok{color:#1a7f37}.failed,.firing{color:#cf222e;font-weight:600}.skipped,.pending{color:#9a6700}
+.ok{color:#1a7f37}.failed,.firing,.dropped{color:#cf222e;font-weight:600}.skipped,.pending{color:#9a6700}
 .running{color:#0969da} .charts{display:flex;flex-wrap:wrap;gap:12px}
 .chart{border:1px solid #d0d7de;border-radius:6px;background:#fff} .chart .title{font-size:13px;font-weight:600}
 .chart .axis{font-size:10px;fill:#656d76} .chart .empty{font-size:12px;fill:#656d76}
@@ -119,6 +119,7 @@ class MonitorView:
     silenced_until: datetime | None = None
     extra: dict[str, str] = field(default_factory=dict)
     heat_maps: tuple[HeatMap, ...] = ()
+    dropped: tuple[int, datetime | None] = (0, None)  # windows dropped in the last 24 h, the newest one's end
 
 
 def _e(text: object) -> str:
@@ -205,9 +206,16 @@ def monitor_page(view: MonitorView, now: datetime, *, panel: str = "", script: s
         for r in view.runs
     )
     silenced = f"<p class=pending>silenced until {_e(iso(view.silenced_until))}</p>" if view.silenced_until else ""
+    count, newest = view.dropped
+    dropped = ""
+    if count and newest is not None:
+        dropped = (
+            f"<p class=failed>{count} window{'s' if count != 1 else ''} dropped in the last 24 h (newest ending "
+            f"{_e(iso(newest))}): aged past catch_up unevaluated, the workers do not keep up</p>"
+        )
     body = (
         f'<p><a href="/reports/">all monitors</a></p><h1>{_e(view.name)}</h1>'
-        f"<p class=muted>{_e(view.schedule)}, window {_e(view.window)} · {_e(_stamp(now))}</p>{silenced}"
+        f"<p class=muted>{_e(view.schedule)}, window {_e(view.window)} · {_e(_stamp(now))}</p>{silenced}{dropped}"
         f"<div class=charts>{''.join(s.svg() for s in view.series)}</div>"
         + "".join(f"<div class=heat>{h.svg()}</div>" for h in view.heat_maps)
         + panel
