@@ -99,6 +99,8 @@ class Silence(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The name of the HTTP token that set it; None when set from the CLI (a shell with the store's credentials).
+    created_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class ChannelHealth(Base):

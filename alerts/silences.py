@@ -11,9 +11,16 @@ from alerts.models import Silence
 
 
 def silence(
-    session: Session, *, monitor: str, rule: str | None, until: datetime, reason: str, now: datetime
+    session: Session,
+    *,
+    monitor: str,
+    rule: str | None,
+    until: datetime,
+    reason: str,
+    now: datetime,
+    created_by: str | None = None,
 ) -> Silence:
-    row = Silence(monitor=monitor, rule=rule, reason=reason, created_at=now, ends_at=until)
+    row = Silence(monitor=monitor, rule=rule, reason=reason, created_at=now, ends_at=until, created_by=created_by)
     session.add(row)
     session.flush()
     return row
@@ -28,6 +35,15 @@ def unsilence(session: Session, *, monitor: str, rule: str | None, now: datetime
             row.cancelled_at = now
             ended += 1
     return ended
+
+
+def end(session: Session, silence_id: int, *, now: datetime) -> Silence | None:
+    """Ends one silence now; None if there is no such silence or it has already ended."""
+    row = session.get(Silence, silence_id)
+    if row is None or row.cancelled_at is not None or row.ends_at <= now:
+        return None
+    row.cancelled_at = now
+    return row
 
 
 def active(session: Session, *, now: datetime, monitor: str | None = None) -> list[Silence]:

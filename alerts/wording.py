@@ -7,14 +7,22 @@ counts as whole numbers, `drift.ratio` as "2.3x") or as a ratio to the threshold
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 
+from alerts.grouping import RuleGroup
 from alerts.notices import AlertNotice, Notification
 
-_COUNTS = ("monitor.failed_runs", "rows", "reference_rows")
+_COUNTS = ("monitor.failed_runs", "rows", "reference_rows", "windows.dropped")
 _SHARES = ("labels.coverage",)
 _RATIOS = ("drift.ratio",)  # already a statistic over its threshold
 MARKERS = {"first_notification": "new", "reminder": "reminder", "resolved": "resolved"}
+# A rule's line in the plain text (Slack's fallback, the log): long enough for a dozen columns.
+LINE_BUDGET = 600
+# A rule's columns or segments named in a message, worst first; the rest are counted ("and 40 more"): on-call
+# reads the worst few at 3 a.m., the monitor page has them all.
+ITEMS_SHOWN = 5
 
 
 def is_verdict(metric: str) -> bool:
@@ -124,6 +132,90 @@ def alert_line(alert: AlertNotice) -> str:
     if when:
         parts.append(when)
     return " · ".join(parts)
+
+
+def group_head(group: RuleGroup) -> str:
+    """ "column drift (warning, new)", "column drift (warning, 3 new, 42 reminder)"."""
+    counts = Counter(marker(alert) for alert in group.alerts)
+    words = sorted(counts, key=lambda word: [*MARKERS.values(), word].index(word))
+    markers = words[0] if len(words) == 1 else ", ".join(f"{counts[word]} {word}" for word in words)
+    return f"{group.rule} ({group.severity}, {markers})"
+
+
+def group_body(
+    group: RuleGroup,
+    *,
+    budget: int | None = None,
+    measure: Callable[[str], int] = len,
+    more: Callable[[int], str] | None = None,
+) -> tuple[str, int]:
+    """What a rule's group says after its head, within `budget` (as `measure` counts), and how many of its
+    columns or segments were left out. One alert reads as `alert_line` does; several as "45 columns,
+    drift.ratio above 1x: feature_18 7.2x, feature_17 7.1x, ... and 40 more · firing for 3 h"."""
+    more = more or (lambda n: f", ... and {n} more")
+    if group.single:
+        [alert] = group.alerts
+        when = since_when(alert)
+        text = " · ".join([how_bad(alert), *([when] if when else [])])
+        return (text if budget is None or measure(text) <= budget else _cut_to(text, budget, measure)), 0
+    longest = min((a for a in group.alerts if a.since), key=lambda a: a.since or "", default=group.alerts[0])
+    when = since_when(longest)
+    prefix = f"{_count(group)}, {_criterion(group.alerts[0])}: "
+    suffix = f" · {when}" if when else ""
+    items = [_item(alert) for alert in group.alerts]
+    shown = min(len(items), ITEMS_SHOWN)
+    if budget is not None:
+        fits = shown
+        shown = 0
+        while shown < fits:
+            left = len(items) - shown - 1
+            candidate = prefix + ", ".join(items[: shown + 1]) + (more(left) if left else "") + suffix
+            if measure(candidate) > budget:
+                break
+            shown += 1
+    left = len(items) - shown
+    text = prefix + ", ".join(items[:shown]) + (more(left) if left else "") + suffix
+    if budget is not None and measure(text) > budget:
+        text = _cut_to(text, budget, measure)
+    return text, left
+
+
+def group_line(group: RuleGroup, budget: int = LINE_BUDGET) -> str:
+    """A rule's line, the same in Slack's fallback text and the log."""
+    body, _ = group_body(group, budget=budget - len(group_head(group)) - 2)
+    return f"{group_head(group)}: {body}"
+
+
+def _count(group: RuleGroup) -> str:
+    if all(a.column and not a.segment for a in group.alerts):
+        noun = "columns"
+    elif all(a.segment and not a.column for a in group.alerts):
+        noun = "segments"
+    else:
+        noun = "alerts"
+    return f"{len(group.alerts)} {noun}"
+
+
+def _criterion(alert: AlertNotice) -> str:
+    """What the rule asks of its metric: "drift.ratio above 1x"."""
+    if is_verdict(alert.metric) or alert.threshold is None:
+        return alert.metric
+    if alert.op == "outside_reference":
+        return f"{alert.metric} outside its usual range"
+    return f"{alert.metric} {alert.op} {in_unit(alert.metric, alert.threshold)}"
+
+
+def _item(alert: AlertNotice) -> str:
+    """ "feature_18 7.2x", "region=north 42%", "income in region=north drifted"."""
+    label = " in ".join(part for part in (alert.column, alert.segment) if part)
+    figure = _verdict(alert.value) if is_verdict(alert.metric) else in_unit(alert.metric, alert.value)
+    return f"{label} {figure}" if label else figure
+
+
+def _cut_to(text: str, budget: int, measure: Callable[[str], int]) -> str:
+    while text and measure(text + "…") > budget:
+        text = text[: max(0, len(text) - max(1, (measure(text) - budget) // 2))]
+    return text + "…"
 
 
 def headline(notification: Notification) -> str:

@@ -17,6 +17,7 @@ DATASET_METRICS = frozenset(
         "missing.share",
         "labels.coverage",
         "monitor.failed_runs",
+        "windows.dropped",  # windows that aged past catch_up unevaluated since the previous run (0 when none)
         "multivariate.drift.score",
         "multivariate.drift.threshold",
         "multivariate.drift.detected",

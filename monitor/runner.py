@@ -25,6 +25,7 @@ from monitor.evaluation.window import evaluate_window
 from monitor.figures import MetricRow, as_mapping, drifted_columns, multivariate_columns, segment_mapping
 from monitor.sources.inputs import MonitorInputs
 from monitor.store import Store
+from monitor.store.dropped import dropped_since_previous_run
 from monitor.store.history import score_history
 from monitor.store.owners import new_owner_id
 from monitor.store.runs import (
@@ -162,6 +163,7 @@ class Runner:
         try:
             with self.store.transaction() as session:
                 metrics = [*metrics, *self._failure_count(session, monitor, window, outcome)]
+                metrics += _dropped_count(session, monitor.name, run_id, outcome)
                 now = self.clock()
                 finish_run(session, run_id=run_id, owner=self.owner, outcome=outcome, metrics=metrics, now=now)
                 queued = []
@@ -220,6 +222,7 @@ class Runner:
         try:
             with self.store.transaction() as session:
                 count = self._failure_count(session, monitor, window, RunOutcome("failed"))
+                count += _dropped_count(session, monitor.name, run_id, RunOutcome("failed"))
                 finish_run(
                     session,
                     run_id=run_id,
@@ -265,6 +268,14 @@ class Runner:
             return [MetricRow("monitor.failed_runs", "", 0.0)]
         before = consecutive_failures_before(session, monitor=monitor.name, window_end=window.end)
         return [MetricRow("monitor.failed_runs", "", float(before + 1))]
+
+
+def _dropped_count(session, monitor: str, run_id: int, outcome: RunOutcome) -> list[MetricRow]:
+    """`windows.dropped`: windows that aged past catch_up unevaluated since the previous run (see store.dropped).
+    A skipped run (too few rows) neither fires nor resolves, so it carries none."""
+    if outcome.status == "skipped":
+        return []
+    return [MetricRow("windows.dropped", "", float(dropped_since_previous_run(session, monitor, run_id=run_id)))]
 
 
 def _short(error: Exception) -> str:

@@ -206,3 +206,18 @@ def due_windows(
         return []
     ordered = [ends[-1], *ends[:-1]] if ends[-1] == latest else ends
     return [window_ending(end, size) for end in ordered]
+
+
+def aged_out(
+    schedule: Schedule, size: timedelta, now: datetime, *, catch_up: timedelta, after: datetime, recorded: set[datetime]
+) -> list[Window]:
+    """Windows ending in (`after`, the catch-up horizon] with no run recorded: they aged past `catch_up`
+    unevaluated (the workers did not get to them) and `due_windows` will never offer them again. Oldest first.
+
+    `after` is where the caller looked last (and never before the monitor's first recorded window: a newcomer
+    has no missed past); `recorded` holds the ends of windows with a run row of any status.
+    """
+    horizon = schedule.last_tick(now) - catch_up
+    if after >= horizon:
+        return []
+    return [window_ending(end, size) for end in schedule.ticks(after, horizon) if end not in recorded]

@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from alerts.channels import build_channels
 from alerts.delivery import Deliverer
 from alerts.models import Alert, OutboxMessage
+from alerts.notices import TopColumn
 from alerts.pipeline import RunFacts, process_run, rules_for
 from monitor.config import parse_config
-from monitor.figures import MetricRow
+from monitor.figures import MetricRow, drifted_columns
 from monitor.store import Store
 from monitor.store.runs import RunOutcome, claim_window, finish_run
 from monitor.windows import Window
@@ -104,7 +105,10 @@ class World:
         self.monitor = config.monitors[0]
         self.clock = Clock(T0 + timedelta(hours=1, minutes=1))
 
-    def run(self, hour: int, notify: bool = True, **figures: float | None) -> list[OutboxMessage]:
+    def run(
+        self, hour: int, notify: bool = True, rows: tuple[MetricRow, ...] = (), **figures: float | None
+    ) -> list[OutboxMessage]:
+        """`figures` by short name; `rows` any others (per column), whose drifted columns messages name."""
         window = Window(T0 + timedelta(hours=hour), T0 + timedelta(hours=hour + 1))
         names = {
             "share": ("drift.share", ""),
@@ -115,7 +119,7 @@ class World:
             "accuracy_mean": ("accuracy.reference_mean", ""),
             "accuracy_std": ("accuracy.reference_std", ""),
         }
-        rows = [MetricRow(*names[k], v) for k, v in figures.items()]
+        rows = [*(MetricRow(*names[k], v) for k, v in figures.items()), *rows]
         now = self.clock()
         with self.store.session() as session:
             claim = claim_window(session, monitor="credit", window=window, owner="t", now=now)
@@ -133,6 +137,7 @@ class World:
                 window.start,
                 window.end,
                 {(r.metric, r.column): r.value for r in rows},
+                top_columns=tuple(TopColumn(c, score, method) for c, score, method in drifted_columns(rows)),
                 report_url=f"http://drifthound.test:9308/reports/credit/{hour}.html",
                 reports_base_url="http://drifthound.test:9308/reports/",
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pytest_httpserver import HTTPServer
@@ -39,6 +40,7 @@ class Receiver:
     hold: threading.Event | None = None
     delay: float = 0.0  # seconds every answer takes (a slow receiver)
     arrived: threading.Event = field(default_factory=threading.Event)
+    judge: Callable[[dict], tuple[int, str]] | None = None  # answers from the body, as Slack does (scripts first)
 
     def __post_init__(self) -> None:
         self.server.expect_request(self.path, method="POST").respond_with_handler(self._handle)
@@ -71,7 +73,12 @@ class Receiver:
             self.hold.wait(60)
         if self.delay:
             time.sleep(self.delay)
-        status, text, headers = self.script.pop(0) if self.script else self.default
+        if self.script:
+            status, text, headers = self.script.pop(0)
+        elif self.judge is not None:
+            (status, text), headers = self.judge(json.loads(body)), {}
+        else:
+            status, text, headers = self.default
         return Response(text, status=status, headers=headers)
 
     @property

@@ -1,4 +1,6 @@
-"""The log channel: one structured log event per notification (the demo's channel: no account needed)."""
+"""The log channel: one structured log event per notification (the demo's channel: no account needed).
+
+Its `lines` read as Slack's fallback text does (one per rule, worst columns first); `alerts` keeps every alert."""
 
 from __future__ import annotations
 
@@ -6,10 +8,11 @@ from datetime import datetime
 
 import structlog
 
+from alerts.grouping import by_rule
 from alerts.notices import Notification
 from alerts.payload import webhook_body
 from alerts.retry import Answer
-from alerts.wording import alert_line, headline
+from alerts.wording import group_line, headline
 
 log = structlog.get_logger("drifthound.alert")
 
@@ -38,7 +41,7 @@ class LogChannel:
             delivery_id=delivery_id,
             status=body["status"],
             summary=headline(notification),
-            lines=[alert_line(alert) for alert in notification.alerts],
+            lines=[group_line(group) for group in by_rule(notification.alerts)],  # as Slack's text lists them
             monitor=body["monitor"],
             window=body["window"],
             alerts=body["alerts"],

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from monitor import redaction
 from monitor.commands.context import load
+from monitor.commands.load import load_line
 from monitor.config import Config
 from monitor.errors import DriftHoundError
 from monitor.redaction import safe_url
@@ -52,12 +53,14 @@ def config_check(config_file: str | None, *, out: TextIO = sys.stdout) -> int:
     )
     problems = 0
     problems += _check_store(config, out)
+    problems += _check_tls(config, out)
     for monitor in config.monitors:
         problems += _check_monitor(config, monitor, out)
     for name, channel in config.channels.items():
         problems += _check_channel(name, channel, out)
     for warning in link_warnings(config):
         print(redaction.redact(f"  WARN  {warning}"), file=out)
+    print(load_line(config, utc_now()), file=out)
     if problems:
         print(f"{problems} check{'s' if problems > 1 else ''} failed", file=out)
     return 1 if problems else 0
@@ -98,6 +101,20 @@ def _check_store(config: Config, out: TextIO) -> int:
         else f"schema {current}, needs {head}: run `drifthound db upgrade`"
     )
     print(f"  ok    store {safe_url(store.url)} ({state})", file=out)
+    return 0
+
+
+def _check_tls(config: Config, out: TextIO) -> int:
+    from monitor.web.tls import server_context
+
+    service = config.service
+    if not service.tls:
+        return 0
+    try:
+        server_context(service.tls_cert_file, service.tls_key_file)
+    except DriftHoundError as error:
+        return _fail(out, "TLS", str(error))
+    print(f"  ok    TLS: {service.tls_cert_file} and {service.tls_key_file} load; the listener speaks HTTPS", file=out)
     return 0
 
 

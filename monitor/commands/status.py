@@ -11,6 +11,7 @@ from monitor.commands.context import open_context
 from monitor.commands.summary import summary_lines
 from monitor.redaction import redact
 from monitor.store import history
+from monitor.store.dropped import dropped_in
 from monitor.times import iso, utc_now
 
 
@@ -42,9 +43,21 @@ def status(config_file: str | None, *, out: TextIO = sys.stdout) -> int:
                 if ok.report_path:
                     print(f"  report: {reports_dir / ok.report_path}", file=out)
             print(f"  runs in the last 24h: {shown}", file=out)
+            for line in _dropped_lines(session, monitor.name, now):
+                print(line, file=out)
         _alert_lines(session, [monitor.name for monitor in context.config.monitors], now, out)
         _delivery_lines(session, now, out)
     return 0
+
+
+def _dropped_lines(session, monitor: str, now) -> list[str]:
+    count, newest = dropped_in(session, monitor, since=now - timedelta(days=1))
+    if not count:
+        return []
+    return [
+        f"  windows dropped in the last 24h: {count}, newest ending {iso(newest)} (aged past catch_up unevaluated: "
+        "the workers do not keep up; `drifthound config check` estimates the load)"
+    ]
 
 
 def _alert_lines(session, monitors: list[str], now, out: TextIO) -> None:
@@ -72,7 +85,8 @@ def _alert_lines(session, monitors: list[str], now, out: TextIO) -> None:
         )
     for item in active:
         target = f'rule "{item.rule}"' if item.rule else "every rule"
-        print(f"  SILENCED {item.monitor}: {target} until {iso(item.ends_at)}: {item.reason}", file=out)
+        by = f" (set by {item.created_by})" if item.created_by else ""
+        print(f"  SILENCED {item.monitor}: {target} until {iso(item.ends_at)}{by}: {item.reason}", file=out)
 
 
 def most_severe_first(alerts: Sequence[Any]) -> list[Any]:

@@ -20,7 +20,7 @@ from monitor.errors import ConfigError
 
 CONFIG_ENV = "DRIFTHOUND_CONFIG"
 # Keys whose values may be secrets though written in the file: an error never quotes what they hold.
-_SECRET_KEYS = frozenset({"store_url", "http_token", "url", "webhook_url", "secret", "headers"})
+_SECRET_KEYS = frozenset({"store_url", "http_token", "token", "url", "webhook_url", "secret", "headers"})
 
 
 def config_path(explicit: str | os.PathLike[str] | None, environ: Mapping[str, str] | None = None) -> Path:
@@ -191,6 +191,8 @@ def _check_failed_runs_channels(config: Config, where: str) -> None:
 
 def _register_secrets(config: Config) -> None:
     redaction.register(config.service.http_token)
+    for entry in config.service.tokens.values():
+        redaction.register(entry.token)
     redaction.register_url_password(config.service.store_url)
     for source in config.sources.values():
         redaction.register_url_password(source.url)
@@ -225,11 +227,17 @@ def resolve_sqlite_url(url: str, base_dir: Path) -> str:
     return parsed.set(database=str((base_dir / database).resolve())).render_as_string(hide_password=False)
 
 
+def _under(base_dir: Path, path: Path | None) -> Path | None:
+    return None if path is None else (base_dir / path).resolve()
+
+
 def _resolve_paths(config: Config, base_dir: Path) -> Config:
     service = config.service.model_copy(
         update={
             "store_url": resolve_sqlite_url(config.service.store_url, base_dir),
             "reports_dir": (base_dir / config.service.reports_dir).resolve(),
+            "tls_cert_file": _under(base_dir, config.service.tls_cert_file),
+            "tls_key_file": _under(base_dir, config.service.tls_key_file),
         }
     )
     sources = {

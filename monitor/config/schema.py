@@ -54,6 +54,24 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class TokenConfig(Strict):
+    """A named Bearer token of [service.tokens]: viewers read, operators also silence."""
+
+    token: str
+    role: Literal["viewer", "operator"]
+
+    @field_validator("token")
+    @classmethod
+    def _long_enough(cls, value: str) -> str:
+        if len(value) < 16:
+            raise ValueError("shorter than 16 characters, easy to guess; make one with `openssl rand -hex 24`")
+        return value
+
+
+# The name a silence records when it was set with the single http_token.
+HTTP_TOKEN_NAME = "http_token"
+
+
 class ServiceConfig(Strict):
     store_url: str = "sqlite:///drifthound.db"
     reports_dir: Path = Path("reports")
@@ -68,6 +86,10 @@ class ServiceConfig(Strict):
     workers: int | None = Field(default=None, ge=1, le=64)
     # On SIGTERM, runs get this long to finish before they are abandoned (their claims released).
     shutdown_grace: Duration = timedelta(seconds=30)
+    # Both or neither: the listener then speaks HTTPS only.
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    tokens: dict[str, TokenConfig] = Field(default_factory=dict)
 
     @field_validator("http_listen")
     @classmethod
@@ -94,9 +116,36 @@ class ServiceConfig(Strict):
             )
         return self
 
+    @model_validator(mode="after")
+    def _tls_pair(self) -> ServiceConfig:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            given, missing = (
+                ("tls_cert_file", "tls_key_file") if self.tls_key_file is None else ("tls_key_file", "tls_cert_file")
+            )
+            raise ValueError(f"{given} is set but {missing} is not: set both for HTTPS, or neither for plain HTTP")
+        return self
+
+    @model_validator(mode="after")
+    def _distinct_tokens(self) -> ServiceConfig:
+        seen: dict[str, str] = {HTTP_TOKEN_NAME: self.http_token} if self.http_token else {}
+        for name, entry in self.tokens.items():
+            if not _NAME.match(name) or name == HTTP_TOKEN_NAME:
+                raise ValueError(
+                    f"tokens: {name!r} is not a usable name (letters, digits, '.', '_', '-'; not {HTTP_TOKEN_NAME!r})"
+                )
+            other = next((known for known, token in seen.items() if token == entry.token), None)
+            if other is not None:
+                raise ValueError(f"tokens.{name}: the same token as {other}; each name needs its own token")
+            seen[name] = entry.token
+        return self
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_cert_file is not None
+
     @property
     def base_url(self) -> str:
-        return self.public_url or f"http://{self.http_listen}"
+        return self.public_url or f"{'https' if self.tls else 'http'}://{self.http_listen}"
 
 
 class SourceConfig(Strict):

@@ -8,6 +8,7 @@ Evidently is imported here, lazily: it takes seconds, and the CLI's other comman
 from __future__ import annotations
 
 import html
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -63,18 +64,38 @@ def _with_title(page: str, context: ReportContext) -> str:
 
 
 def _page(widgets: list[Any], script_src: str) -> str:
-    """Evidently's own page template, with its scripts referred to rather than embedded."""
+    """Evidently's own page template, with its scripts referred to rather than embedded, and the widgets' data
+    written by `_data_block`: Evidently puts it in a <script> element as it is, so a logged value holding
+    "</script>" would end the element and run whatever follows it."""
     from evidently.legacy.model.dashboard import DashboardInfo
     from evidently.legacy.utils.dashboard import TemplateParams, file_html_template
 
-    return file_html_template(
+    dashboard_id = "metric_" + uuid.uuid4().hex
+    info = DashboardInfo(name="Report", widgets=widgets)
+    page = file_html_template(
         TemplateParams(
-            dashboard_id="metric_" + uuid.uuid4().hex,
-            dashboard_info=DashboardInfo(name="Report", widgets=widgets),
-            additional_graphs=_additional_graphs(widgets),
+            dashboard_id=dashboard_id,
+            dashboard_info=info,
+            additional_graphs={},
             embed_lib=False,
+            embed_data=False,
             include_js_files=[html.escape(script_src)],
         )
+    )
+    return page.replace("<!-- no embedded data -->", _data_block(dashboard_id, info, _additional_graphs(widgets)), 1)
+
+
+def _data_block(dashboard_id: str, info: Any, graphs: dict[str, Any]) -> str:
+    """The widgets' data as JavaScript, with every "<" written as its JSON escape: the same values once parsed,
+    and nothing in them can close the element or open a comment."""
+    from evidently.legacy.utils.dashboard import NumpyEncoder, dashboard_info_to_json
+
+    def safe(text: str) -> str:
+        return text.replace("<", "\\u003c")
+
+    return (
+        f"<script>\n    var {dashboard_id} = {safe(dashboard_info_to_json(info))};\n"
+        f"    var additional_graphs_{dashboard_id} = {safe(json.dumps(graphs, cls=NumpyEncoder))};\n</script>"
     )
 
 

@@ -1,1 +1,1 @@
-"""The daemon: scheduling, the evaluation pool, HTTP (health, metrics, reports), systemd, housekeeping."""
+"""The daemon: scheduling, the evaluation pool, metrics, systemd, housekeeping; it starts the web side (monitor.web)."""

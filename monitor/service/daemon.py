@@ -31,7 +31,6 @@ from monitor.service import scheduling, systemd
 from monitor.service.delivery_loop import DeliveryLoop
 from monitor.service.dispatch import Dispatcher
 from monitor.service.housekeeper import Housekeeper
-from monitor.service.http import HttpContext, HttpServer
 from monitor.service.prom import DaemonMetrics
 from monitor.service.scheduler import Job, Scheduler
 from monitor.service.watchdog import Watchdog
@@ -39,6 +38,8 @@ from monitor.store import Store
 from monitor.store.owners import new_owner_id
 from monitor.store.runs import expire_abandoned, release_claims
 from monitor.times import utc_now
+from monitor.web.http import HttpContext, HttpServer
+from monitor.web.tls import server_context
 
 log = structlog.get_logger("drifthound.daemon")
 
@@ -67,6 +68,8 @@ class Daemon:
         self._stop_requested = threading.Event()
         self._reload_requested = threading.Event()
         self.metrics = DaemonMetrics(self.store, lambda: self.config, clock)
+        service = self.config.service
+        tls = server_context(service.tls_cert_file, service.tls_key_file) if service.tls else None
         self.http = HttpServer(
             self.config.service.http_listen,
             HttpContext(
@@ -76,6 +79,7 @@ class Daemon:
                 healthy=self.healthy,
                 clock=clock,
             ),
+            tls=tls,
         )
         self.delivery = DeliveryLoop(
             Deliverer(
@@ -130,7 +134,7 @@ class Daemon:
             owner=self.owner,
             monitors=len(self.config.monitors),
             workers=self.dispatcher.size,
-            reports=f"http://{self.http.address}/reports/",
+            reports=f"{self.http.url}/reports/",
         )
 
     def stop(self) -> None:
@@ -159,18 +163,29 @@ class Daemon:
                 hint="the running configuration stays; fix the file and send SIGHUP again",
             )
             return
-        for key in ("store_url", "http_listen"):
+        for key in ("store_url", "http_listen", "tls"):
             if getattr(config.service, key) != getattr(self.config.service, key):
                 log.warning(
                     "config.reload_needs_restart",
                     key=f"service.{key}",
                     hint="this change takes effect at the next restart",
                 )
+        self._reload_certificate(config)
         self.config_text, self.config = text, config
         self.dispatcher.renew()
         self.delivery.replace_channels(build_channels(config.channels, config.alerting.repeat_interval))
         self.scheduler.set_jobs(self._jobs())
         log.info("config.reloaded", monitors=len(config.monitors))
+
+    def _reload_certificate(self, config: Config) -> None:
+        """A renewed certificate is presented from the next connection on (SIGHUP after the files change)."""
+        service = config.service
+        if not (service.tls and self.config.service.tls):
+            return
+        try:
+            self.http.renew_tls(server_context(service.tls_cert_file, service.tls_key_file))
+        except ConfigError as error:
+            log.error("tls.reload_refused", error=str(error), hint="the certificate loaded before stays in use")
 
     def healthy(self) -> tuple[bool, str]:
         if self.stopping.is_set():
@@ -194,7 +209,7 @@ def run(config_file: Path) -> int:
     daemon = Daemon(config_file)
     print(
         f"drifthound: running {len(daemon.config.monitors)} monitors; reports at "
-        f"http://{daemon.http.address}/reports/ (Ctrl-C stops)",
+        f"{daemon.http.url}/reports/ (Ctrl-C stops)",
         flush=True,
     )
     started = time.monotonic()

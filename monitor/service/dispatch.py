@@ -14,14 +14,14 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import structlog
 
 from alerts.pipeline import notify_unsent, rules_for
 from monitor import redaction
-from monitor.config import Config
+from monitor.config import Config, MonitorConfig
 from monitor.service import scheduling
 from monitor.service.pool import EvaluationPool, RunSummary
 from monitor.service.prom import DaemonMetrics
@@ -66,6 +66,8 @@ class Dispatcher:
         self._inflight: set[Future] = set()
         # Runs whose result could not be stored, by (monitor, window end): failed at the monitor's next tick.
         self._unrecorded: set[tuple[str, datetime]] = set()
+        # Per monitor, the catch-up horizon up to which aged windows were looked for.
+        self._scanned_to: dict[str, datetime] = {}
         self.pool = self._new_pool()
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -126,6 +128,7 @@ class Dispatcher:
             self.metrics.store_errors.inc()
             log.error("schedule.store_unavailable", monitor=name, error=redaction.redact(str(error)))
             return False
+        self._drop_aged(monitor, now, horizon)
         windows = due_windows(
             schedule, monitor.window, now, settled=settled, catch_up=horizon, limit=scheduling.MAX_CATCH_UP_WINDOWS
         )
@@ -159,6 +162,33 @@ class Dispatcher:
         if monitor.labels is not None:
             interrupted |= self._label_passes(name)
         return interrupted
+
+    def _drop_aged(self, monitor: MonitorConfig, now: datetime, horizon: timedelta) -> None:
+        """Windows that aged past catch_up unevaluated: recorded, counted and logged, never lost in silence."""
+        dropped_total = self.metrics.windows_dropped.labels(monitor.name)  # the series exists from the start, at 0
+        try:
+            dropped = scheduling.drop_aged_windows(
+                self.store, monitor, now, catch_up=horizon, scanned_to=self._scanned_to.get(monitor.name)
+            )
+        except Exception as error:
+            self.metrics.store_errors.inc()
+            log.error("schedule.store_unavailable", monitor=monitor.name, error=redaction.redact(str(error)))
+            return
+        self._scanned_to[monitor.name] = dropped.scanned_to
+        if not dropped.windows:
+            return
+        dropped_total.inc(len(dropped.windows))
+        log.warning(
+            "schedule.windows_dropped",
+            monitor=monitor.name,
+            windows=len(dropped.windows),
+            oldest=iso(dropped.windows[0].end),
+            newest=iso(dropped.windows[-1].end),
+            catch_up=format_duration(horizon),
+            workers=self.size,
+            hint="the workers did not keep up with the schedules: add workers, run less often or lengthen "
+            "catch_up; `drifthound config check` estimates the load",
+        )
 
     def _label_passes(self, name: str) -> bool:
         """Windows whose labels are now due are evaluated again, with their model quality."""

@@ -50,6 +50,12 @@ class DaemonMetrics:
             "Times this process could not reach the store to schedule a monitor's runs (an outage shows here).",
             registry=self.registry,
         )
+        self.windows_dropped = Counter(
+            "drifthound_windows_dropped",
+            "Windows that aged past catch_up unevaluated (the workers did not keep up), found by this process.",
+            ["monitor"],
+            registry=self.registry,
+        )
         self.registry.register(_StoreCollector(store, config_getter, clock))
         self.registry.register(LatestFigures(store, config_getter))  # type: ignore[arg-type]
 

@@ -17,7 +17,8 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-RUN_STATUSES = ("running", "ok", "skipped", "failed")
+# "dropped": aged past catch_up before a worker got to it (store/dropped.py); whoever reaches it may evaluate it.
+RUN_STATUSES = ("running", "ok", "skipped", "failed", "dropped")
 
 
 class Base(DeclarativeBase):

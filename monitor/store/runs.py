@@ -129,6 +129,8 @@ def may_take_over(
     """
     if status == "running":
         return owner_gone or heartbeat_at is None or heartbeat_at <= now - stale_after
+    if status == "dropped":  # never evaluated: a daemon whose catch_up now reaches it, or `check --at`, may
+        return True
     if status == "failed":
         return retry_failed or force
     return force

@@ -1,13 +1,15 @@
 """Security drill: every `${ENV}` value of a config, and every credential written in it literally (a webhook
 URL's query, a header's token), is searched for in everything a daemon produces (its logs, the store's rows,
 reports, pages, notification bodies, `status` and errors), on SQLite and PostgreSQL stores. (Path traversal:
-tests/integration/test_http.py; http_token: tests/e2e/test_daemon.py; a read-only query source:
-tests/integration/test_sources.py; signatures and replays: tests/unit/test_notifications.py.)"""
+tests/integration/test_http.py; tokens and roles: tests/integration/test_roles.py, tests/e2e/test_daemon.py;
+a read-only query source: tests/integration/test_sources.py; signatures and replays:
+tests/unit/test_notifications.py.)"""
 
 from __future__ import annotations
 
 import json
 import time
+import urllib.request
 
 import pytest
 import sqlalchemy as sa
@@ -21,6 +23,7 @@ pytestmark = pytest.mark.e2e
 
 SECRETS = {
     "DH_TOKEN": "tok-9f2c1e7a-http",
+    "DH_OPERATOR": "op-4a1f9c2e-operator-token",
     "HOOK_SECRET": "hmac-51d0c3b8-hook",
     "SLACK_PATH": "T000-B000-slk7e4a2c9",
     "BROKEN_PW": "pw-77b3e1d4-broken",
@@ -43,6 +46,14 @@ def everything_in_the_store(store_url: str) -> str:
     return "\n".join(parts)
 
 
+def silence_as_operator(url: str, token: str) -> str:
+    body = json.dumps({"monitor": "live-0", "for": "1h", "reason": "drill"}).encode()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    with urllib.request.urlopen(urllib.request.Request(url, body, headers, method="POST"), timeout=10) as answer:
+        assert answer.status == 201
+        return answer.read().decode()
+
+
 def test_no_secret_reaches_logs_rows_reports_pages_or_payloads(tmp_path, database_url):
     source = f"sqlite:///{tmp_path / 'live.db'}"
     write_live_log(source)
@@ -57,7 +68,8 @@ def test_no_secret_reaches_logs_rows_reports_pages_or_payloads(tmp_path, databas
             source_url=source,
             port=port,
             catch_up="30s",
-            extra_service='http_token = "${DH_TOKEN}"',
+            extra_service='http_token = "${DH_TOKEN}"\n'
+            '[service.tokens]\noncall = { token = "${DH_OPERATOR}", role = "operator" }',
         )
         broken_source = "postgresql+psycopg://app:${BROKEN_PW}@127.0.0.1:1/nowhere"
         config.write_text(
@@ -111,6 +123,9 @@ headers = {{ Authorization = "Bearer {LITERAL_SECRETS["HEADER_TOKEN"]}" }}
             pages += [daemon.get(f"/reports/{m}/", auth)[1] for m in ("live-0", "unreachable")]
             api = daemon.get("/api/monitors", auth)[1]
             pages.append(api)
+            pages.append(silence_as_operator(daemon.url("/api/silences"), SECRETS["DH_OPERATOR"]))
+            operator = {"Authorization": f"Bearer {SECRETS['DH_OPERATOR']}"}
+            pages += [daemon.get(path, operator)[1] for path in ("/reports/live-0/", "/api/silences")]
             status = drifthound("status", "-c", str(config), env=SECRETS)
             check = drifthound("check", "-c", str(config), "-m", "unreachable", "-v", env=SECRETS)
             assert daemon.stop() == 0
@@ -130,6 +145,7 @@ headers = {{ Authorization = "Bearer {LITERAL_SECRETS["HEADER_TOKEN"]}" }}
     assert "cannot connect" in produced["check errors"] and "unreachable" in produced["store rows"]
     assert "POST /echo?token=***&x=1" in produced["status"], "the echoing receiver's refusal, masked"
     assert hook.bad_signatures == 0 and len(produced["reports"]) > 10_000
+    assert '"created_by": "oncall"' in produced["pages"], "the silence names its token, not the token itself"
     for where, text in produced.items():
         for name, secret in {**SECRETS, **LITERAL_SECRETS}.items():
             assert secret not in text, f"{name} found in {where}"

@@ -13,10 +13,10 @@ import pytest
 
 from monitor import metric_names
 from monitor.config import load_config
-from monitor.service.http import HttpContext, HttpServer
 from monitor.service.prom import DaemonMetrics
 from monitor.store import Store
 from monitor.times import utc_now
+from monitor.web.http import HttpContext, HttpServer
 from tests.conftest import IN_CI
 from tests.e2e.cli import drifthound
 

@@ -22,11 +22,11 @@ import pytest
 from alerts.models import Alert
 from monitor.config import parse_config
 from monitor.figures import MetricRow
-from monitor.service.compression import accepts_gzip
-from monitor.service.http import HttpContext, HttpServer, safe_report_path, safe_static_path
 from monitor.service.prom import DaemonMetrics
 from monitor.store import Store
 from monitor.store.runs import RunOutcome, claim_window, finish_run
+from monitor.web.compression import accepts_gzip
+from monitor.web.http import HttpContext, HttpServer, safe_report_path, safe_static_path
 from monitor.windows import Window
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)

@@ -123,3 +123,27 @@ def test_the_log_channel_logs_the_same_list_in_the_same_words():
         "accuracy low (warning, reminder): accuracy 0.6, below 0.7 (0.86x the threshold) · firing for 24 h",
     ]
     assert [a["reason"] for a in event["alerts"]] == ["first_notification", "reminder"]
+
+
+def test_the_log_channel_lists_each_rule_as_slacks_text_does():
+    from datetime import UTC, datetime
+
+    from structlog.testing import capture_logs
+
+    from alerts.channels.log import LogChannel
+
+    columns = [notice("drift.ratio", 1 + i / 10, 1.0, rule="column drift", column=f"f{i}") for i in range(45)]
+    message = Notification(
+        "credit", "2026-11-22T05:00:00Z", "2026-11-22T06:00:00Z", (notice(rule="dataset drift"), *columns)
+    )
+    with capture_logs() as events:
+        LogChannel("log").send(message, "d-1", now=datetime(2026, 11, 22, 6, tzinfo=UTC))
+    [event] = events
+    assert event["lines"] == [
+        "dataset drift (critical, new): drift.share 42%, above 30% · firing for 24 h",
+        "column drift (critical, new): 45 columns, drift.ratio above 1x: f44 5.4x, f43 5.3x, f42 5.2x, f41 5.1x, "
+        "f40 5x, ... and 40 more · firing for 24 h",
+    ]
+    fallback = slack_message(message)["text"].split("\n")
+    assert [line.removeprefix("- ") for line in fallback if line.startswith("- ")] == event["lines"]
+    assert len(event["alerts"]) == 46, "every alert, for machines"

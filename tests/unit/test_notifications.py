@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,7 +13,8 @@ from alerts.notices import AlertNotice, Notification, TopColumn, fold, ordered
 from alerts.payload import webhook_body
 from alerts.retry import classify_http, next_attempt_at, parse_retry_after
 from alerts.signing import signature_header, verify_signature
-from alerts.slack import MAX_BLOCKS, MAX_HEADER, MAX_SECTION, MAX_TEXT, slack_message
+from alerts.slack import MAX_BLOCKS, MAX_BLOCKS_CHARS, MAX_HEADER, MAX_SECTION, MAX_TEXT, blocks_size, slack_message
+from tests.slack_blocks import block_errors
 
 NOW = datetime(2026, 11, 22, 6, tzinfo=UTC)
 
@@ -100,19 +102,90 @@ def test_folding_keeps_the_newest_state_and_an_unsent_first_notification():
     assert Notification.from_dict(json.loads(json.dumps(merged.to_dict()))) == merged
 
 
-def test_slack_stays_within_its_limits_with_300_drifted_columns():
+def within_slack_limits(message: dict) -> None:
+    blocks = message["blocks"]
+    assert block_errors(blocks) == [], "Slack's SDK finds every block valid"
+    assert len(blocks) <= MAX_BLOCKS and blocks_size(blocks) <= MAX_BLOCKS_CHARS
+    assert len(blocks[0]["text"]["text"]) <= MAX_HEADER
+    assert all(len(b["text"]["text"]) <= MAX_SECTION for b in blocks if b["type"] == "section")
+    assert 0 < len(message["text"]) <= MAX_TEXT
+
+
+def test_slack_stays_within_its_limits_with_300_rules_firing():
     top = [TopColumn(f"feature_<{i}>_" + "x" * 40, 1.0 - i / 1000, "Wasserstein distance (normed)") for i in range(300)]
     alerts = [notice("drift", top=top)] + [notice(f"col {i}", "warning", column=f"c{i}") for i in range(299)]
     message = slack_message(notification(*alerts))
+    within_slack_limits(message)
     blocks = message["blocks"]
-    assert len(blocks) <= MAX_BLOCKS
-    assert len(blocks[0]["text"]["text"]) <= MAX_HEADER
-    assert all(len(b["text"]["text"]) <= MAX_SECTION for b in blocks if b["type"] == "section")
-    assert blocks[-1]["text"]["text"] == f"and {300 - (MAX_BLOCKS - 3)} more"
-    first = blocks[2]["text"]["text"]
-    assert "and 295 more" in first and "&lt;0&gt;" in first and "<0>" not in first, "data is escaped"
-    assert len(message["text"]) <= MAX_TEXT and message["text"].rstrip().split("\n")[-1].startswith("and ")
+    shown = [b for b in blocks if b["type"] == "section" and b["text"]["text"].startswith(":")]
+    left = 300 - len(shown)
+    assert left > 0
+    assert (
+        blocks[-2]["text"]["text"]
+        == f"and {left} more rules on the <http://dh:9308/reports/credit-scoring/|monitor page>"
+    )
+    top_line = blocks[2]["text"]["text"]
+    assert top_line.startswith("top columns: ") and "and 295 more" in top_line
+    assert "&lt;0&gt;" in top_line and "<0>" not in top_line, "data is escaped"
+    assert json.dumps(blocks).count("top columns") == 1, "once per message, however many alerts name them"
+    assert message["text"].rstrip().split("\n")[-1].startswith("and ")
     assert message["text"].startswith("FIRING: credit-scoring (300 firing)")
+
+
+def ratio_notice(rule, column, ratio, severity="warning", segment=None, reason="first_notification"):
+    return replace(
+        notice(rule, severity, column=column, reason=reason),
+        metric="drift.ratio",
+        value=ratio,
+        threshold=1.0,
+        segment=segment,
+    )
+
+
+def test_slack_stays_within_its_limits_whatever_fires():
+    """60 per-column rules over 200 columns with long names, and segments: cut by blocks, characters and
+    section length at once."""
+    alerts = [
+        ratio_notice(f"rule {r} " + "r" * 100, f"col_{c}_" + "&" * 80, 1 + c / 7, segment=f"region=r{r}")
+        for r in range(60)
+        for c in range(200)
+    ]
+    message = slack_message(notification(*alerts))
+    within_slack_limits(message)
+    assert message["blocks"][-2]["text"]["text"].startswith("and ")
+
+
+def test_a_rule_over_many_columns_is_one_section_worst_first():
+    alerts = [ratio_notice("column drift", f"feature_{i}", 1 + i / 10) for i in range(45)]
+    alerts.append(ratio_notice("column drift", "feature_99", 9.0, reason="reminder"))
+    alerts.append(notice("dataset drift"))
+    message = slack_message(notification(*alerts))
+    within_slack_limits(message)
+    sections = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
+    assert len(sections) == 2
+    assert sections[0].startswith(":red_circle: *dataset drift* (critical, new): drift.share 42%, above 30%")
+    assert sections[1] == (
+        ":large_orange_circle: *column drift* (warning, 45 new, 1 reminder): 46 columns, drift.ratio above 1x: "
+        "feature_99 9x, feature_44 5.4x, feature_43 5.3x, feature_42 5.2x, feature_41 5.1x, ... and 41 more "
+        "(<http://dh:9308/reports/credit-scoring/|monitor page>) · firing for 2 h"
+    )
+
+
+def test_resolved_columns_are_their_own_section_and_segments_are_named():
+    alerts = [
+        ratio_notice("segment drift", "income", 3.0, segment="region=north"),
+        ratio_notice("segment drift", "income", 2.0, segment="region=south"),
+        replace(
+            ratio_notice("segment drift", "income", 0.5, segment="region=east"), status="resolved", reason="resolved"
+        ),
+    ]
+    sections = [b["text"]["text"] for b in slack_message(notification(*alerts))["blocks"] if b["type"] == "section"]
+    assert sections == [
+        ":large_orange_circle: *segment drift* (warning, new): 2 alerts, drift.ratio above 1x: "
+        "income in region=north 3x, income in region=south 2x · firing for 2 h",
+        ":white_check_mark: *segment drift* (warning, resolved): drift.ratio [income] in region=east 0.5x, "
+        "below 1x · resolved after 2 h",
+    ]
 
 
 def test_slack_header_is_cut_for_long_monitor_names():

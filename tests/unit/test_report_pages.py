@@ -79,3 +79,22 @@ def test_a_matrix_is_laid_on_every_class_by_name():
     counts = np.array([[5, 1], [2, 3]])
     laid = _aligned(["a", "b", "c"], ["c", "a"], counts)
     assert laid.tolist() == [[3, 0, 2], [0, 0, 0], [1, 0, 5]]
+
+
+def test_a_logged_value_cannot_close_the_report_s_script_element():
+    """Widgets carry values from the log (categories, texts, column names) into a <script> element."""
+    import json
+    import re
+
+    from evidently.legacy.renderers.html_widgets import CounterData, counter
+
+    from monitor.evaluation.report import ReportContext, render
+
+    evil = "</script><script>alert(document.domain)</script><!--"
+    context = ReportContext("m", "w", "r", 10, 10, 10, 10, None, 0.5)
+    page = render(context, [counter(title="values", counters=[CounterData("region", evil)])], [], script_src="s.js")
+    assert evil not in page and "<script>alert" not in page
+    data = re.search(r"var (metric_\w+) = (\{.*\});\n", page)
+    assert data is not None
+    assert evil in json.dumps(json.loads(data.group(2)), ensure_ascii=False)
+    assert page.count("<script") == page.count("</script>")

@@ -1,15 +1,16 @@
-"""The daemon's HTTP side: /healthz, /readyz, /metrics, /reports/ (and /api/ for figures as JSON), GET and HEAD.
+"""The listener: /healthz, /readyz, /metrics, /reports/, /api/ (figures as JSON, silences), /login.
 
-Standard library only: a threading server, so a slow client never blocks the
-others. Answers go gzip-compressed to clients that accept it. When `http_token` is set, everything but /healthz needs
-`Authorization: Bearer <token>`. Report files are served only from inside
-reports_dir: no "..", no encoded tricks, no absolute paths, no symlinks out.
+Standard library only: a threading server, so a slow client never blocks the others; HTTPS only when a
+certificate is configured (monitor.web.tls). Who may do what is decided at the edge, before any route
+(monitor.web.auth): with tokens configured, pages, reports and /api need a viewer's, silencing an operator's;
+/healthz, /readyz and /metrics stay open. Answers go gzip-compressed to clients that accept it. Report files are
+served only from inside reports_dir: no "..", no encoded tricks, no absolute paths, no symlinks out.
 """
 
 from __future__ import annotations
 
-import hmac
 import json
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,15 +24,19 @@ import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import SQLAlchemyError
 
+from alerts import silences
 from monitor import redaction
 from monitor.config import Config
 from monitor.report_scripts import STATIC_DIR
 from monitor.reports import served_report
-from monitor.service import pages, site
-from monitor.service.compression import accepts_gzip, compressible, gzipped
 from monitor.store import Store
 from monitor.store.history import newest_figures
 from monitor.times import iso, parse_time
+from monitor.web import auth, login, pages, site
+from monitor.web.compression import accepts_gzip, compressible, gzipped
+from monitor.web.silence_api import EXAMPLE, parse_silence_request, silence_json
+from monitor.web.silence_panel import silence_panel
+from monitor.web.tls import TlsHttpServer
 
 log = structlog.get_logger("drifthound.http")
 
@@ -44,7 +49,14 @@ SEND_CHUNK = 64 * 1024
 # Rows of figures one API answer holds at most (and by default): older ones are a Link away.
 MAX_ROWS = 10_000
 
-PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
+# Pages run no inline script: the monitor page's one script is a file from this site (auth.SCRIPT_PATH).
+PAGE_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; script-src 'self'; connect-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+SCRIPT = Path(__file__).with_name("static") / "silences.js"
+# A write's body is a small JSON object or a login form.
+MAX_BODY = 16 * 1024
 # Evidently's reports carry their data and styles inline and load their scripts from /reports/_static/;
 # they may fetch nothing else.
 REPORT_POLICY = (
@@ -98,6 +110,7 @@ def safe_static_path(reports_dir: Path, raw: str) -> Path | None:
 
 class _Handler(BaseHTTPRequestHandler):
     context: HttpContext
+    caller: auth.Caller | None = None  # who sent this request, decided at the edge (_allowed)
     timeout = CLIENT_TIMEOUT
     server_version = "drifthound"
     sys_version = ""
@@ -106,55 +119,173 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # requests are not logged one by one; errors are
 
     def do_GET(self) -> None:
+        self._handle(self._route)
+
+    do_HEAD = do_GET  # the same status and headers; _send leaves the body out
+
+    def do_POST(self) -> None:
+        self._handle(self._route_write)
+
+    do_DELETE = do_POST
+
+    def _handle(self, route: Callable[[str, dict[str, list[str]]], None]) -> None:
         try:
-            self._route()
+            url = urlsplit(self.path)
+            if self._allowed(url.path):
+                route(url.path, parse_qs(url.query))
         except (BrokenPipeError, ConnectionResetError, TimeoutError):
             self.close_connection = True  # the client left or stalled mid-response: nothing more to tell it
         except Exception as error:
             log.error("http.error", path=redaction.redact(self.path), error=redaction.redact(repr(error)))
             self._send(500, "internal error\n", "text/plain; charset=utf-8")
 
-    do_HEAD = do_GET  # the same status and headers; _send leaves the body out
+    def _allowed(self, path: str) -> bool:
+        """Decides at the edge whether this caller may go on; if not, answers 401 or 403 and says so."""
+        service = self.context.config().service
+        known = auth.known_tokens(service)
+        token = auth.presented_token(self.headers.get("Authorization"), self.headers.get("Cookie"))
+        self.caller = auth.identify(token, known)
+        verdict = auth.access(auth.need_of(self.command, path), self.caller, guarded=bool(known))
+        if verdict is auth.Access.ALLOWED:
+            return True
+        if verdict is auth.Access.NOT_OPERATOR:
+            self._json({"error": f'token "{self.caller.name}" is a viewer: only an operator token may do this'}, 403)
+            return False
+        why = "send Authorization: Bearer <token>" + ("" if token is None else " with a known token")
+        if not known:
+            why = "silencing over HTTP needs an operator token; add one under [service.tokens]"
+        challenge = {"WWW-Authenticate": 'Bearer realm="drifthound"'}
+        if path.startswith("/reports") or path == "/":
+            self._html(login.login_page(f"{path}", "unknown token" if token else None), 401, challenge)
+        elif path.startswith("/api/"):
+            self._json({"error": f"unauthorised: {why}"}, 401, challenge)
+        else:
+            self._send(401, f"unauthorised: {why}\n", "text/plain; charset=utf-8", challenge)
+        return False
 
-    def _route(self) -> None:
-        url = urlsplit(self.path)
-        path = url.path
+    def _route(self, path: str, query: dict[str, list[str]]) -> None:
         if path == "/favicon.ico":  # browsers ask; an empty answer keeps their consoles clean
             self._send(204, b"", "image/x-icon")
-            return
-        if path == "/healthz":
+        elif path == "/healthz":
             ok, why = self.context.healthy()
             self._send(200 if ok else 503, f"{'ok' if ok else 'unhealthy'}: {why}\n", "text/plain; charset=utf-8")
-            return
-        if not self._authorised():
-            self._send(
-                401,
-                "unauthorised: send Authorization: Bearer <http_token>\n",
-                "text/plain; charset=utf-8",
-                {"WWW-Authenticate": 'Bearer realm="drifthound"'},
-            )
-            return
-        if path == "/readyz":
+        elif path == "/readyz":
             self._ready()
         elif path == "/metrics":
             self._send(200, generate_latest(self.context.registry), CONTENT_TYPE_LATEST)
+        elif path == auth.SCRIPT_PATH:
+            self._send(200, SCRIPT.read_bytes(), "text/javascript; charset=utf-8", {"Cache-Control": "no-cache"})
+        elif path == "/login":
+            self._html(login.login_page(_next_of(query), None))
         elif path in ("/", "/reports"):
             self._redirect("/reports/")
         elif path == "/reports/":
             self._index()
         elif path.startswith("/reports/"):
             self._reports(path[len("/reports/") :])
+        elif path == "/api/silences":
+            self._list_silences()
         elif path.startswith("/api/"):
-            self._api(path[len("/api/") :], parse_qs(url.query))
+            self._api(path[len("/api/") :], query)
         else:
             self._send(404, "not found\n", "text/plain; charset=utf-8")
 
-    def _authorised(self) -> bool:
-        token = self.context.config().service.http_token
-        if not token:
-            return True
-        given = self.headers.get("Authorization", "")
-        return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+    def _route_write(self, path: str, query: dict[str, list[str]]) -> None:
+        if self.command == "POST" and path == "/login":
+            self._login()
+        elif self.command == "POST" and path == "/logout":
+            self._redirect("/login", {"Set-Cookie": login.cookie("", secure=self._secure(), clear=True)}, 303)
+        elif self.command == "POST" and path == "/api/silences":
+            self._silence()
+        elif self.command == "DELETE" and path.startswith("/api/silences/"):
+            self._unsilence(path[len("/api/silences/") :])
+        else:
+            self._json({"error": f"{self.command} is not allowed on {path}"}, 405)
+
+    def _secure(self) -> bool:
+        return isinstance(self.connection, ssl.SSLSocket)
+
+    def _body(self) -> bytes | None:
+        """The request's body, or None after answering 411/413 when it has no length or too much of one."""
+        raw = self.headers.get("Content-Length", "")
+        if not (raw.isascii() and raw.isdigit()):
+            self._json({"error": "send the body with a Content-Length"}, 411)
+            return None
+        if int(raw) > MAX_BODY:
+            self._json({"error": f"the body is larger than {MAX_BODY} bytes"}, 413)
+            return None
+        return self.rfile.read(int(raw))
+
+    def _cross_site(self) -> bool:
+        """A browser's request from another site's page (its Origin is neither the Host nor public_url's, or is
+        "null"): refused with 403. Our pages' policy (same-origin) makes a browser send their real Origin."""
+        origin = self.headers.get("Origin")
+        public = self.context.config().service.public_url  # behind a proxy, the Host may be the inner one
+        ours = {self.headers.get("Host", ""), urlsplit(public or "").netloc} - {""}
+        if origin is None or urlsplit(origin).netloc in ours:
+            return False
+        self._json({"error": "refused: a request from another site's page"}, 403)
+        return True
+
+    def _login(self) -> None:
+        body = self._body()
+        if body is None or self._cross_site():
+            return
+        form = parse_qs(body.decode("utf-8", "replace"))
+        token, where = form.get("token", [""])[0], login.safe_next(form.get("next", [None])[0])
+        caller = auth.identify(token, auth.known_tokens(self.context.config().service))
+        if caller is None:
+            self._html(login.login_page(where, "unknown token"), 401)
+            return
+        log.info("http.signed_in", token_name=caller.name, role=caller.role)
+        self._redirect(where, {"Set-Cookie": login.cookie(token, secure=self._secure())}, 303)
+
+    def _list_silences(self) -> None:
+        with self.context.store.reading() as session:
+            rows = silences.active(session, now=self.context.clock())
+            self._json([silence_json(row) for row in rows])
+
+    def _silence(self) -> None:
+        if self.headers.get_content_type() != "application/json":
+            self._json({"error": f"send the silence as JSON (Content-Type: application/json), e.g. {EXAMPLE}"}, 415)
+            return
+        body = self._body()
+        if body is None or self._cross_site():
+            return
+        try:
+            wanted = parse_silence_request(body, self.context.config())
+        except ValueError as error:
+            self._json({"error": str(error)}, 400)
+            return
+        now = self.context.clock()
+        with self.context.store.transaction() as session:
+            row = silences.silence(
+                session,
+                monitor=wanted.monitor,
+                rule=wanted.rule,
+                until=now + wanted.length,
+                reason=wanted.reason,
+                now=now,
+                created_by=self.caller.name,
+            )
+            answer = silence_json(row)
+        log.info("silence.set", monitor=wanted.monitor, rule=wanted.rule, until=answer["ends_at"], by=self.caller.name)
+        self._json(answer, 201, {"Location": f"/api/silences/{answer['id']}"})
+
+    def _unsilence(self, raw: str) -> None:
+        if self._cross_site():
+            return
+        if not (raw.isascii() and raw.isdigit()):
+            self._json({"error": f"{raw!r} is not a silence id; GET /api/silences lists them"}, 404)
+            return
+        with self.context.store.transaction() as session:
+            row = silences.end(session, int(raw), now=self.context.clock())
+            monitor = row.monitor if row is not None else None
+        if monitor is None:
+            self._json({"error": f"no active silence {raw}; GET /api/silences lists them"}, 404)
+            return
+        log.info("silence.ended", id=int(raw), monitor=monitor, by=self.caller.name)
+        self._send(204, b"", "application/json")
 
     def _ready(self) -> None:
         try:
@@ -181,9 +312,12 @@ class _Handler(BaseHTTPRequestHandler):
             if monitor is None:
                 self._html(pages.not_found_page(f"no monitor named {name}"), 404)
                 return
+            operator = self.caller is not None and self.caller.role == "operator"
             with self.context.store.reading() as session:
                 view = site.monitor_view(session, monitor, now, reports_dir=config.service.reports_dir)
-            self._html(pages.monitor_page(view, now))
+                held = silences.active(session, now=now, monitor=monitor.name) if operator else []
+                panel = silence_panel(monitor.name, [r.name for r in monitor.rules], held) if operator else ""
+            self._html(pages.monitor_page(view, now, panel=panel, script=auth.SCRIPT_PATH if operator else None))
             return
         if rest.startswith(f"{STATIC_DIR}/"):
             self._static(rest)
@@ -267,14 +401,18 @@ class _Handler(BaseHTTPRequestHandler):
         ]
         self._json(rows, headers=headers)
 
-    def _redirect(self, where: str) -> None:
-        self.send_response(302)
+    def _redirect(self, where: str, headers: dict[str, str] | None = None, status: int = 302) -> None:
+        self.send_response(status)
         self.send_header("Location", where)
         self.send_header("Content-Length", "0")
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
         self.end_headers()
 
-    def _html(self, text: str, status: int = 200) -> None:
-        self._send(status, text, "text/html; charset=utf-8", {"Content-Security-Policy": PAGE_POLICY})
+    def _html(self, text: str, status: int = 200, headers: dict[str, str] | None = None) -> None:
+        self._send(
+            status, text, "text/html; charset=utf-8", {"Content-Security-Policy": PAGE_POLICY, **(headers or {})}
+        )
 
     def _json(self, data: Any, status: int = 200, headers: dict[str, str] | None = None) -> None:
         self._send(status, json.dumps(data), "application/json", headers)
@@ -291,7 +429,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(payload)))
         self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Referrer-Policy", "no-referrer")
+        # Nothing goes to other sites; our own pages' writes carry their Origin, which _cross_site checks.
+        self.send_header("Referrer-Policy", "same-origin")
         for key, value in headers.items():
             self.send_header(key, value)
         self.end_headers()
@@ -300,6 +439,10 @@ class _Handler(BaseHTTPRequestHandler):
         view = memoryview(payload)
         for start in range(0, len(view), SEND_CHUNK):
             self.wfile.write(view[start : start + SEND_CHUNK])
+
+
+def _next_of(query: dict[str, list[str]]) -> str:
+    return login.safe_next(query.get("next", [None])[0])
 
 
 def _time_parameter(query: dict[str, list[str]], name: str) -> datetime | None:
@@ -317,10 +460,20 @@ def _limit(query: dict[str, list[str]]) -> int:
 
 
 class HttpServer:
-    def __init__(self, listen: str, context: HttpContext, *, timeout: float = CLIENT_TIMEOUT) -> None:
+    """The listener; with `tls` (a server context, see monitor.web.tls) it speaks HTTPS only."""
+
+    def __init__(
+        self, listen: str, context: HttpContext, *, timeout: float = CLIENT_TIMEOUT, tls: ssl.SSLContext | None = None
+    ) -> None:
         host, _, port = listen.rpartition(":")
         handler = type("Handler", (_Handler,), {"context": context, "timeout": timeout})
-        self._server = ThreadingHTTPServer((host.strip("[]"), int(port)), handler)
+        address = (host.strip("[]"), int(port))
+        if tls is None:
+            self._server: ThreadingHTTPServer = ThreadingHTTPServer(address, handler)
+        else:
+            self._server = TlsHttpServer(address, handler)
+            self._server.tls, self._server.handshake_timeout = tls, timeout
+        self.scheme = "http" if tls is None else "https"
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="http", daemon=True)
 
@@ -328,6 +481,15 @@ class HttpServer:
     def address(self) -> str:
         host, port = self._server.server_address[:2]
         return f"{host}:{port}"
+
+    def renew_tls(self, tls: ssl.SSLContext) -> None:
+        """Connections accepted from now on present this context's certificate (a renewed one, after SIGHUP)."""
+        if isinstance(self._server, TlsHttpServer):
+            self._server.tls = tls
+
+    @property
+    def url(self) -> str:
+        return f"{self.scheme}://{self.address}"
 
     def start(self) -> None:
         self._thread.start()

@@ -20,10 +20,11 @@ from monitor.metric_names import (
     reference_names,
 )
 from monitor.reports import report_name, report_stamps
-from monitor.service.charts import Threshold
-from monitor.service.pages import AlertRow, HeatMap, MonitorView, RunRow, Series
+from monitor.store.dropped import dropped_in
 from monitor.store.models import MetricValue, Run
 from monitor.times import format_duration, parse_file_stamp
+from monitor.web.charts import Threshold
+from monitor.web.pages import AlertRow, HeatMap, MonitorView, RunRow, Series
 
 TREND_RUNS = 500
 # Every quality figure gets its chart, its estimate beside it when there is one: roc_auc first (the index page
@@ -79,7 +80,9 @@ def monitor_view(
         RunRow(r.window_start, r.window_end, r.status, r.reason, r.rows, report_of(r), shares.get(r.window_end))
         for r in rows
     )
-    gaps = tuple((r.window_end, f"{r.status}: {r.reason or ''}") for r in rows if r.status in ("failed", "skipped"))
+    gaps = tuple(
+        (r.window_end, f"{r.status}: {r.reason or ''}") for r in rows if r.status in ("failed", "skipped", "dropped")
+    )
     links = {r.window_end: f"/reports/{report_of(r)}" for r in rows if report_of(r)}
     series = [_series("drift share (drifted features / features)", ends, shares, gaps, links)]
     series += [
@@ -119,6 +122,7 @@ def monitor_view(
         series=tuple(series),
         silenced_until=max((s.ends_at for s in active if s.rule is None), default=None),
         heat_maps=heat_maps,
+        dropped=dropped_in(session, monitor.name, since=now - timedelta(days=1)),
     )
 
 

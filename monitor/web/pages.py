@@ -10,15 +10,15 @@ from urllib.parse import quote
 
 from alerts.notices import AlertNotice
 from alerts.wording import how_bad
-from monitor.service.charts import Threshold, heat_map, line_chart, quality_chart
 from monitor.times import iso
+from monitor.web.charts import Threshold, heat_map, line_chart, quality_chart
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#1f2328;background:#fff}
 h1{font-size:22px;margin:0 0 4px} h2{font-size:18px;margin:28px 0 8px} .muted{color:#656d76}
 table{border-collapse:collapse;margin:8px 0;font-size:14px} th,td{padding:4px 10px;border-bottom:1px solid #d0d7de;
 text-align:left;vertical-align:top} th{background:#f6f8fa}
-.ok{color:#1a7f37}.failed,.firing{color:#cf222e;font-weight:600}.skipped,.pending{color:#9a6700}
+.ok{color:#1a7f37}.failed,.firing,.dropped{color:#cf222e;font-weight:600}.skipped,.pending{color:#9a6700}
 .running{color:#0969da} .charts{display:flex;flex-wrap:wrap;gap:12px}
 .chart{border:1px solid #d0d7de;border-radius:6px;background:#fff} .chart .title{font-size:13px;font-weight:600}
 .chart .axis{font-size:10px;fill:#656d76} .chart .empty{font-size:12px;fill:#656d76}
@@ -119,6 +119,7 @@ class MonitorView:
     silenced_until: datetime | None = None
     extra: dict[str, str] = field(default_factory=dict)
     heat_maps: tuple[HeatMap, ...] = ()
+    dropped: tuple[int, datetime | None] = (0, None)  # windows dropped in the last 24 h, the newest one's end
 
 
 def _e(text: object) -> str:
@@ -133,11 +134,12 @@ def _stamp(now: datetime) -> str:
     return iso(now.replace(microsecond=0))
 
 
-def _page(title: str, body: str) -> str:
+def _page(title: str, body: str, script: str | None = None) -> str:
+    tag = f'<script src="{_e(script)}" defer></script>' if script else ""
     return (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title>'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<style>{STYLE}</style></head><body>{body}</body></html>"
+        f"<style>{STYLE}</style>{tag}</head><body>{body}</body></html>"
     )
 
 
@@ -187,7 +189,8 @@ def _how_bad(alert: AlertRow) -> str:
     return how_bad(AlertNotice(a.rule, a.severity, a.metric, None, a.value, a.threshold, a.op, a.state, "", None, ""))
 
 
-def monitor_page(view: MonitorView, now: datetime) -> str:
+def monitor_page(view: MonitorView, now: datetime, *, panel: str = "", script: str | None = None) -> str:
+    """`panel`: HTML placed before the alerts (an operator's silencing panel), with the `script` it needs."""
     alerts = "".join(
         f"<tr><td>{_status(a.state)}</td><td>{_e(a.rule)}</td><td>{_e(a.column)}</td><td>{_e(a.segment)}</td>"
         f"<td>{_e(a.severity)}</td>"
@@ -203,11 +206,19 @@ def monitor_page(view: MonitorView, now: datetime) -> str:
         for r in view.runs
     )
     silenced = f"<p class=pending>silenced until {_e(iso(view.silenced_until))}</p>" if view.silenced_until else ""
+    count, newest = view.dropped
+    dropped = ""
+    if count and newest is not None:
+        dropped = (
+            f"<p class=failed>{count} window{'s' if count != 1 else ''} dropped in the last 24 h (newest ending "
+            f"{_e(iso(newest))}): aged past catch_up unevaluated, the workers do not keep up</p>"
+        )
     body = (
         f'<p><a href="/reports/">all monitors</a></p><h1>{_e(view.name)}</h1>'
-        f"<p class=muted>{_e(view.schedule)}, window {_e(view.window)} · {_e(_stamp(now))}</p>{silenced}"
+        f"<p class=muted>{_e(view.schedule)}, window {_e(view.window)} · {_e(_stamp(now))}</p>{silenced}{dropped}"
         f"<div class=charts>{''.join(s.svg() for s in view.series)}</div>"
         + "".join(f"<div class=heat>{h.svg()}</div>" for h in view.heat_maps)
+        + panel
         + "<h2>Alerts</h2>"
         + (
             f"<table><tr><th>state</th><th>rule</th><th>column</th><th>segment</th><th>severity</th><th>value</th><th>since</th></tr>"
@@ -218,7 +229,7 @@ def monitor_page(view: MonitorView, now: datetime) -> str:
         + "<h2>Runs</h2><table><tr><th>window start</th><th>window end</th><th>status</th><th>rows</th>"
         f"<th>drift share</th><th>report</th><th>reason</th></tr>{runs}</table>"
     )
-    return _page(f"DriftHound: {view.name}", body)
+    return _page(f"DriftHound: {view.name}", body, script)
 
 
 def not_found_page(what: str) -> str:
