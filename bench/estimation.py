@@ -29,8 +29,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from bench.detection import write_results  # noqa: E402
+from monitor.columns.roles import ColumnRoles  # noqa: E402
 from monitor.evaluation.prepare import prepare  # noqa: E402
-from monitor.evaluation.roles import ColumnRoles  # noqa: E402
 from monitor.performance.estimator import fit_estimator  # noqa: E402
 from monitor.performance.outcomes import labelled  # noqa: E402
 from monitor.performance.realized import realized  # noqa: E402

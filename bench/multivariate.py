@@ -52,9 +52,9 @@ sys.path.insert(0, str(HERE.parent))
 
 from bench.detection import write_results  # noqa: E402
 from bench.estimation import COST_DAY0, cost_log, cost_runner, roles_of  # noqa: E402
+from monitor.columns.roles import ColumnRoles  # noqa: E402
 from monitor.drift.detect import DriftSettings, ReferenceProfile, detect, per_test_alpha  # noqa: E402
 from monitor.evaluation.prepare import prepare  # noqa: E402
-from monitor.evaluation.roles import ColumnRoles  # noqa: E402
 from monitor.multivariate import classifier  # noqa: E402
 from monitor.multivariate.reconstruction import fit_reconstruction, judge  # noqa: E402
 

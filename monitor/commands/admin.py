@@ -125,17 +125,29 @@ def _check_monitor(config: Config, monitor, out: TextIO) -> int:
     try:
         inputs = MonitorInputs(monitor, config.sources[monitor.source].url)
         roles = inputs.roles()
+        readings = inputs.readings()
         window = latest_complete_window(Schedule(monitor.schedule, monitor.every), monitor.window, utc_now())
         rows = inputs.source.count(window)
     except DriftHoundError as error:
         return _fail(out, label, str(error))
     except SQLAlchemyError as error:
         return _fail(out, label, _db_error(error))
+    kinds = [
+        f"{len(roles.numerical)} numerical",
+        f"{len(roles.categorical)} categorical",
+        *([f"{len(roles.text)} text"] if roles.text else []),
+        *([f"{len(roles.embeddings)} embedding"] if roles.embeddings else []),
+    ]
     print(
-        f"  ok    {label}: {len(roles.numerical)} numerical and {len(roles.categorical)} categorical features; "
+        f"  ok    {label}: {', '.join(kinds[:-1])} and {kinds[-1]} features; "
         f"{rows} rows in the latest {format_duration(monitor.window)} window",
         file=out,
     )
+    for reading in readings:
+        print(f"          {reading.line}", file=out)
+    for reading in readings:
+        if reading.warning is not None:
+            print(f'  WARN  monitor "{monitor.name}": {reading.warning}', file=out)
     _warn_of_cycles(monitor, inputs, window, out)
     return 0
 

@@ -16,14 +16,17 @@ def summary_lines(metrics: Iterable[MetricRow]) -> list[str]:
     rows = whole_window(everything)
     values = {(row.metric, row.column): row.value for row in rows}
     lines = []
-    total = sum(1 for row in rows if row.metric == "drift.detected")
+    judged = {row.column for row in rows if row.metric == "drift.detected"}
+    # A text column's descriptors ("comment:length") are stored beside it, but count with it as one column.
+    total = sum(1 for column in judged if column.rpartition(":")[0] not in judged)
     if ("drift.share", "") in values and total:
         drifted = drifted_columns(rows)
         shown = ", ".join(f"{column} {score:.3g}" for column, score, _ in drifted[:8])
         more = f", and {len(drifted) - 8} more" if len(drifted) > 8 else ""
+        count = values.get(("drift.count", ""))
         lines.append(
-            f"drift: {len(drifted)} of {total} columns (share {values[('drift.share', '')]:.2f})"
-            + (f": {shown}{more}" if shown else "")
+            f"drift: {len(drifted) if count is None else int(count)} of {total} columns "
+            f"(share {values[('drift.share', '')]:.2f})" + (f": {shown}{more}" if shown else "")
         )
     if ("multivariate.drift.detected", "") in values:
         lines.append(_multivariate(rows, values))

@@ -330,6 +330,10 @@ class MonitorConfig(Strict):
     timestamp_column: str
     numerical_features: tuple[str, ...] | None = None
     categorical_features: tuple[str, ...] | None = None
+    # Free text: descriptors of each text and content drift (the words that changed).
+    text_features: tuple[str, ...] | None = None
+    # A column holding a vector, or { name = ["e0", "e1", ...] }: a vector spread over columns, named.
+    embedding_features: tuple[str, ...] | dict[str, tuple[str, ...]] | None = None
     prediction_column: str | None = None
     # The class the model decided (its own threshold, not 0.5); multiclass: the decided class.
     prediction_label_column: str | None = None
@@ -428,24 +432,7 @@ class MonitorConfig(Strict):
             raise ValueError(f"min_rows ({self.min_rows}) is larger than max_rows ({self.max_rows})")
         numerical = self.numerical_features or ()
         categorical = self.categorical_features or ()
-        for name, listed in (("numerical_features", numerical), ("categorical_features", categorical)):
-            duplicates = sorted({c for c in listed if listed.count(c) > 1})
-            if duplicates:
-                raise ValueError(f"{name} lists {duplicates[0]!r} twice")
-        both = sorted(set(numerical) & set(categorical))
-        if both:
-            raise ValueError(f"{both[0]!r} is listed as both numerical and categorical; keep one")
-        special = {
-            **({self.labels.column: "labels.column", self.labels.key: "labels.key"} if self.labels else {}),
-            self.timestamp_column: "timestamp_column",
-            self.prediction_column: "prediction_column",
-            self.prediction_label_column: "prediction_label_column",
-            self.target_column: "target_column",
-            **{column: f"prediction_columns.{name}" for name, column in (self.prediction_columns or {}).items()},
-        }
-        for column in (*numerical, *categorical):
-            if column in special:
-                raise ValueError(f"{column!r} is the {special[column]}; it cannot also be a feature")
+        self._check_feature_lists()
         if self.drift_method == "calibrated" and self.drift_threshold is not None:
             raise ValueError(
                 "drift_threshold goes with a fixed drift_method (calibrated thresholds are learnt); "
@@ -468,6 +455,52 @@ class MonitorConfig(Strict):
         if repeated:
             raise ValueError(f"two rules are named {repeated[0]!r}; rule names must be unique per monitor")
         return self
+
+    def _check_feature_lists(self) -> None:
+        """Each feature in one list once, in no other list, and none of them a special column."""
+        embedded = [c for _, columns in self.embeddings for c in columns]
+        lists = {
+            "numerical_features": tuple(self.numerical_features or ()),
+            "categorical_features": tuple(self.categorical_features or ()),
+            "text_features": tuple(self.text_features or ()),
+            "embedding_features": tuple(embedded),
+        }
+        for name, listed in lists.items():
+            duplicates = sorted({c for c in listed if listed.count(c) > 1})
+            if duplicates:
+                raise ValueError(f"{name} lists {duplicates[0]!r} twice")
+        if isinstance(self.embedding_features, dict):
+            for name, columns in self.embedding_features.items():
+                if len(columns) < 2:
+                    raise ValueError(
+                        f"embedding_features.{name}: a vector spread over columns needs at least two columns; "
+                        f'a column holding the vector itself is listed as embedding_features = ["{name}"]'
+                    )
+        seen: dict[str, str] = {}
+        for name, listed in lists.items():
+            for column in listed:
+                if column in seen and seen[column] != name:
+                    kinds = f"{seen[column].removesuffix('_features')} and {name.removesuffix('_features')}"
+                    raise ValueError(f"{column!r} is listed as both {kinds}; keep one")
+                seen[column] = name
+        if isinstance(self.embedding_features, dict):
+            for name in self.embedding_features:
+                if name in seen:
+                    raise ValueError(
+                        f"embedding_features.{name}: the name is also a listed column; name the embedding "
+                        "differently (its figures are stored under the name)"
+                    )
+        special = {
+            **({self.labels.column: "labels.column", self.labels.key: "labels.key"} if self.labels else {}),
+            self.timestamp_column: "timestamp_column",
+            self.prediction_column: "prediction_column",
+            self.prediction_label_column: "prediction_label_column",
+            self.target_column: "target_column",
+            **{column: f"prediction_columns.{name}" for name, column in (self.prediction_columns or {}).items()},
+        }
+        for column in seen:
+            if column in special:
+                raise ValueError(f"{column!r} is the {special[column]}; it cannot also be a feature")
 
     def _check_segments(self) -> None:
         special = {self.timestamp_column, self.prediction_column, self.prediction_label_column, self.target}
@@ -540,7 +573,16 @@ class MonitorConfig(Strict):
 
     @property
     def features_listed(self) -> bool:
-        return self.numerical_features is not None or self.categorical_features is not None
+        lists = (self.numerical_features, self.categorical_features, self.text_features, self.embedding_features)
+        return any(listed is not None for listed in lists)
+
+    @property
+    def embeddings(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(name, its columns): a column holding a vector is its own name and only column."""
+        listed = self.embedding_features
+        if isinstance(listed, dict):
+            return tuple((name, tuple(columns)) for name, columns in listed.items())
+        return tuple((column, (column,)) for column in listed or ())
 
 
 class SlackChannel(Strict):

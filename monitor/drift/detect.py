@@ -76,17 +76,20 @@ class ColumnDrift:
     threshold: float | None
     effect: float | None
     detected: bool | None  # None: no values to compare
+    baseline: float = 0.0  # the statistic's value when nothing changed (a classifier's ROC AUC: 0.5)
 
     @property
     def ratio(self) -> float | None:
         """The deciding statistic over its threshold, 1 and above beyond it, whatever the method (a p-value is
-        beyond its threshold below it): comparable across columns, methods and windows. At most MAX_RATIO."""
+        beyond its threshold below it; a ROC AUC is measured from 0.5): comparable across columns, methods and
+        windows. At most MAX_RATIO."""
         if self.score is None or self.threshold is None or not np.isfinite(self.score):
             return None
         if self.method in P_VALUE_METHODS:
             ratio = self.threshold / self.score if self.score > 0 else MAX_RATIO
         else:
-            ratio = self.score / self.threshold if self.threshold > 0 else MAX_RATIO
+            above, limit = self.score - self.baseline, self.threshold - self.baseline
+            ratio = above / limit if limit > 0 else MAX_RATIO
         return float(min(ratio, MAX_RATIO))
 
 
@@ -139,6 +142,9 @@ class ReferenceProfile:
 
     def profile(self, column: str) -> _Profile:
         return self._profiles[column]
+
+    def __contains__(self, column: str) -> bool:
+        return column in self._profiles
 
     def _rng(self, column: str, kind: str, rows: int) -> np.random.Generator:
         """A generator for one calibration, seeded from what it calibrates: a threshold does not depend on what

@@ -1,6 +1,6 @@
 """What runs derive from a reference and keep while it stays the same, under keys that say what else each
-depends on: the prepared frame, the drift profile, the quality baseline, the quality estimator, and the
-reference ranges (baselines) of relative rules."""
+depends on: the prepared frame, the drift profile, the quality baseline, the quality estimator, the state of
+the features judged as a whole (text, embeddings), and the reference ranges (baselines) of relative rules."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from monitor.columns.kinds.base import Judged
+from monitor.columns.roles import ColumnRoles
 from monitor.config import MonitorConfig
 from monitor.drift.detect import ReferenceProfile
+from monitor.drift.settings import drift_settings
 from monitor.evaluation.baselines import baselines, reference_windows
 from monitor.evaluation.data_quality import QualityBaseline
+from monitor.evaluation.kinds_step import learn_judged
 from monitor.evaluation.prepare import Prepared, prepare
-from monitor.evaluation.roles import ColumnRoles
 from monitor.evaluation.segmentation import reference_groups
 from monitor.figures import MetricRow
 from monitor.multivariate.reconstruction import Reconstruction, fit_reconstruction
@@ -49,6 +52,7 @@ class ReferenceArtefacts:
     estimator: Estimator | str | None  # None: not asked for; str: why it cannot be
     reconstruction: Reconstruction | str | None  # the same
     segment_groups: dict[str, dict[str, np.ndarray]]  # segment column -> value -> the reference rows holding it
+    judged: tuple[Judged, ...] = ()  # the state of each feature judged as a whole (text, embeddings)
 
 
 def reference_artefacts(
@@ -75,6 +79,7 @@ def reference_artefacts(
         estimator,
         reconstruction,
         reference_groups(prepared.frame, roles.segments),
+        tuple(learn_judged(prepared.frame, roles, drift_settings(monitor), seed=seed)),
     )
     reference.derived[key] = artefacts
     return artefacts

@@ -15,7 +15,7 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
-from monitor.evaluation.roles import ColumnRoles
+from monitor.columns.roles import ColumnRoles
 from monitor.figures import MetricRow
 from monitor.metric_names import realized_of, reference_names
 from monitor.performance.outcomes import labelled

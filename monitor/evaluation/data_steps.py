@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from collections.abc import Sequence
+from dataclasses import asdict, replace
 
+from monitor.columns.kinds.base import Judgement
+from monitor.columns.roles import ColumnRoles
 from monitor.drift.detect import ColumnDrift, ReferenceProfile
 from monitor.evaluation.data_quality import QualityBaseline, data_quality_rows
 from monitor.evaluation.flatten import drift_rows
 from monitor.evaluation.prepare import Prepared
 from monitor.evaluation.report_widgets import drift_section, quality_section
-from monitor.evaluation.roles import ColumnRoles
 from monitor.evaluation.step import StepOutput
 
 
 def drift_step(
-    drift: list[ColumnDrift], profile: ReferenceProfile, current: Prepared, roles: ColumnRoles, share: float
+    drift: list[ColumnDrift],
+    profile: ReferenceProfile,
+    current: Prepared,
+    roles: ColumnRoles,
+    share: float,
+    judgements: Sequence[Judgement] = (),
 ) -> StepOutput:
+    """`judgements`: of the features judged as a whole (text, embeddings), each counted once in drift.share and
+    shown as one row of the drift table (its verdict: any of its tests')."""
+    wholes = [replace(j.verdicts[0], column=j.feature, detected=j.detected) for j in judgements if j.verdicts]
     return StepOutput(
-        metrics=drift_rows(drift, roles),
-        widgets=drift_section(drift, profile, current.frame, roles, share),
+        metrics=drift_rows(drift, roles, [(w.column, w.detected) for w in wholes]),
+        widgets=drift_section(drift, profile, current.frame, roles, share, wholes),
         snapshot={"drift": [asdict(d) for d in drift]},
     )
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from monitor.columns.roles import ColumnRoles
 from monitor.evaluation.prepare import Prepared
-from monitor.evaluation.roles import ColumnRoles
 from monitor.evaluation.step import StepOutput
 from monitor.figures import MetricRow
 from monitor.performance.fairness import Fairness, fairness

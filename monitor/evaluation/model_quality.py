@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from monitor.columns.roles import ColumnRoles
 from monitor.evaluation.prepare import Prepared
 from monitor.evaluation.quality_widgets import ReferenceSide, quality_charts, reference_side
-from monitor.evaluation.roles import ColumnRoles
 from monitor.evaluation.step import StepOutput
 from monitor.figures import MetricRow
 from monitor.performance.outcomes import Labelled, labelled

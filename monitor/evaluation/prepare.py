@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
+from monitor.columns.kinds import categorical, embedding, numerical, text
+from monitor.columns.roles import ColumnRoles
 from monitor.errors import DataError
-from monitor.evaluation.roles import ColumnRoles
 
 
 @dataclass(frozen=True)
@@ -21,10 +21,15 @@ class Prepared:
 def prepare(frame: pd.DataFrame, roles: ColumnRoles) -> Prepared:
     """Checks and converts each column for its role; raises DataError naming the column."""
     out = pd.DataFrame(index=range(len(frame)))
-    for column in roles.numerical:
-        out[column] = _numeric(frame[column], column, roles)
-    for column in roles.categorical:
-        out[column] = _categorical(frame[column])
+    features = (
+        (numerical.KIND, roles.numerical),
+        (categorical.KIND, roles.categorical),
+        (text.KIND, roles.text),
+        (embedding.KIND, roles.embedding_columns),
+    )
+    for kind, columns in features:
+        for column in columns:
+            out[column] = kind.prepare(frame[column], column, roles.role_of(column))  # type: ignore[misc]
     kind = None
     if roles.prediction is not None:
         series = frame[roles.prediction]
@@ -75,47 +80,11 @@ def _is_numeric_like(series: pd.Series) -> bool:
 
 
 def _numeric(series: pd.Series, column: str, roles: ColumnRoles) -> pd.Series:
-    if ptypes.is_bool_dtype(series) or ptypes.is_numeric_dtype(series):
-        values = series.astype(float)
-    else:
-        present = series.notna()
-        values = pd.to_numeric(series.where(present, None).map(_plain), errors="coerce").astype(float)
-        bad = present & values.isna()
-        if bad.any():
-            example = series[bad].iloc[0]
-            raise DataError(
-                f'column "{column}" ({roles.role_of(column)}) holds non-numeric values '
-                f"such as {_show(example)} in {int(bad.sum())} rows; fix the data, or list it "
-                "under categorical_features"
-            )
-    return values.replace([np.inf, -np.inf], np.nan)
-
-
-def _plain(value: object) -> object:
-    """Booleans and numeric text as numbers; anything else left to fail the conversion."""
-    if isinstance(value, bool):
-        return float(value)
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return value
+    return numerical.prepare(series, column, roles.role_of(column))
 
 
 def _categorical(series: pd.Series) -> pd.Series:
-    """Categories as text, so 1, "1" and 1.0 are one category and NULL stays missing."""
-
-    def as_text(value: object) -> object:
-        if value is None or (isinstance(value, float) and np.isnan(value)):
-            return None
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        if isinstance(value, bytes):
-            return value.decode("utf-8", "replace")
-        return str(value)
-
-    # Each distinct value converted once (a million rows hold a few dozen categories).
-    codes, distinct = pd.factorize(series.astype(object), use_na_sentinel=True)
-    texts = np.array([as_text(value) for value in distinct] + [None], dtype=object)
-    return pd.Series(texts[codes], index=series.index, dtype=object)  # code -1 (missing) takes the None
+    return categorical.prepare(series)
 
 
 def _prediction_kind(values: pd.Series, roles: ColumnRoles) -> str:
@@ -144,8 +113,3 @@ def _target(series: pd.Series, roles: ColumnRoles) -> pd.Series:
                 "labels must be 0/1 or true/false"
             )
     return values
-
-
-def _show(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."

@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from monitor.columns.roles import ColumnRoles
 from monitor.drift.detect import ColumnDrift, ReferenceProfile, window_categories
-from monitor.evaluation.roles import ColumnRoles
+from monitor.evaluation.flatten import feature_verdicts
 from monitor.figures import MetricRow
 
 BINS = 20
@@ -32,6 +33,8 @@ _DISPLAY = {
 def method_display(method: str) -> str:
     if method in _DISPLAY:
         return _DISPLAY[method]
+    if method.endswith(" (calibrated)"):  # a kind's own test (text, embeddings)
+        return f"{method.removesuffix(' (calibrated)')}, threshold calibrated on the reference"
     from evidently.legacy.calculations.stattests.registry import _registered_stat_tests
 
     tests = _registered_stat_tests.get(method, {})
@@ -40,34 +43,58 @@ def method_display(method: str) -> str:
 
 
 def drift_section(
-    drift: Sequence[ColumnDrift], profile: ReferenceProfile, current: pd.DataFrame, roles: ColumnRoles, share: float
+    drift: Sequence[ColumnDrift],
+    profile: ReferenceProfile,
+    current: pd.DataFrame,
+    roles: ColumnRoles,
+    share: float,
+    wholes: Sequence[ColumnDrift] = (),
 ) -> list[Any]:
+    """`wholes`: the features judged as a whole (text, embeddings), one row each (their own sections follow)."""
+    from evidently.legacy.renderers.html_widgets import CounterData, counter, header_text
+
+    features = feature_verdicts(drift, roles, [(w.column, w.detected) for w in wholes])
+    drifted = sum(features)
+    ratio = drifted / len(features) if features else 0.0
+    verdict = "detected" if features and ratio >= share else "not detected"
+    title = f"Drift is detected for {round(ratio * 100, 3)}% of columns ({drifted} out of {len(features)})."
+    return [
+        counter(
+            title="Data drift",
+            counters=[
+                CounterData("dataset drift", f"{verdict} (share of drifted features >= {share:g})"),
+                CounterData("drifted features", f"{drifted} of {len(features)} ({ratio:.0%})"),
+            ],
+        ),
+        header_text(label="Data Drift Summary"),
+        *drift_table(title, _ordered([*drift, *wholes], roles), profile, current),
+    ]
+
+
+def drift_table(
+    title: str, drift: Sequence[ColumnDrift], profile: ReferenceProfile, current: pd.DataFrame
+) -> list[Any]:
+    """Evidently's drift table of `drift` (in that order): distribution sparklines, the test, score, verdict;
+    `profile` and `current` hold the columns' reference and window values."""
     from evidently.legacy.renderers.html_widgets import (
         ColumnDefinition,
         ColumnType,
-        CounterData,
         RichTableDataRow,
         RowDetails,
-        counter,
-        header_text,
         plotly_data,
         rich_table_data,
     )
 
-    features = [d for d in drift if d.column in roles.features and d.detected is not None]
-    drifted = sum(1 for d in features if d.detected)
-    ratio = drifted / len(features) if features else 0.0
-    verdict = "detected" if features and ratio >= share else "not detected"
     rows = []
-    for d in _ordered(drift, roles):
-        histogram = _histograms(d.column, profile, current)
+    for d in drift:
+        histogram = _histograms(d.column, profile, current) if d.column in profile else None
         details = RowDetails()
         if histogram is not None:
             x, reference, window = histogram
             details.with_part("DATA DISTRIBUTION", info=plotly_data(title="", **_overlay(x, reference, window)))
         fields = {
             "column_name": d.column,
-            "column_type": "num" if profile.profile(d.column).kind == "numerical" else "cat",
+            "column_type": _type(d.column, profile),
             "stattest_name": method_display(d.method),
             "data_drift": {True: "Detected", False: "Not Detected", None: "No values"}[d.detected],
             "drift_score": _rounded(d.score),
@@ -91,22 +118,7 @@ def drift_section(
         ColumnDefinition("Threshold", "threshold"),
         ColumnDefinition("Effect", "effect"),
     ]
-    return [
-        counter(
-            title="Data drift",
-            counters=[
-                CounterData("dataset drift", f"{verdict} (share of drifted features >= {share:g})"),
-                CounterData("drifted features", f"{drifted} of {len(features)} ({ratio:.0%})"),
-            ],
-        ),
-        header_text(label="Data Drift Summary"),
-        rich_table_data(
-            title=f"Drift is detected for {round(ratio * 100, 3)}% of columns ({drifted} out of {len(features)}).",
-            columns=columns,
-            data=rows,
-            rows_per_page=25,
-        ),
-    ]
+    return [rich_table_data(title=title, columns=columns, data=rows, rows_per_page=25)]
 
 
 def quality_section(figures: Sequence[MetricRow], roles: ColumnRoles) -> list[Any]:
@@ -144,12 +156,16 @@ def _ordered(drift: Sequence[ColumnDrift], roles: ColumnRoles) -> list[ColumnDri
     special = [d for c in (roles.target, roles.drifting_prediction) for d in drift if c is not None and d.column == c]
 
     def strength(d: ColumnDrift) -> float:
-        if d.score is None or d.threshold is None or not np.isfinite(d.score):
-            return -1.0
-        return d.score / d.threshold if d.threshold > 0 else float("inf")
+        return -1.0 if d.ratio is None else d.ratio
 
     rest = sorted((d for d in drift if d not in special), key=strength, reverse=True)
     return special + rest
+
+
+def _type(column: str, profile: ReferenceProfile) -> str:
+    if column not in profile:
+        return "whole"  # a text column or an embedding, judged as a whole
+    return "num" if profile.profile(column).kind == "numerical" else "cat"
 
 
 def _histograms(column: str, profile: ReferenceProfile, current: pd.DataFrame) -> tuple[list, list, list] | None:

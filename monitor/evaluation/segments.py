@@ -16,12 +16,12 @@ from typing import Any
 
 import numpy as np
 
+from monitor.columns.roles import ColumnRoles
 from monitor.drift.calibration import SharedUniforms
 from monitor.drift.detect import DriftSettings, ReferenceProfile, count_tests, detect
 from monitor.evaluation.data_quality import QualityBaseline, data_quality_rows
 from monitor.evaluation.flatten import drift_rows
 from monitor.evaluation.prepare import Prepared
-from monitor.evaluation.roles import ColumnRoles
 from monitor.evaluation.segmentation import Segment, segments_of
 from monitor.evaluation.step import StepOutput
 from monitor.figures import MetricRow
@@ -123,6 +123,8 @@ def segment_step(
             MetricRow(r.metric, r.column, r.value, r.method, segment=segment.name) for r in rows if r.segment == ""
         ]
         summaries.append((segment, len(window.frame), drifted, {r.metric: r.value for r in rows if not r.column}))
+    if summaries and (roles.text or roles.embeddings):
+        out.notes.append("free text and embeddings are judged on the whole window, not per segment")
     if summaries:
         out.widgets += _widgets(summaries, current, roles)
         out.snapshot["segments"] = [

@@ -14,6 +14,7 @@ from pathlib import Path
 import structlog
 
 from monitor import redaction
+from monitor.columns.roles import ColumnRoles
 from monitor.config import MonitorConfig
 from monitor.drift.detect import detect, per_test_alpha
 from monitor.drift.settings import drift_settings
@@ -22,10 +23,10 @@ from monitor.evaluation.baselines import wanted_baselines
 from monitor.evaluation.data_steps import data_quality_step, drift_step
 from monitor.evaluation.estimation import estimation, estimation_widget
 from monitor.evaluation.fairness_step import fairness_step
+from monitor.evaluation.kinds_step import judged_tests, kinds_step
 from monitor.evaluation.model_quality import model_quality
 from monitor.evaluation.multivariate import multivariate, tests_of
 from monitor.evaluation.prepare import Prepared, prepare
-from monitor.evaluation.roles import ColumnRoles
 from monitor.evaluation.segments import plan, segment_step
 from monitor.evaluation.step import StepOutput
 from monitor.figures import MetricRow
@@ -144,6 +145,7 @@ def _steps(
     segments = plan(current, artefacts.segment_groups, drift_roles, settings, artefacts.profile, monitor.min_rows)
     extra = tests_of(monitor.multivariate_drift) if isinstance(artefacts.reconstruction, Reconstruction) else 0
     extra += segments.tests  # every segment's tests share the run's false-alarm budget
+    extra += judged_tests(artefacts.judged)  # so do the text and embedding features' tests
     drift = detect(
         current.frame,
         artefacts.profile,
@@ -153,8 +155,13 @@ def _steps(
         extra_tests=extra,
     )
     alpha = per_test_alpha(artefacts.profile, drift_roles.drift_columns, settings, extra)
+    kinds, judgements = kinds_step(
+        artefacts.judged, current.frame, alpha=alpha, min_effect=monitor.multivariate_min_effect, seed=seed
+    )
     out = StepOutput()
-    out.extend(drift_step(drift, artefacts.profile, current, drift_roles, _drift_share_threshold(monitor)))
+    share = _drift_share_threshold(monitor)
+    out.extend(drift_step(drift, artefacts.profile, current, drift_roles, share, judgements))
+    out.extend(kinds)
     out.extend(
         multivariate(
             monitor.multivariate_drift,

@@ -78,7 +78,10 @@ def fit_reconstruction(
             if encoder.left_out
             else ""
         )
-        return f"multivariate drift needs at least two usable feature columns; usable: {usable}{left}"
+        return (
+            f"multivariate drift needs at least two usable feature columns; usable: {usable}{left} (it takes "
+            "numerical and categorical features only: never identifiers, dates, free text or embeddings)"
+        )
     if len(reference) < 2 * MIN_ROWS:
         return f"multivariate drift needs at least {2 * MIN_ROWS} reference rows (it has {len(reference)})"
     order = np.random.default_rng(seed).permutation(len(reference))

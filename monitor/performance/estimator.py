@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from monitor.evaluation.roles import ColumnRoles
+from monitor.columns.roles import ColumnRoles
 from monitor.performance import expected
 from monitor.performance.calibration import Calibrator, fit_calibrator
 from monitor.performance.losses import LossModels, fit_loss_models

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingRegressor
 
-from monitor.evaluation.roles import ColumnRoles
+from monitor.columns.roles import ColumnRoles
 
 # HistGradientBoosting takes at most this many categories per feature (the rest: unknown, like new ones).
 MAX_CATEGORIES = 250

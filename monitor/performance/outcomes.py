@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from monitor.evaluation.roles import ColumnRoles
+from monitor.columns.roles import ColumnRoles
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 
+from monitor.columns.inference import ColumnReading, infer_roles, listed_readings
+from monitor.columns.roles import ColumnRoles, configured_roles
 from monitor.config import MonitorConfig
 from monitor.errors import DataError
-from monitor.evaluation.roles import ColumnRoles, configured_roles, infer_roles
 from monitor.sources import sampling
 from monitor.sources.reader import ReadResult, Source
 from monitor.sources.timestamps import to_utc
@@ -76,6 +77,7 @@ class MonitorInputs:
         labels = monitor.labels
         self.labels_source = Source(source_url, table=labels.table) if labels is not None else None
         self._roles: ColumnRoles | None = None
+        self._readings: tuple[ColumnReading, ...] | None = None  # each column's role and why, when inferred
         self.notes: tuple[str, ...] = ()  # what every run should say about how its columns were found
         self._reference_key: ReferenceKey | None = None
         self._reference: ReferenceRead | None = None
@@ -89,9 +91,9 @@ class MonitorInputs:
             else:
                 sample = self.source.sample()
                 key, note = self.source.primary_key()
-                roles = infer_roles(self.monitor, sample, exclude=key)
+                roles, self._readings = infer_roles(self.monitor, sample, exclude=key)
                 self.notes = (note,) if note else ()
-                if not roles.features:
+                if not roles.all_features:
                     raise DataError(
                         f"no feature columns could be inferred from {self.source.label} "
                         f"(columns: {', '.join(available)}); list numerical_features and "
@@ -119,6 +121,14 @@ class MonitorInputs:
                         )
             self._roles = roles
         return self._roles
+
+    def readings(self) -> tuple[ColumnReading, ...]:
+        """Each column of the table: the role it was given and why (as listed, or inferred from a sample)."""
+        roles = self.roles()
+        if self._readings is None:
+            key, _ = self.source.primary_key()
+            self._readings = listed_readings(self.monitor, roles, self.source.sample(), key)
+        return self._readings
 
     def _read_columns(self, roles: ColumnRoles) -> list[str]:
         """The prediction table's columns a run reads: with joined labels, the key instead of the target."""

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from monitor.columns.roles import ColumnRoles
 from monitor.errors import SourceError
 from monitor.evaluation.prepare import prepare
-from monitor.evaluation.roles import ColumnRoles
 from monitor.sources import columnar
 from monitor.sources.reader import Source
 from monitor.windows import Window

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from monitor.columns.roles import ColumnRoles
 from monitor.evaluation.baselines import _figure, baselines, reference_windows, wanted_baselines
-from monitor.evaluation.roles import ColumnRoles
 from monitor.windows import Window
 
 BINARY = ColumnRoles(numerical=("a",), categorical=(), prediction="p", target="t", task="binary_classification")

@@ -12,10 +12,10 @@ import pytest
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import wasserstein_distance
 
+from monitor.columns.roles import ColumnRoles
 from monitor.drift.detect import DriftSettings, ReferenceProfile, detect
 from monitor.drift.statistics import sorted_wasserstein
 from monitor.evaluation.data_quality import QualityBaseline, data_quality_rows
-from monitor.evaluation.roles import ColumnRoles
 
 SAMPLERS = {
     "normal": lambda r, n: r.normal(0, 1, n),

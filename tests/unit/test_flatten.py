@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from monitor.columns.roles import ColumnRoles
 from monitor.drift.detect import ColumnDrift
 from monitor.evaluation.flatten import drift_rows
-from monitor.evaluation.roles import ColumnRoles
 
 ROLES = ColumnRoles(
     numerical=("age",), categorical=("region",), prediction="score", target="label", task="binary_classification"

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from sklearn import metrics as sk
 
+from monitor.columns.roles import ColumnRoles
 from monitor.evaluation.prepare import prepare
-from monitor.evaluation.roles import ColumnRoles
 from monitor.performance.calibration import fit_calibrator
 from monitor.performance.estimator import fit_estimator
 from monitor.performance.expected import expected_auc

@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from monitor.columns.inference import infer_roles
+from monitor.columns.roles import ColumnRoles
 from monitor.errors import DataError
 from monitor.evaluation.data_quality import QualityBaseline, data_quality_rows
 from monitor.evaluation.prepare import prepare
-from monitor.evaluation.roles import ColumnRoles, infer_roles
 from tests.helpers import monitor_config
 
 ROLES = ColumnRoles(
@@ -81,7 +82,7 @@ def test_inferred_roles_skip_special_columns_dates_and_the_key(tmp_path):
             "label": [0, 1],
         }
     )
-    roles = infer_roles(config.monitors[0], sample, exclude=["id"])
+    roles, _ = infer_roles(config.monitors[0], sample, exclude=["id"])
     assert roles.numerical == ("age", "as_text")
     assert roles.categorical == ("region", "flag")
     assert roles.prediction == "score" and roles.target == "label"

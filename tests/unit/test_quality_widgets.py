@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from monitor.columns.roles import ColumnRoles
 from monitor.evaluation.model_quality import model_quality
 from monitor.evaluation.prepare import prepare
 from monitor.evaluation.quality_widgets import _class_curves, quality_charts, reference_side
-from monitor.evaluation.roles import ColumnRoles
 from monitor.performance.outcomes import Labelled, Outputs
 from monitor.performance.realized import realized
 

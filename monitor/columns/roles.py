@@ -1,12 +1,11 @@
-"""Which column plays which part: features (numerical, categorical), prediction, target."""
+"""Which column plays which part: features (numerical, categorical, free text, embeddings), prediction, target.
+
+Numerical and categorical features are compared column by column (drift/detect.py); text and embeddings are
+judged by their own kinds (columns/kinds/) and are never part of multivariate drift or the loss models."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-
-import pandas as pd
-from pandas.api import types as ptypes
 
 from monitor.config import MonitorConfig
 
@@ -22,10 +21,23 @@ class ColumnRoles:
     probabilities: tuple[tuple[str, str], ...] = ()  # multiclass: (class, its probability column)
     segments: tuple[str, ...] = ()  # columns whose values cut the window into segments
     protected: tuple[str, ...] = ()  # columns whose groups fairness compares
+    text: tuple[str, ...] = ()  # free-text features
+    embeddings: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (name, its columns): one column holding a vector,
+    # or several numeric columns forming one
 
     @property
     def features(self) -> tuple[str, ...]:
+        """The features compared column by column (and seen by multivariate drift and the loss models)."""
         return self.numerical + self.categorical
+
+    @property
+    def embedding_columns(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c for _, columns in self.embeddings for c in columns))
+
+    @property
+    def all_features(self) -> tuple[str, ...]:
+        """Every feature column a run reads: compared column by column, free text, embeddings."""
+        return tuple(dict.fromkeys((*self.features, *self.text, *self.embedding_columns)))
 
     @property
     def model_outputs(self) -> tuple[str, ...]:
@@ -36,13 +48,14 @@ class ColumnRoles:
     @property
     def grouping(self) -> tuple[str, ...]:
         """Segment and protected-attribute columns that are not features (read as categories all the same)."""
-        return tuple(dict.fromkeys(c for c in (*self.segments, *self.protected) if c not in self.features))
+        features = set(self.all_features)
+        return tuple(dict.fromkeys(c for c in (*self.segments, *self.protected) if c not in features))
 
     @property
     def columns(self) -> tuple[str, ...]:
         """Every column a run reads (never the timestamp: the window filter runs in SQL)."""
         target = (self.target,) if self.target is not None else ()
-        return self.features + self.model_outputs + target + self.grouping
+        return self.all_features + self.model_outputs + target + self.grouping
 
     @property
     def drifting_prediction(self) -> str | None:
@@ -82,6 +95,11 @@ class ColumnRoles:
         for name, probability in self.probabilities:
             if column == probability:
                 return f"prediction_columns.{name}"
+        if column in self.text:
+            return "text_features"
+        for name, columns in self.embeddings:
+            if column in columns:
+                return "embedding_features" if columns == (name,) else f"embedding_features.{name}"
         return "numerical_features" if column in self.numerical else "categorical_features"
 
 
@@ -96,66 +114,6 @@ def configured_roles(monitor: MonitorConfig) -> ColumnRoles:
         probabilities=tuple((monitor.prediction_columns or {}).items()),
         segments=monitor.segments,
         protected=monitor.protected_attributes,
+        text=tuple(monitor.text_features or ()),
+        embeddings=monitor.embeddings,
     )
-
-
-def infer_roles(monitor: MonitorConfig, sample: pd.DataFrame, exclude: Iterable[str] = ()) -> ColumnRoles:
-    """Features from the table itself, when the config lists none.
-
-    Numbers are numerical; text and booleans categorical; dates and the special
-    columns (timestamp, prediction, target, the primary key) are not features.
-    """
-    skip = {
-        monitor.timestamp_column,
-        monitor.prediction_column,
-        monitor.prediction_label_column,
-        monitor.target_column,
-        *(monitor.prediction_columns or {}).values(),
-        # A segment (a model version) or a protected attribute is a way of cutting the data, not a feature.
-        *monitor.segments,
-        *monitor.protected_attributes,
-        *exclude,
-    }
-    if monitor.labels is not None:
-        skip |= {monitor.labels.key, monitor.labels.column}
-    numerical: list[str] = []
-    categorical: list[str] = []
-    for column in sample.columns:
-        if column in skip:
-            continue
-        series = sample[column]
-        if ptypes.is_bool_dtype(series) or _looks_boolean(series):
-            categorical.append(column)
-        elif ptypes.is_numeric_dtype(series):
-            numerical.append(column)
-        elif ptypes.is_datetime64_any_dtype(series) or _looks_temporal(series):
-            continue
-        elif ptypes.is_object_dtype(series) or ptypes.is_string_dtype(series):
-            numbers = pd.to_numeric(series.dropna(), errors="coerce")
-            if len(numbers) and numbers.notna().all():
-                numerical.append(column)
-            else:
-                categorical.append(column)
-    return ColumnRoles(
-        tuple(numerical),
-        tuple(categorical),
-        monitor.prediction_column,
-        monitor.target,
-        monitor.task,
-        monitor.prediction_label_column,
-        tuple((monitor.prediction_columns or {}).items()),
-        monitor.segments,
-        monitor.protected_attributes,
-    )
-
-
-def _looks_boolean(series: pd.Series) -> bool:
-    values = series.dropna()
-    return len(values) > 0 and all(isinstance(v, bool) for v in values.head(100))
-
-
-def _looks_temporal(series: pd.Series) -> bool:
-    import datetime as dt
-
-    values = series.dropna().head(100)
-    return len(values) > 0 and all(isinstance(v, dt.date | dt.datetime) for v in values)
