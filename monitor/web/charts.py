@@ -11,6 +11,39 @@ WIDTH, HEIGHT = 560, 150
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 48, 12, 24, 22
 
 
+@dataclass(frozen=True)
+class _Axes:
+    """A chart's scales (time across, value up) and its frame: the title, the value range and the time span."""
+
+    low_t: float
+    high_t: float
+    low_v: float
+    high_v: float
+    plot_w: float = WIDTH - PAD_LEFT - PAD_RIGHT
+    plot_h: float = HEIGHT - PAD_TOP - PAD_BOTTOM
+
+    def x(self, t: datetime) -> float:
+        return PAD_LEFT + (t.timestamp() - self.low_t) / ((self.high_t - self.low_t) or 1.0) * self.plot_w
+
+    def y(self, v: float) -> float:
+        return PAD_TOP + (1 - (v - self.low_v) / (self.high_v - self.low_v)) * self.plot_h
+
+    def frame(self, label: str, first: datetime, last: datetime) -> str:
+        """The chart's opening: everything but its marks (close it with </svg>)."""
+        bottom = PAD_TOP + self.plot_h
+        return (
+            f'<svg class="chart" role="img" aria-label="{label}" width="{WIDTH}" height="{HEIGHT}" '
+            f'viewBox="0 0 {WIDTH} {HEIGHT}">'
+            f'<text x="8" y="16" class="title">{label}</text>'
+            f'<text x="{PAD_LEFT - 4}" y="{PAD_TOP + 4}" text-anchor="end" class="axis">{_fmt(self.high_v)}</text>'
+            f'<text x="{PAD_LEFT - 4}" y="{bottom}" text-anchor="end" class="axis">{_fmt(self.low_v)}</text>'
+            f'<line x1="{PAD_LEFT}" y1="{bottom}" x2="{WIDTH - PAD_RIGHT}" y2="{bottom}" class="base" />'
+            f'<text x="{PAD_LEFT}" y="{HEIGHT - 6}" class="axis">{first:%m-%d %H:%M}</text>'
+            f'<text x="{WIDTH - PAD_RIGHT}" y="{HEIGHT - 6}" text-anchor="end" class="axis">'
+            f"{last:%m-%d %H:%M} UTC</text>"
+        )
+
+
 def _fmt(value: float) -> str:
     """Axis labels that fit: 1,060 rather than 1.06e+03."""
     if abs(value) >= 1000:
@@ -57,14 +90,8 @@ def line_chart(
     if high_v == low_v:  # a flat line: give it room, but never below zero for a figure that cannot be negative
         pad = abs(high_v) * 0.1 or 0.5
         low_v, high_v = (max(0.0, low_v - pad) if low_v >= 0 else low_v - pad), high_v + pad
-    span_t = (high_t - low_t) or 1.0
-    plot_w, plot_h = WIDTH - PAD_LEFT - PAD_RIGHT, HEIGHT - PAD_TOP - PAD_BOTTOM
-
-    def x(t: datetime) -> float:
-        return PAD_LEFT + (t.timestamp() - low_t) / span_t * plot_w
-
-    def y(v: float) -> float:
-        return PAD_TOP + (1 - (v - low_v) / (high_v - low_v)) * plot_h
+    axes = _Axes(low_t, high_t, low_v, high_v)
+    x, y, plot_h = axes.x, axes.y, axes.plot_h
 
     segments: list[list[str]] = [[]]
     for t, v in points:
@@ -84,19 +111,8 @@ def line_chart(
         for t, why in gaps
         if low_t <= t.timestamp() <= high_t
     )
-    first, last = points[0][0], points[-1][0]
-    return (
-        f'<svg class="chart" role="img" aria-label="{label}" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}">'
-        f'<text x="8" y="16" class="title">{label}</text>'
-        f'<text x="{PAD_LEFT - 4}" y="{PAD_TOP + 4}" text-anchor="end" class="axis">{_fmt(high_v)}</text>'
-        f'<text x="{PAD_LEFT - 4}" y="{PAD_TOP + plot_h}" text-anchor="end" class="axis">{_fmt(low_v)}</text>'
-        f'<line x1="{PAD_LEFT}" y1="{PAD_TOP + plot_h}" x2="{WIDTH - PAD_RIGHT}" '
-        f'y2="{PAD_TOP + plot_h}" class="base" />'
-        f'<text x="{PAD_LEFT}" y="{HEIGHT - 6}" class="axis">{first:%m-%d %H:%M}</text>'
-        f'<text x="{WIDTH - PAD_RIGHT}" y="{HEIGHT - 6}" text-anchor="end" class="axis">{last:%m-%d %H:%M} UTC</text>'
-        f'<g class="line">{lines}</g><g>{dots}</g><g>{ticks}</g></svg>'
-    )
+    frame = axes.frame(label, points[0][0], points[-1][0])
+    return f'{frame}<g class="line">{lines}</g><g>{dots}</g><g>{ticks}</g></svg>'
 
 
 @dataclass(frozen=True)
@@ -143,14 +159,8 @@ def quality_chart(
     low_v, high_v = min(values), max(values)
     pad = (high_v - low_v) * 0.05 or 0.05
     low_v, high_v = low_v - pad, high_v + pad
-    span_t = (high_t - low_t) or 1.0
-    plot_w, plot_h = WIDTH - PAD_LEFT - PAD_RIGHT, HEIGHT - PAD_TOP - PAD_BOTTOM
-
-    def x(t: datetime) -> float:
-        return PAD_LEFT + (t.timestamp() - low_t) / span_t * plot_w
-
-    def y(v: float) -> float:
-        return PAD_TOP + (1 - (v - low_v) / (high_v - low_v)) * plot_h
+    axes = _Axes(low_t, high_t, low_v, high_v)
+    x, y, plot_h = axes.x, axes.y, axes.plot_h
 
     def alarming(v: float, b: tuple[float, float] | None, held_to: Sequence[Threshold]) -> bool:
         return (b is not None and not b[0] <= v <= b[1]) or any(r.breached(v) for r in held_to)
@@ -178,19 +188,8 @@ def quality_chart(
         if v is not None
     )
     lines = "".join(_rule_line(r, y(r.value), plot_h) for r in (*rules, *realized_rules))
-    first, last = points[0][0], points[-1][0]
-    return (
-        f'<svg class="chart" role="img" aria-label="{label}" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}">'
-        f'<text x="8" y="16" class="title">{label}</text>'
-        f'<text x="{PAD_LEFT - 4}" y="{PAD_TOP + 4}" text-anchor="end" class="axis">{_fmt(high_v)}</text>'
-        f'<text x="{PAD_LEFT - 4}" y="{PAD_TOP + plot_h}" text-anchor="end" class="axis">{_fmt(low_v)}</text>'
-        f'<line x1="{PAD_LEFT}" y1="{PAD_TOP + plot_h}" x2="{WIDTH - PAD_RIGHT}" '
-        f'y2="{PAD_TOP + plot_h}" class="base" />'
-        f'<text x="{PAD_LEFT}" y="{HEIGHT - 6}" class="axis">{first:%m-%d %H:%M}</text>'
-        f'<text x="{WIDTH - PAD_RIGHT}" y="{HEIGHT - 6}" text-anchor="end" class="axis">{last:%m-%d %H:%M} UTC</text>'
-        f'{shaded}{lines}<g class="line"><polyline points="{line}" /></g><g>{squares}{dots}</g></svg>'
-    )
+    frame = axes.frame(label, points[0][0], points[-1][0])
+    return f'{frame}{shaded}{lines}<g class="line"><polyline points="{line}" /></g><g>{squares}{dots}</g></svg>'
 
 
 def _rule_line(rule: Threshold, at: float, plot_h: float) -> str:
