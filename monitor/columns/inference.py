@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from monitor.columns.kinds import BY_CONFIG_KEY, DETECTION, Kind, embedding, identifier
-from monitor.columns.roles import ColumnRoles
+from monitor.columns.roles import ColumnRoles, monitor_roles
 from monitor.config import MonitorConfig
 
 
@@ -83,16 +83,10 @@ def infer_roles(
         readings.append(ColumnReading(column, kind.name, reason, kind.config_key is not None))
         if kind.config_key is not None:
             found[kind.config_key].append(column)
-    roles = ColumnRoles(
+    roles = monitor_roles(
+        monitor,
         numerical=tuple(found["numerical_features"]),
         categorical=tuple(found["categorical_features"]),
-        prediction=monitor.prediction_column,
-        target=monitor.target,
-        task=monitor.task,
-        prediction_label=monitor.prediction_label_column,
-        probabilities=tuple((monitor.prediction_columns or {}).items()),
-        segments=monitor.segments,
-        protected=monitor.protected_attributes,
         text=tuple(found["text_features"]),
         embeddings=tuple((column, (column,)) for column in found["embedding_features"]),
     )

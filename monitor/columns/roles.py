@@ -104,9 +104,28 @@ class ColumnRoles:
 
 
 def configured_roles(monitor: MonitorConfig) -> ColumnRoles:
-    return ColumnRoles(
+    return monitor_roles(
+        monitor,
         numerical=tuple(monitor.numerical_features or ()),
         categorical=tuple(monitor.categorical_features or ()),
+        text=tuple(monitor.text_features or ()),
+        embeddings=monitor.embeddings,
+    )
+
+
+def monitor_roles(
+    monitor: MonitorConfig,
+    *,
+    numerical: tuple[str, ...],
+    categorical: tuple[str, ...],
+    text: tuple[str, ...],
+    embeddings: tuple[tuple[str, tuple[str, ...]], ...],
+) -> ColumnRoles:
+    """The monitor's roles with these features (as listed, or as inferred): the model's outputs, the target and
+    the grouping columns are always the config's."""
+    return ColumnRoles(
+        numerical=numerical,
+        categorical=categorical,
         prediction=monitor.prediction_column,
         target=monitor.target,
         task=monitor.task,
@@ -114,6 +133,6 @@ def configured_roles(monitor: MonitorConfig) -> ColumnRoles:
         probabilities=tuple((monitor.prediction_columns or {}).items()),
         segments=monitor.segments,
         protected=monitor.protected_attributes,
-        text=tuple(monitor.text_features or ()),
-        embeddings=monitor.embeddings,
+        text=text,
+        embeddings=embeddings,
     )
