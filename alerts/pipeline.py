@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
 
 from alerts import outbox, silences
@@ -378,6 +378,17 @@ def _histories(session: Session, monitor: str, rule: Rule, keys: list[Key]) -> d
     columns = sorted({column for column, _ in keys})
     segments = sorted({segment for _, segment in keys})
     rows = session.execute(
+        stored_figures(monitor, names)
+        .where(MetricValue.column_name.in_(columns), MetricValue.segment.in_(segments))
+        .order_by(MetricValue.window_end.desc())
+        .limit(HISTORY_RUNS * len(columns) * len(segments) * len(names))
+    ).all()
+    return histories(rule, [tuple(row) for row in rows], keys)
+
+
+def stored_figures(monitor: str, metrics: Sequence[str]) -> Select[tuple[str, str, datetime, datetime, str, float]]:
+    """A monitor's stored rows of `metrics` as histories are built from them (alerts.history.StoredFigure)."""
+    return (
         select(
             MetricValue.column_name,
             MetricValue.segment,
@@ -387,16 +398,8 @@ def _histories(session: Session, monitor: str, rule: Rule, keys: list[Key]) -> d
             MetricValue.value,
         )
         .join(Run, Run.id == MetricValue.run_id)
-        .where(
-            MetricValue.monitor == monitor,
-            MetricValue.metric.in_(names),
-            MetricValue.column_name.in_(columns),
-            MetricValue.segment.in_(segments),
-        )
-        .order_by(MetricValue.window_end.desc())
-        .limit(HISTORY_RUNS * len(columns) * len(segments) * len(names))
-    ).all()
-    return histories(rule, [tuple(row) for row in rows], keys)
+        .where(MetricValue.monitor == monitor, MetricValue.metric.in_(metrics))
+    )
 
 
 def _new_alert(session: Session, monitor: str, rule: Rule, column: str, segment: str, now: datetime) -> Alert:

@@ -16,7 +16,7 @@ from alerts.history import StoredFigure, wanted_metrics
 from alerts.lifecycle import State
 from alerts.models import Silence
 from alerts.notify import Reason
-from alerts.pipeline import HISTORY_RUNS, rules_for
+from alerts.pipeline import HISTORY_RUNS, rules_for, stored_figures
 from alerts.rules import Rule
 from alerts.trial import Change, Trial, try_rules
 from monitor.commands.context import load, monitor_argument, since_argument
@@ -86,23 +86,8 @@ def replay(config: Config, store: Store, item: MonitorConfig, start: datetime) -
                 select(Run.window_end, Run.status).where(Run.monitor == item.name, Run.window_end > horizon)
             ).all()
             rows: list[StoredFigure] = [
-                (column, segment, window_start, window_end, metric, value)
-                for column, segment, window_start, window_end, metric, value in session.execute(
-                    select(
-                        MetricValue.column_name,
-                        MetricValue.segment,
-                        Run.window_start,
-                        MetricValue.window_end,
-                        MetricValue.metric,
-                        MetricValue.value,
-                    )
-                    .join(Run, Run.id == MetricValue.run_id)
-                    .where(
-                        MetricValue.monitor == item.name,
-                        MetricValue.metric.in_(metrics),
-                        MetricValue.window_end > horizon,
-                    )
-                )
+                tuple(row)  # type: ignore[misc]
+                for row in session.execute(stored_figures(item.name, metrics).where(MetricValue.window_end > horizon))
             ]
             stored_silences = list(
                 session.scalars(
