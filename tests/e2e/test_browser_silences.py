@@ -32,8 +32,16 @@ def sign_in(driver, base: str, token: str) -> None:
 
 
 def wait(check, what: str, timeout: float = 10) -> None:
+    """Until `check` holds; an element read while the page reloads (a stale reference) counts as not yet."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
     deadline = time.monotonic() + timeout
-    while not check():
+    while True:
+        try:
+            if check():
+                return
+        except StaleElementReferenceException:
+            pass
         assert time.monotonic() < deadline, what
         time.sleep(0.2)
 
