@@ -20,31 +20,6 @@ PG_ADMIN_URL = os.environ.get("DRIFTHOUND_TEST_PG_URL", "postgresql+psycopg://po
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
-# The files whose tests take a minute or more (drills, daemons, the CLI's demo). `make test` hands whole files to
-# its workers in collection order (--dist loadfile), so these start first, one worker each, and the suite does not
-# end waiting on one of them handed out last.
-LONG_FILES = (
-    "tests/drills/test_replicas_drill.py",
-    "tests/drills/test_crash.py",
-    "tests/drills/test_outages.py",
-    "tests/e2e/test_daemon.py",
-    "tests/e2e/test_cli.py",
-    "tests/integration/test_schedule_fires.py",
-    "tests/drills/test_dropped_windows.py",
-    "tests/integration/test_alerting.py",
-    "tests/drills/test_fuzz.py",
-    "tests/e2e/test_rules_test.py",
-)
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        path = item.nodeid.split("::", 1)[0]
-        return LONG_FILES.index(path) if path in LONG_FILES else len(LONG_FILES)
-
-    items.sort(key=rank)  # stable: every file keeps its own order
-
-
 def _unavailable(what: str, why: str) -> None:
     """Skips on a newcomer's bare laptop; under CI=true a missing service fails the suite."""
     message = f"{what} is not available ({why})"

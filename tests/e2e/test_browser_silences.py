@@ -32,15 +32,15 @@ def sign_in(driver, base: str, token: str) -> None:
 
 
 def wait(check, what: str, timeout: float = 10) -> None:
-    """Until `check` holds; an element read while the page reloads (a stale reference) counts as not yet."""
-    from selenium.common.exceptions import StaleElementReferenceException
+    """Until `check` holds; an element read while the page reloads (stale, or not there yet) counts as not yet."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 
     deadline = time.monotonic() + timeout
     while True:
         try:
             if check():
                 return
-        except StaleElementReferenceException:
+        except (NoSuchElementException, StaleElementReferenceException):
             pass
         assert time.monotonic() < deadline, what
         time.sleep(0.2)
