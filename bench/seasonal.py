@@ -39,7 +39,7 @@ from monitor.evaluation.cycle_check import cycle_warning  # noqa: E402
 from monitor.sources.connect import dispose_all  # noqa: E402
 from monitor.sources.inputs import MonitorInputs  # noqa: E402
 from monitor.windows import Window  # noqa: E402
-from tests.cycles import START, shop_log  # noqa: E402
+from tests.cycles import START, shop_log, shop_monitor  # noqa: E402
 
 OUT = HERE / "out" / "seasonal"
 POOLED = '{ last = "5d", offset = "1d" }'  # the README's
@@ -48,29 +48,8 @@ HOUR_OF_DAY = '{ last = "7d", seasonality = "hour_of_day" }'
 HOUR_OF_WEEK = '{ last = "28d", seasonality = "hour_of_week" }'
 
 
-def monitors(reference: str) -> str:
-    return f"""
-[[monitors]]
-name = "shop"
-source = "main"
-table = "predictions"
-timestamp_column = "ts"
-numerical_features = ["amount", "age"]
-categorical_features = ["channel"]
-prediction_column = "score"
-every = "1h"
-window = "1h"
-reference = {reference}
-
-[[monitors.rules]]
-name = "dataset drift"
-metric = "drift.share"
-above = 0.3
-"""
-
-
 def judge(url: str, reference: str, starts: list, tag: str) -> list[dict]:
-    config, runner = fresh_runner(OUT / f"store-{tag}.db", OUT / "reports", url, monitors(reference))
+    config, runner = fresh_runner(OUT / f"store-{tag}.db", OUT / "reports", url, shop_monitor(reference))
     monitor = config.monitors[0]
     figures = []
     for start in starts:
@@ -154,7 +133,7 @@ def _without_cycle(frame, day, factor: float, seed: int):
 
 
 def read_seconds(url: str, config_url: str, reference: str, windows: list[Window]) -> dict:
-    config, runner = fresh_runner(OUT / "store-cost.db", OUT / "reports", config_url, monitors(reference))
+    config, runner = fresh_runner(OUT / "store-cost.db", OUT / "reports", config_url, shop_monitor(reference))
     runner.store.dispose()
     monitor = config.monitors[0]
     times, rows = [], []
@@ -171,7 +150,7 @@ def read_seconds(url: str, config_url: str, reference: str, windows: list[Window
 
 def cycle_check_seconds(url: str, windows: list[Window]) -> dict:
     """What `config check` adds per monitor: a sample of the reference read and its hours and weekdays judged."""
-    config, runner = fresh_runner(OUT / "store-cost.db", OUT / "reports", url, monitors(POOLED_7D))
+    config, runner = fresh_runner(OUT / "store-cost.db", OUT / "reports", url, shop_monitor(POOLED_7D))
     runner.store.dispose()
     monitor = config.monitors[0]
     times, warned = [], []

@@ -59,3 +59,25 @@ def shop_log(
 
 def hourly_windows(day_start: datetime, hours: int = 24) -> list[tuple[datetime, datetime]]:
     return [(day_start + timedelta(hours=h), day_start + timedelta(hours=h + 1)) for h in range(hours)]
+
+
+def shop_monitor(reference: str) -> str:
+    """The shop log's monitor as a config file holds it: hourly windows, the README's dataset rule."""
+    return f"""
+[[monitors]]
+name = "shop"
+source = "main"
+table = "predictions"
+timestamp_column = "ts"
+numerical_features = ["amount", "age"]
+categorical_features = ["channel"]
+prediction_column = "score"
+every = "1h"
+window = "1h"
+reference = {reference}
+
+[[monitors.rules]]
+name = "dataset drift"
+metric = "drift.share"
+above = 0.3
+"""

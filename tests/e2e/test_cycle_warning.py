@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.cycles import shop_log
+from tests.cycles import shop_log, shop_monitor
 from tests.e2e.cli import drifthound
 from tests.helpers import write_table
 
@@ -22,23 +22,7 @@ store_url = "sqlite:///{tmp_path / "store.db"}"
 [sources.main]
 url = "{url}"
 
-[[monitors]]
-name = "shop"
-source = "main"
-table = "predictions"
-timestamp_column = "ts"
-numerical_features = ["amount", "age"]
-categorical_features = ["channel"]
-prediction_column = "score"
-every = "1h"
-window = "1h"
-reference = {reference}
-
-[[monitors.rules]]
-name = "dataset drift"
-metric = "drift.share"
-above = 0.3
-""")
+{shop_monitor(reference)}""")
     return path
 
 
