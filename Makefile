@@ -20,14 +20,14 @@ run: setup
 	$(BIN)/drifthound run -c config.toml
 
 ## make test: the whole suite (unit, SQLite and PostgreSQL integration, end to end, drills).
-## Most tests wait on subprocesses, servers and sockets, so they run in TEST_WORKERS processes (4 on 2 cores);
+## Most tests wait on subprocesses, servers and sockets, so they run in TEST_WORKERS processes (4 on 2 cores),
+## whole files handed out longest first with at most two drills at once (tests/scheduling.py says why);
 ## the tests marked `serial` measure latency under load and run alone afterwards. The slowest tests are listed
-## at the end of each part. (Whole files handed out longest first ran four drills at once, and a daemon test
-## beside them fell a minute behind its schedule: see the closing note of 2026-12-05.)
+## at the end of each part.
 TEST_WORKERS ?= 4
 test: setup
 	$(BIN)/ruff check .
-	$(BIN)/pytest -n $(TEST_WORKERS) -m "not serial" --durations=15
+	$(BIN)/pytest -n $(TEST_WORKERS) --longest-first -m "not serial" --durations=15
 	$(BIN)/pytest -m serial --durations=5
 
 lint: setup

@@ -96,3 +96,19 @@ def _forget_secrets_engines_and_logging() -> Iterator[None]:
     # A test that configured logging onto its captured stderr must not leave later tests writing to it.
     structlog.reset_defaults()
     logging.getLogger().handlers[:] = []
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--longest-first",
+        action="store_true",
+        help="with -n: hand out whole files, longest first, at most two heavy ones at once (tests/scheduling.py)",
+    )
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    if not config.getoption("longest_first"):
+        return None
+    from tests.scheduling import LongestFirstScheduling
+
+    return LongestFirstScheduling(config, log)
