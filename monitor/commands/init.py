@@ -310,11 +310,16 @@ def _written_url(given: str, url: str, name: str, target: Path | None) -> tuple[
 
 
 def _monitor_name(table: str | None, query: str | None) -> str:
+    """The table's name; for a query, the table it reads, or the files a table function reads (Parquet)."""
     if table is not None:
         base = table.rpartition(".")[2]
     else:
-        found = re.search(r"\bfrom\s+([A-Za-z_][\w.]*)", query or "", re.IGNORECASE)
-        base = found.group(1).rpartition(".")[2] if found else "monitor"
+        found = re.search(r"\bfrom\s+([A-Za-z_][\w.]*)\s*(\()?", query or "", re.IGNORECASE)
+        base = found.group(1).rpartition(".")[2] if found else ""
+        if found and found.group(2):
+            path = re.search(r"'([^']+)'", (query or "")[found.end() :])
+            files = Path(path.group(1)) if path else Path()
+            base = next((p for p in (files.stem, files.parent.name) if re.sub(r"[*?\[\]]", "", p)), "")
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", base).strip("-.")
     return name or "monitor"
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from monitor import redaction
-from monitor.commands.init import _written_url
+from monitor.commands.init import _monitor_name, _written_url
 from monitor.proposal.cadence import cadence
 from monitor.proposal.outputs import find_model_columns
 from monitor.proposal.timestamp import find_timestamp
@@ -89,3 +89,10 @@ def test_the_url_is_written_without_its_password(tmp_path):
         f"sqlite:///{elsewhere}"
     )
     redaction.clear()
+
+
+def test_the_monitor_is_named_after_what_it_reads():
+    assert _monitor_name("analytics.predictions", None) == "predictions"
+    assert _monitor_name(None, "SELECT * FROM ml.scores WHERE model = 'a'") == "scores"
+    assert _monitor_name(None, "SELECT * FROM read_parquet('/data/shop-logs/*.parquet')") == "shop-logs"
+    assert _monitor_name(None, "SELECT 1 AS x") == "monitor"
