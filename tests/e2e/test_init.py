@@ -64,10 +64,6 @@ def test_init_on_the_demo_table_writes_a_monitor_that_runs(demo_data, tmp_path):
     assert monitor["reference"] == {"last": "7d", "offset": "1d"}
     assert {rule["metric"] for rule in monitor["rules"]} >= {"drift.share", "drift.ratio", "missing.share"}
 
-    source = f"sqlite:///{demo_data / 'predictions.db'}"
-    again = drifthound("init", "--source", source, "--table", "predictions", "-o", str(config))
-    assert again.returncode == 2 and "exists; init never overwrites" in again.stderr
-
     _checked(config)
     run = drifthound("check", "-c", str(config))
     assert run.returncode == 0, run.stdout + run.stderr
@@ -116,7 +112,7 @@ def test_init_on_postgresql_writes_no_password(pg_url, tmp_path):
     assert password not in run.stdout + run.stderr
 
 
-def test_init_without_a_timestamp_column_says_how_to_name_one(tmp_path):
+def test_init_refuses_a_table_without_timestamps_and_an_existing_file(tmp_path):
     url = f"sqlite:///{tmp_path / 'log.db'}"
     # "ts" is there, but holds row numbers: no time in any unit.
     untimed = newcomers_log().assign(ts=range(HOURS * PER_HOUR))
@@ -128,6 +124,12 @@ def test_init_without_a_timestamp_column_says_how_to_name_one(tmp_path):
     assert result.returncode == 2 and result.stdout == ""
     assert 'no timestamp column found in table "predictions" (columns: ts, request_id' in result.stderr
     assert "--timestamp COL" in result.stderr and "Traceback" not in result.stderr
+
+    written = tmp_path / "mine.toml"
+    written.write_text("# edited by hand\n")
+    again = drifthound("init", "--source", url, "--table", "predictions", "--timestamp", "ts", "-o", str(written))
+    assert again.returncode == 2 and "exists; init never overwrites a file" in again.stderr
+    assert written.read_text() == "# edited by hand\n"
 
 
 @pytest.fixture(scope="module")
