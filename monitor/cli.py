@@ -108,6 +108,16 @@ def build_parser() -> argparse.ArgumentParser:
     rules_test.add_argument(
         "--since", metavar="TIME", help=f"windows ending after TIME ({TIME_HELP}) or a duration ago: 30d (default)"
     )
+    init = commands.add_parser(
+        "init", help="write a monitor for a table: roles with reasons, window, reference, rules (reads a sample)"
+    )
+    init.add_argument("--source", metavar="URL", required=True, help="SQLAlchemy URL; ${ENV} is read from the env")
+    relation = init.add_mutually_exclusive_group(required=True)
+    relation.add_argument("--table", metavar="T", help='the prediction log ("schema.table" works)')
+    relation.add_argument("--query", metavar="Q", help="or a read-only SELECT giving it")
+    init.add_argument("--timestamp", metavar="COL", help="the column timing each row (default: found in a sample)")
+    init.add_argument("-o", "--output", metavar="FILE", help="write there (default: stdout); never overwritten")
+    init.add_argument("--force", action="store_true", help="overwrite FILE")
     return parser
 
 
@@ -202,6 +212,17 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.alerts_command == "silence":
             return alerting.silence(args.config, args.monitor, args.rule, args.duration, args.reason)
         return alerting.unsilence(args.config, args.monitor, args.rule)
+    if args.command == "init":
+        from monitor.commands.init import init
+
+        return init(
+            args.source,
+            table=args.table,
+            query=args.query,
+            timestamp=args.timestamp,
+            output=args.output,
+            force=args.force,
+        )
     if args.command == "rules":
         from monitor.commands import rules
 

@@ -13,6 +13,9 @@ from typing import Any
 from monitor import report_nav
 from monitor.times import file_stamp, parse_file_stamp
 
+# The figures JSON's entry holding a run's cycle warning (evaluation/cycle_step.py), which the monitor page shows.
+CYCLE_WARNING_KEY = "cycle_warning"
+
 
 def report_name(monitor: str, window_end: datetime) -> str:
     """The report's path relative to reports_dir (also its URL path under /reports/)."""

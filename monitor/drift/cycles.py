@@ -111,9 +111,25 @@ class PooledReference:
     rule: str  # how the dataset rule is named in messages: '"dataset drift"' or "drift.share above 0.5"
 
 
-def seasonal_advice(reference: PooledReference, daily: Cycle | None, weekly: Cycle | None) -> str | None:
-    """What config check says when a pooled reference would page on ordinary hours or days; None when it would
-    not. The fix keeps the reference's offset and lengthens `last` to cover the cycle a few times."""
+@dataclass(frozen=True)
+class SeasonalFix:
+    """The seasonal reference that would stop the pages, and why it is needed."""
+
+    seasonality: str  # "hour_of_day" | "hour_of_week" | "day_of_week"
+    last: timedelta
+    offset: timedelta | None
+    why: str  # "amount, age and channel vary with the hour of day: 19 of 24 hours would breach ..."
+
+    @property
+    def reference(self) -> str:
+        """As a config file writes it: { last = "7d", offset = "1d", seasonality = "hour_of_day" }"""
+        offset = f'offset = "{_spelt(self.offset)}", ' if self.offset else ""
+        return f'{{ last = "{_spelt(self.last)}", {offset}seasonality = "{self.seasonality}" }}'
+
+
+def seasonal_fix(reference: PooledReference, daily: Cycle | None, weekly: Cycle | None) -> SeasonalFix | None:
+    """The seasonal reference a pooled one paging on ordinary hours or days should become; None when it would
+    not page. The fix keeps the reference's offset and lengthens `last` to cover the cycle a few times."""
     by_hour = reference.window < timedelta(days=1) and pages_ordinary_traffic(daily)
     by_day = pages_ordinary_traffic(weekly)
     if not by_hour and not by_day:
@@ -130,9 +146,14 @@ def seasonal_advice(reference: PooledReference, daily: Cycle | None, weekly: Cyc
     else:
         seasonality, at_least = "hour_of_day", 7
     last = max(reference.last or timedelta(0), timedelta(days=at_least))
-    offset = f'offset = "{_spelt(reference.offset)}", ' if reference.offset else ""
-    fix = f'reference = {{ last = "{_spelt(last)}", {offset}seasonality = "{seasonality}" }}'
-    return f"{', and '.join(parts)}; use {fix}"
+    return SeasonalFix(seasonality, last, reference.offset, ", and ".join(parts))
+
+
+def seasonal_advice(reference: PooledReference, daily: Cycle | None, weekly: Cycle | None) -> str | None:
+    """What config check says when a pooled reference would page on ordinary hours or days; None when it would
+    not."""
+    fix = seasonal_fix(reference, daily, weekly)
+    return None if fix is None else f"{fix.why}; use reference = {fix.reference}"
 
 
 def _varies(cycle: Cycle, what: str, rule: str) -> str:

@@ -1,12 +1,23 @@
-"""Does a monitor's pooled reference page on its log's ordinary cycle? Reads a sample of the reference with its
-timestamps and asks drift.cycles; `config check` (and the monitor page) print the answer with the fix."""
+"""Does a monitor's pooled reference page on its log's ordinary cycle? Measured on reference rows with their
+timestamps (drift.cycles): `config check` and `init` read a sample for it; a run measures the reference it holds
+(cycle_step.py), and the monitor page shows the answer. The warning names the columns and the fix."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
 
 import pandas as pd
 
 from monitor.config import MonitorConfig
-from monitor.drift.cycles import PooledReference, measure_cycle, seasonal_advice
+from monitor.drift.cycles import (
+    Cycle,
+    PooledReference,
+    SeasonalFix,
+    measure_cycle,
+    seasonal_advice,
+    seasonal_fix,
+)
 from monitor.drift.detect import ReferenceProfile
 from monitor.drift.settings import drift_settings
 from monitor.sources import sampling
@@ -18,8 +29,37 @@ from monitor.windows import Window, reference_window
 SAMPLE_ROWS = 40_000
 
 
+@dataclass(frozen=True)
+class CycleReading:
+    """How a pooled reference fares over the day and the week."""
+
+    reference: PooledReference
+    daily: Cycle | None
+    weekly: Cycle | None
+
+    @property
+    def fix(self) -> SeasonalFix | None:
+        return seasonal_fix(self.reference, self.daily, self.weekly)
+
+    @property
+    def warning(self) -> str | None:
+        return seasonal_advice(self.reference, self.daily, self.weekly)
+
+
+def pooled(monitor: MonitorConfig) -> bool:
+    """Whether the monitor's reference is pooled time (a cycle could make it page): not seasonal, not a table."""
+    return monitor.reference.seasonality is None and monitor.reference.table is None
+
+
 def cycle_warning(monitor: MonitorConfig, inputs: MonitorInputs, window: Window) -> str | None:
     """The warning for the reference of `window`, or None (seasonal already, no timestamps, no cycle)."""
+    reading = read_cycles(monitor, inputs, window)
+    return reading.warning if reading is not None else None
+
+
+def read_cycles(monitor: MonitorConfig, inputs: MonitorInputs, window: Window) -> CycleReading | None:
+    """Reads a sample of the reference of `window` (at most SAMPLE_ROWS rows) and measures it; None when there is
+    nothing to measure (seasonal already, no timestamps, no features, too few rows)."""
     reference = monitor.reference
     if reference.seasonality is not None:
         return None
@@ -27,8 +67,7 @@ def cycle_warning(monitor: MonitorConfig, inputs: MonitorInputs, window: Window)
     timestamp = monitor.timestamp_column
     if timestamp not in source.columns():
         return None
-    roles = inputs.roles()
-    kinds = {c: "numerical" for c in roles.numerical} | {c: "categorical" for c in roles.categorical}
+    kinds = feature_kinds(inputs)
     if not kinds:
         return None
     bounds = reference_window(
@@ -43,10 +82,34 @@ def cycle_warning(monitor: MonitorConfig, inputs: MonitorInputs, window: Window)
     times = times[known].reset_index(drop=True)
     frame = _comparable(read.frame.loc[known, list(kinds)].reset_index(drop=True), kinds)
     spanned = (bounds.end - bounds.start) if bounds else (times.max() - times.min()).to_pytimedelta()
-    window_rows = max(int(read.rows_total * (monitor.window / spanned)), 1) if spanned else len(frame)
+    return cycles_in(monitor, frame, times, kinds, rows_total=read.rows_total, spanned=spanned, seed=seed)
+
+
+def feature_kinds(inputs: MonitorInputs) -> dict[str, str]:
+    """The features a cycle is measured on, and how each is compared: numerical and categorical ones."""
+    roles = inputs.roles()
+    return {c: "numerical" for c in roles.numerical} | {c: "categorical" for c in roles.categorical}
+
+
+def cycles_in(
+    monitor: MonitorConfig,
+    frame: pd.DataFrame,
+    times: pd.Series,
+    kinds: dict[str, str],
+    *,
+    rows_total: int,
+    spanned: timedelta,
+    seed: int,
+    profile: ReferenceProfile | None = None,
+) -> CycleReading:
+    """The daily and weekly cycles of reference rows (`frame`, their `times`), each hour or weekday judged with
+    the rows a window holds on average (`rows_total` rows over `spanned`). `profile`: the reference's drift
+    profile when a run has it already."""
+    window_rows = max(int(rows_total * (monitor.window / spanned)), 1) if spanned else len(frame)
     settings = drift_settings(monitor)
-    share_above = _share_threshold(monitor)
-    profile = ReferenceProfile(frame, kinds, seed=seed)
+    share_above = share_threshold(monitor)
+    if profile is None:
+        profile = ReferenceProfile(frame, kinds, seed=seed)
     daily, weekly = (
         measure_cycle(
             frame,
@@ -61,9 +124,8 @@ def cycle_warning(monitor: MonitorConfig, inputs: MonitorInputs, window: Window)
         )
         for kind in ("hour_of_day", "day_of_week")
     )
-    return seasonal_advice(
-        PooledReference(reference.last, reference.offset, monitor.window, _rule_label(monitor)), daily, weekly
-    )
+    reference = PooledReference(monitor.reference.last, monitor.reference.offset, monitor.window, rule_label(monitor))
+    return CycleReading(reference, daily, weekly)
 
 
 def _comparable(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
@@ -73,13 +135,13 @@ def _comparable(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
     )
 
 
-def _share_threshold(monitor: MonitorConfig) -> float:
+def share_threshold(monitor: MonitorConfig) -> float:
     """The dataset rule's threshold, as the runs' reports take it (0.5 without a rule)."""
     thresholds = [rule.above for rule in monitor.rules if rule.metric == "drift.share" and rule.above is not None]
     return min(thresholds) if thresholds else 0.5
 
 
-def _rule_label(monitor: MonitorConfig) -> str:
+def rule_label(monitor: MonitorConfig) -> str:
     rules = [r for r in monitor.rules if r.metric == "drift.share" and r.above is not None]
     if not rules:
         return "the report's dataset drift (drift.share above 0.5)"

@@ -20,6 +20,8 @@ from monitor.drift.detect import detect, per_test_alpha
 from monitor.drift.settings import drift_settings
 from monitor.evaluation.artefacts import ReferenceArtefacts, reference_artefacts, reference_baselines
 from monitor.evaluation.baselines import wanted_baselines
+from monitor.evaluation.cycle_check import pooled
+from monitor.evaluation.cycle_step import cycle_step
 from monitor.evaluation.data_steps import data_quality_step, drift_step
 from monitor.evaluation.estimation import estimation, estimation_widget
 from monitor.evaluation.fairness_step import fairness_step
@@ -81,6 +83,7 @@ def evaluate_window(
     notes = [*inputs.notes, *read.current.notes, *read.reference.result.notes]
     artefacts = reference_artefacts(monitor, read.reference, roles, current.prediction_kind)
     out = _steps(monitor, current, artefacts, read, history, window)
+    out.extend(cycle_step(monitor, read.reference, artefacts.prepared, artefacts.profile, roles, window, inputs.kept))
     metrics = [
         MetricRow("rows", "", float(rows)),
         MetricRow("reference_rows", "", float(len(read.reference.result.frame))),
@@ -117,7 +120,7 @@ def _read(monitor: MonitorConfig, inputs: MonitorInputs, window: Window, now: da
         wanted += [
             (estimated_name(m), "") for m in estimated_names(roles.task) if (estimated_name(m), "") not in wanted
         ]
-    reference = inputs.read_reference(window, with_timestamps=bool(wanted))
+    reference = inputs.read_reference(window, with_timestamps=bool(wanted) or pooled(monitor))
     ref_rows = len(reference.result.frame)
     base |= {"reference_rows": ref_rows, "reference_rows_total": reference.result.rows_total}
     if ref_rows < monitor.min_rows:

@@ -81,6 +81,8 @@ class MonitorInputs:
         self.notes: tuple[str, ...] = ()  # what every run should say about how its columns were found
         self._reference_key: ReferenceKey | None = None
         self._reference: ReferenceRead | None = None
+        # What runs keep across references (a day's cycle measurement), each under a key saying what it holds for.
+        self.kept: dict[Hashable, object] = {}
         self._lock = threading.Lock()
 
     def roles(self) -> ColumnRoles:

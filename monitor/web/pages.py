@@ -120,6 +120,7 @@ class MonitorView:
     extra: dict[str, str] = field(default_factory=dict)
     heat_maps: tuple[HeatMap, ...] = ()
     dropped: tuple[int, datetime | None] = (0, None)  # windows dropped in the last 24 h, the newest one's end
+    cycle_warning: str | None = None  # the pooled reference would page on the log's daily or weekly cycle
 
 
 def _e(text: object) -> str:
@@ -213,9 +214,11 @@ def monitor_page(view: MonitorView, now: datetime, *, panel: str = "", script: s
             f"<p class=failed>{count} window{'s' if count != 1 else ''} dropped in the last 24 h (newest ending "
             f"{_e(iso(newest))}): aged past catch_up unevaluated, the workers do not keep up</p>"
         )
+    cycle = f"<p class='pending cycle'>{_e(view.cycle_warning)}</p>" if view.cycle_warning else ""
     body = (
         f'<p><a href="/reports/">all monitors</a></p><h1>{_e(view.name)}</h1>'
-        f"<p class=muted>{_e(view.schedule)}, window {_e(view.window)} · {_e(_stamp(now))}</p>{silenced}{dropped}"
+        f"<p class=muted>{_e(view.schedule)}, window {_e(view.window)} · {_e(_stamp(now))}</p>"
+        f"{silenced}{dropped}{cycle}"
         f"<div class=charts>{''.join(s.svg() for s in view.series)}</div>"
         + "".join(f"<div class=heat>{h.svg()}</div>" for h in view.heat_maps)
         + panel

@@ -24,6 +24,7 @@ from monitor.store.dropped import dropped_in
 from monitor.store.models import MetricValue, Run
 from monitor.times import format_duration, parse_file_stamp
 from monitor.web.charts import Threshold
+from monitor.web.cycle_note import cycle_warning
 from monitor.web.pages import AlertRow, HeatMap, MonitorView, RunRow, Series
 
 TREND_RUNS = 500
@@ -123,6 +124,7 @@ def monitor_view(
         silenced_until=max((s.ends_at for s in active if s.rule is None), default=None),
         heat_maps=heat_maps,
         dropped=dropped_in(session, monitor.name, since=now - timedelta(days=1)),
+        cycle_warning=cycle_warning(reports_dir, rows),
     )
 
 
