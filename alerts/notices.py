@@ -19,6 +19,7 @@ class TopColumn:
     column: str
     score: float | None
     method: str | None
+    impact: float | None = None  # drift.impact: how far the model's output moved with this column alone
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from alerts import silences
 from alerts.models import Alert
+from monitor.column_figures import column_rank
 from monitor.config import Config, MonitorConfig
 from monitor.metric_names import (
     CLASSIFICATION_METRICS,
@@ -205,11 +206,12 @@ def _column_heat_map(
     session: Session, monitor: str, since: datetime, ends: list[datetime], links: dict[datetime, str]
 ) -> HeatMap | None:
     """Since when, at a glance: each column's drift ratio (its deciding statistic over its threshold; 1 is the
-    threshold) per window, the most drifted columns first."""
+    threshold) per window; the columns whose drift moved the model most first (their largest drift.impact over
+    the period) when the runs have impacts, then the most drifted (column_figures.column_rank)."""
     found = session.execute(
         select(MetricValue.column_name, MetricValue.window_end, MetricValue.metric, MetricValue.value).where(
             MetricValue.monitor == monitor,
-            MetricValue.metric.in_(("drift.ratio", "drift.score", "drift.threshold")),
+            MetricValue.metric.in_(("drift.ratio", "drift.score", "drift.threshold", "drift.impact")),
             MetricValue.column_name != "",
             MetricValue.segment == "",
             MetricValue.window_end > since,
@@ -227,10 +229,14 @@ def _column_heat_map(
             score, threshold = figures.get("drift.score"), figures.get("drift.threshold")
             ratio = score / threshold if score is not None and threshold else None
         values[key] = ratio
-    worst: dict[str, float] = {}
+    worst: dict[str, dict[str, float | None]] = {"drift.ratio": {}, "drift.impact": {}}
     for (column, _), value in values.items():
-        worst[column] = max(worst.get(column, 0.0), value or 0.0)
-    rows = tuple(sorted(worst, key=lambda c: (-worst[c], c))[:MAX_HEAT_ROWS])
+        worst["drift.ratio"][column] = max(worst["drift.ratio"].get(column) or 0.0, value or 0.0)
+    for (column, _), figures in parts.items():
+        if figures.get("drift.impact") is not None:
+            worst["drift.impact"][column] = max(worst["drift.impact"].get(column) or 0.0, figures["drift.impact"])
+    rank = column_rank(worst)
+    rows = tuple(sorted(worst["drift.ratio"], key=lambda c: (rank[c], c))[:MAX_HEAT_ROWS])
     return HeatMap(
         "Columns over time: drift ratio (the deciding statistic over its threshold; 1 and above is drift), "
         "click a cell for that run's report",
