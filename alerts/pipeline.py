@@ -300,6 +300,7 @@ def _notice(
         since=iso(row.since) if row.since else None,
         window_end=iso(row.last_window_end or facts.window_end),
         runbook_url=rule.runbook_url,
+        impact=facts.figures.get(("drift.impact", row.column_name)) if row.column_name and not row.segment else None,
     )
 
 
