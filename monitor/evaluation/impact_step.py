@@ -22,12 +22,9 @@ LOW_FIT = 0.3  # a surrogate explaining less of the score's variance than this i
 def impact_step(
     current: Prepared, impact: ModelImpact | str | None, drift: Sequence[ColumnDrift], *, seed: int
 ) -> StepOutput:
+    if impact is None or isinstance(impact, str):  # nothing to explain, or why it cannot be
+        return StepOutput(notes=[impact] if impact else [])
     out = StepOutput()
-    if impact is None:
-        return out
-    if isinstance(impact, str):
-        out.notes.append(impact)
-        return out
     drifted = [d.column for d in drift if d.detected]
     moved = impact.impacts(current.frame, drifted, seed=seed)
     out.metrics += [MetricRow("importance", column, value, METHOD) for column, value in impact.importance.items()]

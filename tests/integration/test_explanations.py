@@ -23,13 +23,7 @@ from tests.receivers import Receiver
 
 SHIFT = T0 + timedelta(hours=40)  # the reference (the 24 hours before the window) is all unshifted
 DRIFTED = Window(T0 + timedelta(hours=40), T0 + timedelta(hours=41))
-RULE = """
-[[monitors.rules]]
-name = "columns drifted"
-metric = "drift.count"
-above = 0.5
-channels = ["hook"]
-"""
+RULE = '[[monitors.rules]]\nname = "columns drifted"\nmetric = "drift.count"\nabove = 0.5\nchannels = ["hook"]\n'
 
 
 def shifted_log(rows_per_hour: int = 500, hours: int = 41) -> pd.DataFrame:
