@@ -170,9 +170,8 @@ def _ordered(
     """The target and the prediction first, then the features: the drifted ones by their impact on the model
     when the run has it (column_figures.column_rank), then the rest most drifted first (as Evidently orders)."""
     special = [d for c in (roles.target, roles.drifting_prediction) for d in drift if c is not None and d.column == c]
-    impacts = {c: v for c, v in explained.get("drift.impact", {}).items() if v is not None}
     ratios = {d.column: -1.0 if d.ratio is None else d.ratio for d in drift}
-    rank = column_rank({"drift.impact": impacts, "drift.ratio": ratios})
+    rank = column_rank({**explained, "drift.ratio": ratios})
     rest = sorted((d for d in drift if d not in special), key=lambda d: rank[d.column])
     return special + rest
 

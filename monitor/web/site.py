@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from alerts import silences
 from alerts.models import Alert
-from monitor.column_figures import column_rank
+from monitor.column_figures import RANKING, column_rank
 from monitor.config import Config, MonitorConfig
 from monitor.metric_names import (
     CLASSIFICATION_METRICS,
@@ -211,7 +211,7 @@ def _column_heat_map(
     found = session.execute(
         select(MetricValue.column_name, MetricValue.window_end, MetricValue.metric, MetricValue.value).where(
             MetricValue.monitor == monitor,
-            MetricValue.metric.in_(("drift.ratio", "drift.score", "drift.threshold", "drift.impact")),
+            MetricValue.metric.in_(sorted({*RANKING, "drift.score", "drift.threshold"})),
             MetricValue.column_name != "",
             MetricValue.segment == "",
             MetricValue.window_end > since,
@@ -229,14 +229,15 @@ def _column_heat_map(
             score, threshold = figures.get("drift.score"), figures.get("drift.threshold")
             ratio = score / threshold if score is not None and threshold else None
         values[key] = ratio
-    worst: dict[str, dict[str, float | None]] = {"drift.ratio": {}, "drift.impact": {}}
-    for (column, _), value in values.items():
-        worst["drift.ratio"][column] = max(worst["drift.ratio"].get(column) or 0.0, value or 0.0)
-    for (column, _), figures in parts.items():
-        if figures.get("drift.impact") is not None:
-            worst["drift.impact"][column] = max(worst["drift.impact"].get(column) or 0.0, figures["drift.impact"])
-    rank = column_rank(worst)
-    rows = tuple(sorted(worst["drift.ratio"], key=lambda c: (rank[c], c))[:MAX_HEAT_ROWS])
+    # Each ranking figure's values over the period, per column (the ratio as the cells show it).
+    over_time: dict[str, dict[str, list[float]]] = {name: {} for name in RANKING}
+    for (column, end), figures in parts.items():
+        seen = {**figures, "drift.ratio": values[(column, end)] or 0.0}
+        for name in RANKING:
+            if seen.get(name) is not None:
+                over_time[name].setdefault(column, []).append(seen[name])  # type: ignore[arg-type]
+    rank = column_rank({name: {c: max(v) for c, v in by_column.items()} for name, by_column in over_time.items()})
+    rows = tuple(sorted({column for column, _ in parts}, key=lambda c: (rank[c], c))[:MAX_HEAT_ROWS])
     return HeatMap(
         "Columns over time: drift ratio (the deciding statistic over its threshold; 1 and above is drift), "
         "click a cell for that run's report",

@@ -1,10 +1,9 @@
-"""Does the drift matter to the model? On a real log, a real run, a real webhook and the report: a column the
-model ignores moves by 3 standard deviations, the one it leans on most by 0.3; both are detected, and the
-important one is named first (tests/impact_world.py holds the truth)."""
+"""Does the drift matter to the model? On a real log, a real run, a real webhook, the report and the monitor's
+page: a column the model ignores moves by 3 standard deviations, the one it leans on most by 0.3; both are
+detected, and the important one is named first (tests/impact_world.py holds the truth)."""
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from datetime import timedelta
@@ -16,6 +15,7 @@ from alerts.channels import build_channels
 from alerts.delivery import Deliverer
 from monitor.runner import Runner
 from monitor.store import Store
+from monitor.web.site import monitor_view
 from monitor.windows import Window
 from tests.helpers import T0, monitor_config, write_table
 from tests.impact_world import explained_log
@@ -73,4 +73,8 @@ def test_the_drifted_column_that_moves_the_model_is_named_first(tmp_path, httpse
     assert "Does the drift matter to the model?" in html and "Impact on the model" in html
     drift_rows = [m for m in re.findall(r'"column_name": "(\w+)"', html) if m in ("important", "ignored")]
     assert drift_rows[:2] == ["important", "ignored"], drift_rows
-    json.dumps(body)  # what a receiver got is plain JSON
+
+    # The monitor's page: the heat map's rows, the column that moved the model on top.
+    with store.session() as session:
+        [columns, *_] = monitor_view(session, config.monitors[0], now).heat_maps
+    assert columns.rows[0] == "important" and columns.rows.index("ignored") > 0, columns.rows

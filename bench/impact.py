@@ -1,10 +1,10 @@
 """Explanations, measured: does "where to look" name what really changed, and does ranking by impact name the
 drifted column that matters to the model? On generated logs with ground truth, and the cost in a run.
 
-    .venv/bin/python bench/explanations.py [--windows 100] [--classifier-windows 100] [--rows 5000]
-    .venv/bin/python bench/explanations.py --cost [--repeats 7]
+    .venv/bin/python bench/impact.py [--windows 100] [--classifier-windows 100] [--rows 5000]
+    .venv/bin/python bench/impact.py --cost [--repeats 7]
 
-Cases (reference 50,000 rows; windows of --rows rows; results in bench/out/explanations.json):
+Cases (reference 50,000 rows; windows of --rows rows; results in bench/out/impact.json):
 - correlation: bench/multivariate.py's "weaker" and "flip" logs (12 columns; only the correlation of x0 and
   x1 changes, 0.6 to 0.4, or 0.8 to -0.8): the share of windows whose "where to look" (the multivariate
   contributions stored and notified) has x0 and x1 as its top two, by the reconstruction (every window) and
@@ -144,7 +144,7 @@ def cost(repeats: int, window_rows: int = 100_000, reference_rows: int = 50_000)
     late = frame["ts"] >= (COST_DAY0 + timedelta(hours=2)).replace(tzinfo=None)
     for i in range(8):
         frame.loc[late, f"x{i}"] += 0.2
-    config, runner = cost_runner("explanations_cost", frame, task, {"cost": "estimate_performance = false"})
+    config, runner = cost_runner("impact_cost", frame, task, {"cost": "estimate_performance = false"})
     monitor = config.monitor("cost")
     step = evaluation.impact_step
     result: dict = {"window_rows": window_rows, "reference_rows": reference_rows, "runs_per_mode": repeats}
@@ -194,10 +194,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
     if args.cost:
-        write_results(str(HERE / "out" / "explanations_cost.json"), cost(args.repeats))
+        write_results(str(HERE / "out" / "impact_cost.json"), cost(args.repeats))
         return
     results: dict = {"settings": vars(args)}
-    path = str(HERE / "out" / "explanations.json")
+    path = str(HERE / "out" / "impact.json")
     for kind in ("weaker", "flip"):
         started = time.perf_counter()
         results[f"correlation {kind}"] = correlation_case(kind, args.rows, args.windows, args.classifier_windows)
