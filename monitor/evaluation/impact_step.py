@@ -34,7 +34,7 @@ def impact_step(
             f"importance and impact are rough: the model's surrogate explains {impact.fit:.0%} of its score's "
             "variance on held-out reference rows"
         )
-    out.snapshot["explanations"] = {
+    out.snapshot["model_impact"] = {
         "method": METHOD,
         "surrogate_r2": impact.fit,
         "importance": impact.importance,
