@@ -52,9 +52,18 @@ def beyond(alert: AlertNotice) -> float:
     return distance / abs(threshold) if threshold else distance
 
 
+def worst_first(alert: AlertNotice) -> tuple[float, float, str, str]:
+    """The order within a group: columns whose drift moved the model's output most first (drift.impact, when
+    measured: a small drift of an important feature before a large one of a feature the model ignores), then
+    the alert furthest past its threshold."""
+    if alert.impact is not None:
+        return 0.0, -alert.impact, alert.column or "", alert.segment or ""
+    return 1.0, -beyond(alert), alert.column or "", alert.segment or ""
+
+
 def by_rule(alerts: tuple[AlertNotice, ...] | list[AlertNotice]) -> list[RuleGroup]:
     """Groups in the order their first alert comes (alerts arrive `ordered`: most severe first, firing before
-    resolved); within a group, the alert furthest past its threshold first."""
+    resolved); within a group, worst first (`worst_first`)."""
     groups: dict[tuple[str, str], list[AlertNotice]] = {}
     for alert in alerts:
         groups.setdefault((alert.rule, alert.status), []).append(alert)
@@ -63,7 +72,7 @@ def by_rule(alerts: tuple[AlertNotice, ...] | list[AlertNotice]) -> list[RuleGro
             rule=rule,
             severity=members[0].severity,
             status=status,
-            alerts=tuple(sorted(members, key=lambda a: (-beyond(a), a.column or "", a.segment or ""))),
+            alerts=tuple(sorted(members, key=worst_first)),
         )
         for (rule, status), members in groups.items()
     ]

@@ -19,6 +19,7 @@ class TopColumn:
     column: str
     score: float | None
     method: str | None
+    impact: float | None = None  # drift.impact: how far the model's output moved with this column alone
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class AlertNotice:
     reference: tuple[float, float, float] | None = None  # (mean, std, k) of an outside_reference rule
     segment: str | None = None  # "region=north" for a segment's figure
     runbook_url: str | None = None  # the rule's: what to do
+    impact: float | None = None  # drift.impact of the alert's column in the newest window, when measured
 
     @property
     def key(self) -> tuple[str, str | None, str | None]:

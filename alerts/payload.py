@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from alerts.notices import Notification
+from alerts.notices import Notification, TopColumn
 from alerts.wording import duration, how_bad
 
 
@@ -36,7 +36,7 @@ def webhook_body(notification: Notification, delivery_id: str) -> dict[str, Any]
                 "window_end": a.window_end,
                 "summary": how_bad(a),
                 "duration": duration(a.since, a.window_end),
-                "top_columns": [{"column": c.column, "score": c.score, "method": c.method} for c in a.top_columns],
+                "top_columns": [_top_column(c) for c in a.top_columns],
                 "reference": None
                 if a.reference is None
                 else {"mean": a.reference[0], "std": a.reference[1], "k": a.reference[2]},
@@ -47,3 +47,11 @@ def webhook_body(notification: Notification, delivery_id: str) -> dict[str, Any]
         "report_url": notification.report_url,
         "test": notification.test,
     }
+
+
+def _top_column(column: TopColumn) -> dict[str, Any]:
+    """A drifted column as the payload names it; with `impact` (drift.impact) when the run measured it."""
+    named: dict[str, Any] = {"column": column.column, "score": column.score, "method": column.method}
+    if column.impact is not None:
+        named["impact"] = column.impact
+    return named

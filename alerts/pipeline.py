@@ -26,7 +26,7 @@ from alerts.notices import AlertNotice, Notification, TopColumn, ordered
 from alerts.notify import AlertView, Reason, Told, plan_messages
 from alerts.rules import FAILED_RUNS_RULE, Figures, Rule
 from monitor.config.schema import AlertingConfig, MonitorConfig
-from monitor.figures import drifted_columns, multivariate_columns
+from monitor.figures import MetricRow, column_figures, drifted_columns, multivariate_columns
 from monitor.metric_names import reference_names
 from monitor.store.history import run_metrics
 from monitor.store.models import MetricValue, Run
@@ -300,6 +300,7 @@ def _notice(
         since=iso(row.since) if row.since else None,
         window_end=iso(row.last_window_end or facts.window_end),
         runbook_url=rule.runbook_url,
+        impact=facts.figures.get(("drift.impact", row.column_name)) if row.column_name and not row.segment else None,
     )
 
 
@@ -357,9 +358,7 @@ def _newest_context(session: Session, run: RunFacts) -> RunFacts:
 
 def _context_of(session: Session, newest: Run, run: RunFacts) -> RunFacts:
     """`run`'s facts, told from the stored run `newest`: its window, what drifted, its report."""
-    rows = run_metrics(session, newest.id)
-    top = tuple(TopColumn(column, score, method) for column, score, method in drifted_columns(rows))
-    where = tuple(TopColumn(column, share, method) for column, share, method in multivariate_columns(rows))
+    top, where = columns_to_look_at(run_metrics(session, newest.id))
     url = f"{run.reports_base_url}{newest.report_path}" if run.reports_base_url and newest.report_path else None
     return replace(
         run,
@@ -369,6 +368,15 @@ def _context_of(session: Session, newest: Run, run: RunFacts) -> RunFacts:
         multivariate_columns=where,
         report_url=url,
     )
+
+
+def columns_to_look_at(rows: Sequence[MetricRow]) -> tuple[tuple[TopColumn, ...], tuple[TopColumn, ...]]:
+    """A run's drifted columns, most telling first (by impact on the model when the run has it), and the
+    columns carrying a multivariate change: what notifications name."""
+    impacts = column_figures(rows).get("drift.impact", {})
+    top = tuple(TopColumn(c, score, method, impacts.get(c)) for c, score, method in drifted_columns(rows))
+    where = tuple(TopColumn(c, share, method) for c, share, method in multivariate_columns(rows))
+    return top, where
 
 
 def _histories(session: Session, monitor: str, rule: Rule, keys: list[Key]) -> dict[Key, History]:

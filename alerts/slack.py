@@ -55,7 +55,10 @@ def _section(text: str) -> dict[str, Any]:
 
 
 def _top_columns_line(label: str, columns: tuple[TopColumn, ...]) -> str:
-    shown = [f"`{escape(c.column)}` {_number(c.score)}" for c in columns[:TOP_COLUMNS_SHOWN]]
+    shown = [
+        f"`{escape(c.column)}` {_number(c.score)}" + (f" (impact {_number(c.impact)})" if c.impact is not None else "")
+        for c in columns[:TOP_COLUMNS_SHOWN]
+    ]
     more = len(columns) - len(shown)
     return f"{label}: " + ", ".join(shown) + (f", and {more} more" if more > 0 else "")
 
@@ -69,6 +72,8 @@ def top_columns_lines(notification: Notification) -> list[str]:
         if alert.top_columns and alert.top_columns not in seen:
             seen.append(alert.top_columns)
             label = "multivariate change in" if alert.metric.startswith("multivariate.") else "top columns"
+            if any(c.impact is not None for c in alert.top_columns):
+                label += " by impact on the model"
             lines.append(_cut(_top_columns_line(label, alert.top_columns), MAX_SECTION))
     return lines
 

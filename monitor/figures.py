@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from monitor.column_figures import COLUMN_FIGURES, column_rank
+
 
 @dataclass(frozen=True)
 class MetricRow:
@@ -30,18 +32,29 @@ def whole_window(rows: Iterable[MetricRow]) -> list[MetricRow]:
     return [row for row in rows if not row.segment]
 
 
+def column_figures(rows: Iterable[MetricRow]) -> dict[str, dict[str, float | None]]:
+    """The whole window's declared per-column figures (column_figures.py): metric -> column -> value."""
+    declared = {figure.name for figure in COLUMN_FIGURES}
+    found: dict[str, dict[str, float | None]] = {}
+    for row in whole_window(rows):
+        if row.metric in declared and row.column:
+            found.setdefault(row.metric, {})[row.column] = row.value
+    return found
+
+
 def drifted_columns(rows: Iterable[MetricRow]) -> list[tuple[str, float, str | None]]:
-    """(column, score, method) of each column whose drift was detected in the whole window, most drifted first:
-    by drift.ratio (score over threshold), since scores of different methods are in different units."""
+    """(column, score, method) of each column whose drift was detected in the whole window, most telling first:
+    by impact on the model when the run has it, else by drift.ratio (score over threshold, since scores of
+    different methods are in different units); see column_figures.column_rank."""
     rows = whole_window(rows)
     detected = {row.column for row in rows if row.metric == "drift.detected" and row.value == 1.0}
-    ratios = {row.column: row.value or 0.0 for row in rows if row.metric == "drift.ratio"}
+    rank = column_rank(column_figures(rows))
     scores = [
         (row.column, row.value or 0.0, row.method)
         for row in rows
         if row.metric == "drift.score" and row.column in detected
     ]
-    return sorted(scores, key=lambda item: (-ratios.get(item[0], 0.0), -item[1]))
+    return sorted(scores, key=lambda item: (*rank.get(item[0], (1.0, 0.0)), -item[1]))
 
 
 def multivariate_columns(rows: Iterable[MetricRow], limit: int = 5) -> list[tuple[str, float, str | None]]:

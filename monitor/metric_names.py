@@ -5,6 +5,8 @@ Plain names only, so `alerts` can validate rules without importing pandas or Evi
 
 from __future__ import annotations
 
+from monitor.column_figures import COLUMN_FIGURES
+
 DATASET_METRICS = frozenset(
     {
         "rows",
@@ -44,6 +46,7 @@ COLUMN_METRICS = frozenset(
         "fairness.tpr_difference",
         "fairness.fpr_difference",
         "fairness.accuracy_difference",
+        *(figure.name for figure in COLUMN_FIGURES),  # importance, drift.impact (explanations)
     }
 )
 

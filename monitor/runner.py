@@ -16,13 +16,12 @@ from datetime import datetime
 
 import structlog
 
-from alerts.notices import TopColumn
-from alerts.pipeline import RunFacts, process_run, rules_for
+from alerts.pipeline import RunFacts, columns_to_look_at, process_run, rules_for
 from monitor import redaction
 from monitor.config import Config, MonitorConfig
 from monitor.errors import DriftHoundError
 from monitor.evaluation.window import evaluate_window
-from monitor.figures import MetricRow, as_mapping, drifted_columns, multivariate_columns, segment_mapping
+from monitor.figures import MetricRow, as_mapping, segment_mapping
 from monitor.sources.inputs import MonitorInputs
 from monitor.store import Store
 from monitor.store.dropped import dropped_since_previous_run
@@ -247,8 +246,7 @@ class Runner:
 
     def _facts(self, monitor: MonitorConfig, window: Window, outcome: RunOutcome, metrics: list[MetricRow]) -> RunFacts:
         report_url = f"{self.config.service.base_url}/reports/{outcome.report_path}" if outcome.report_path else None
-        top = tuple(TopColumn(column, score, method) for column, score, method in drifted_columns(metrics))
-        where = tuple(TopColumn(column, share, method) for column, share, method in multivariate_columns(metrics))
+        top, where = columns_to_look_at(metrics)
         return RunFacts(
             monitor.name,
             window.start,

@@ -11,10 +11,9 @@ import sqlalchemy as sa
 from alerts.channels import build_channels
 from alerts.delivery import Deliverer
 from alerts.models import Alert, OutboxMessage
-from alerts.notices import TopColumn
-from alerts.pipeline import RunFacts, process_run, rules_for
+from alerts.pipeline import RunFacts, columns_to_look_at, process_run, rules_for
 from monitor.config import parse_config
-from monitor.figures import MetricRow, drifted_columns
+from monitor.figures import MetricRow
 from monitor.store import Store
 from monitor.store.runs import RunOutcome, claim_window, finish_run
 from monitor.windows import Window
@@ -137,7 +136,7 @@ class World:
                 window.start,
                 window.end,
                 {(r.metric, r.column): r.value for r in rows},
-                top_columns=tuple(TopColumn(c, score, method) for c, score, method in drifted_columns(rows)),
+                top_columns=columns_to_look_at(rows)[0],
                 report_url=f"http://drifthound.test:9308/reports/credit/{hour}.html",
                 reports_base_url="http://drifthound.test:9308/reports/",
             )

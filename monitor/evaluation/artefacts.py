@@ -1,6 +1,7 @@
 """What runs derive from a reference and keep while it stays the same, under keys that say what else each
 depends on: the prepared frame, the drift profile, the quality baseline, the quality estimator, the state of
-the features judged as a whole (text, embeddings), and the reference ranges (baselines) of relative rules."""
+the features judged as a whole (text, embeddings), the model's surrogate (importance and impact), and the
+reference ranges (baselines) of relative rules."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from monitor.evaluation.data_quality import QualityBaseline
 from monitor.evaluation.kinds_step import learn_judged
 from monitor.evaluation.prepare import Prepared, prepare
 from monitor.evaluation.segmentation import reference_groups
+from monitor.explain.impact import ModelImpact, fit_model_impact
 from monitor.figures import MetricRow
 from monitor.multivariate.reconstruction import Reconstruction, fit_reconstruction
 from monitor.performance.estimator import Estimator, fit_estimator
@@ -53,6 +55,7 @@ class ReferenceArtefacts:
     reconstruction: Reconstruction | str | None  # the same
     segment_groups: dict[str, dict[str, np.ndarray]]  # segment column -> value -> the reference rows holding it
     judged: tuple[Judged, ...] = ()  # the state of each feature judged as a whole (text, embeddings)
+    impact: ModelImpact | str | None = None  # None: no score to explain; str: why it cannot be
 
 
 def reference_artefacts(
@@ -80,9 +83,18 @@ def reference_artefacts(
         reconstruction,
         reference_groups(prepared.frame, roles.segments),
         tuple(learn_judged(prepared.frame, roles, drift_settings(monitor), seed=seed)),
+        _model_impact(prepared, roles, seed),
     )
     reference.derived[key] = artefacts
     return artefacts
+
+
+def _model_impact(prepared: Prepared, roles: ColumnRoles, seed: int) -> ModelImpact | str | None:
+    """A surrogate of the model's score: only a score or a predicted value (not a decided class) is explained."""
+    explained = prepared.prediction_kind in ("probability", "score", "value")
+    if roles.prediction is None or not explained or not roles.features:
+        return None
+    return fit_model_impact(prepared.frame, roles.numerical, roles.categorical, roles.prediction, seed=seed)
 
 
 def reference_baselines(

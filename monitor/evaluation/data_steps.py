@@ -13,6 +13,7 @@ from monitor.evaluation.flatten import drift_rows
 from monitor.evaluation.prepare import Prepared
 from monitor.evaluation.report_widgets import drift_section, quality_section
 from monitor.evaluation.step import StepOutput
+from monitor.figures import MetricRow, column_figures
 
 
 def drift_step(
@@ -22,13 +23,15 @@ def drift_step(
     roles: ColumnRoles,
     share: float,
     judgements: Sequence[Judgement] = (),
+    explained: Sequence[MetricRow] = (),
 ) -> StepOutput:
     """`judgements`: of the features judged as a whole (text, embeddings), each counted once in drift.share and
-    shown as one row of the drift table (its verdict: any of its tests')."""
+    shown as one row of the drift table (its verdict: any of its tests'). `explained`: the run's per-column
+    figures shown beside the verdicts (importance, impact: column_figures.py), which also order the table."""
     wholes = [replace(j.verdicts[0], column=j.feature, detected=j.detected) for j in judgements if j.verdicts]
     return StepOutput(
         metrics=drift_rows(drift, roles, [(w.column, w.detected) for w in wholes]),
-        widgets=drift_section(drift, profile, current.frame, roles, share, wholes),
+        widgets=drift_section(drift, profile, current.frame, roles, share, wholes, column_figures(explained)),
         snapshot={"drift": [asdict(d) for d in drift]},
     )
 

@@ -9,6 +9,7 @@ beyond its threshold decides the score, and either detects), and each feature's 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,18 @@ METHODS = {
 }
 TOP_COLUMNS = 5
 DRIFTED, STEADY = "#cf222e", "#1a7f37"  # the current window's point on the history chart
+
+
+@dataclass(frozen=True)
+class MethodVerdict:
+    """One method's verdict on the window, and how far past its threshold it is (comparable across methods)."""
+
+    method: str
+    score: float
+    threshold: float
+    detected: bool
+    ratio: float  # (score - no-drift level) over (threshold - no-drift level): >= 1 is beyond it
+    contributions: list[tuple[str, float]]  # (column, share of the change), largest first
 
 
 def tests_of(mode: str) -> int:
@@ -52,21 +65,23 @@ def multivariate(
     if isinstance(model, str):
         out.notes.append(f"no multivariate drift figure: {model}")
         return out
-    verdicts: list[tuple[str, float, float, bool, float, list[tuple[str, float]]]] = []
+    verdicts: list[MethodVerdict] = []
     if "reconstruction" in METHODS[mode]:
         r = judge(model, current.frame, alpha=alpha, min_effect=min_effect)
         out.metrics.append(MetricRow("multivariate.reconstruction_error", "", r.score, "reconstruction"))
         ratio = (r.score - model.mean) / (r.threshold - model.mean) if r.threshold > model.mean else 0.0
-        verdicts.append(("reconstruction", r.score, r.threshold, r.detected, ratio, r.contributions))
+        verdicts.append(MethodVerdict("reconstruction", r.score, r.threshold, r.detected, ratio, r.contributions))
     if "classifier" in METHODS[mode]:
         c = classifier.judge(
             model.encoder, reference.frame, current.frame, alpha=alpha, min_effect=min_effect, seed=seed
         )
         out.metrics.append(MetricRow("multivariate.classifier_auc", "", c.score, "classifier"))
         ratio = (c.score - 0.5) / (c.threshold - 0.5) if c.threshold > 0.5 else 0.0
-        verdicts.append(("classifier", c.score, c.threshold, c.detected, ratio, c.contributions))
-    method, score, threshold, _, _, contributions = max(verdicts, key=lambda v: v[4])
-    detected = any(v[3] for v in verdicts)
+        verdicts.append(MethodVerdict("classifier", c.score, c.threshold, c.detected, ratio, c.contributions))
+    decisive = max(verdicts, key=lambda v: v.ratio)
+    method, score, threshold = decisive.method, decisive.score, decisive.threshold
+    contributions = decisive.contributions
+    detected = any(v.detected for v in verdicts)
     out.metrics += [
         MetricRow("multivariate.drift.score", "", score, method),
         MetricRow("multivariate.drift.threshold", "", threshold, method),
@@ -78,7 +93,7 @@ def multivariate(
         "score": score,
         "threshold": threshold,
         "detected": detected,
-        "methods": {v[0]: {"score": v[1], "threshold": v[2], "detected": v[3]} for v in verdicts},
+        "methods": {v.method: {"score": v.score, "threshold": v.threshold, "detected": v.detected} for v in verdicts},
         "contributions": dict(contributions),
     }
     out.widgets += _widgets(method, score, threshold, detected, contributions, list(history), window_end)

@@ -8,12 +8,14 @@ data in hand, as plain plotly JSON.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from monitor.column_figures import SHOWN_BESIDE_DRIFT, column_rank
 from monitor.columns.roles import ColumnRoles
 from monitor.drift.detect import ColumnDrift, ReferenceProfile, window_categories
 from monitor.evaluation.flatten import feature_verdicts
@@ -49,8 +51,11 @@ def drift_section(
     roles: ColumnRoles,
     share: float,
     wholes: Sequence[ColumnDrift] = (),
+    explained: Mapping[str, Mapping[str, float | None]] = MappingProxyType({}),
 ) -> list[Any]:
-    """`wholes`: the features judged as a whole (text, embeddings), one row each (their own sections follow)."""
+    """`wholes`: the features judged as a whole (text, embeddings), one row each (their own sections follow).
+    `explained`: per-column figures shown beside the verdicts (metric -> column -> value), e.g. importance and
+    impact; with impacts, the drifted features are ordered by them."""
     from evidently.legacy.renderers.html_widgets import CounterData, counter, header_text
 
     features = feature_verdicts(drift, roles, [(w.column, w.detected) for w in wholes])
@@ -67,15 +72,20 @@ def drift_section(
             ],
         ),
         header_text(label="Data Drift Summary"),
-        *drift_table(title, _ordered([*drift, *wholes], roles), profile, current),
+        *drift_table(title, _ordered([*drift, *wholes], roles, explained), profile, current, explained),
     ]
 
 
 def drift_table(
-    title: str, drift: Sequence[ColumnDrift], profile: ReferenceProfile, current: pd.DataFrame
+    title: str,
+    drift: Sequence[ColumnDrift],
+    profile: ReferenceProfile,
+    current: pd.DataFrame,
+    explained: Mapping[str, Mapping[str, float | None]] = MappingProxyType({}),
 ) -> list[Any]:
     """Evidently's drift table of `drift` (in that order): distribution sparklines, the test, score, verdict;
-    `profile` and `current` hold the columns' reference and window values."""
+    `profile` and `current` hold the columns' reference and window values; `explained`, the declared per-column
+    figures the run has (column_figures.py), each a column of the table."""
     from evidently.legacy.renderers.html_widgets import (
         ColumnDefinition,
         ColumnType,
@@ -85,6 +95,7 @@ def drift_table(
         rich_table_data,
     )
 
+    shown = [f for f in SHOWN_BESIDE_DRIFT if explained.get(f.name)]
     rows = []
     for d in drift:
         histogram = _histograms(d.column, profile, current) if d.column in profile else None
@@ -100,6 +111,7 @@ def drift_table(
             "drift_score": _rounded(d.score),
             "threshold": _rounded(d.threshold),
             "effect": _rounded(d.effect),
+            **{_key(f.name): _rounded(explained[f.name].get(d.column)) for f in shown},
         }
         if histogram is not None:
             x, reference, window = histogram
@@ -117,6 +129,7 @@ def drift_table(
         ColumnDefinition("Drift Score", "drift_score"),
         ColumnDefinition("Threshold", "threshold"),
         ColumnDefinition("Effect", "effect"),
+        *(ColumnDefinition(f.heading, _key(f.name)) for f in shown),
     ]
     return [rich_table_data(title=title, columns=columns, data=rows, rows_per_page=25)]
 
@@ -151,15 +164,20 @@ def quality_section(figures: Sequence[MetricRow], roles: ColumnRoles) -> list[An
     ]
 
 
-def _ordered(drift: Sequence[ColumnDrift], roles: ColumnRoles) -> list[ColumnDrift]:
-    """The target and the prediction first, then the features, most drifted first (as Evidently orders)."""
+def _ordered(
+    drift: Sequence[ColumnDrift], roles: ColumnRoles, explained: Mapping[str, Mapping[str, float | None]]
+) -> list[ColumnDrift]:
+    """The target and the prediction first, then the features: the drifted ones by their impact on the model
+    when the run has it (column_figures.column_rank), then the rest most drifted first (as Evidently orders)."""
     special = [d for c in (roles.target, roles.drifting_prediction) for d in drift if c is not None and d.column == c]
-
-    def strength(d: ColumnDrift) -> float:
-        return -1.0 if d.ratio is None else d.ratio
-
-    rest = sorted((d for d in drift if d not in special), key=strength, reverse=True)
+    ratios = {d.column: -1.0 if d.ratio is None else d.ratio for d in drift}
+    rank = column_rank({**explained, "drift.ratio": ratios})
+    rest = sorted((d for d in drift if d not in special), key=lambda d: rank[d.column])
     return special + rest
+
+
+def _key(name: str) -> str:
+    return name.replace(".", "_")
 
 
 def _type(column: str, profile: ReferenceProfile) -> str:

@@ -25,6 +25,7 @@ from monitor.evaluation.cycle_step import cycle_step
 from monitor.evaluation.data_steps import data_quality_step, drift_step
 from monitor.evaluation.estimation import estimation, estimation_widget
 from monitor.evaluation.fairness_step import fairness_step
+from monitor.evaluation.impact_step import impact_step
 from monitor.evaluation.kinds_step import judged_tests, kinds_step
 from monitor.evaluation.model_quality import model_quality
 from monitor.evaluation.multivariate import multivariate, tests_of
@@ -163,7 +164,9 @@ def _steps(
     )
     out = StepOutput()
     share = _drift_share_threshold(monitor)
-    out.extend(drift_step(drift, artefacts.profile, current, drift_roles, share, judgements))
+    explained = impact_step(current, artefacts.impact, drift, seed=seed)
+    out.extend(drift_step(drift, artefacts.profile, current, drift_roles, share, judgements, explained.metrics))
+    out.extend(explained)
     out.extend(kinds)
     out.extend(
         multivariate(

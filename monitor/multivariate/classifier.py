@@ -6,7 +6,8 @@ AUC of "this row is from the window". When nothing changed, every fold's model i
 says nothing, so the held-out rows' AUC is a Mann-Whitney statistic of independent scores: its no-drift
 spread is known from the two sides' sizes, and the threshold is 0.5 plus as many of those spreads as the
 false-alarm rate asks (NannyML uses a fixed 0.65, which misses mild changes and, on small windows, is passed
-by chance). Each column's share of the model's permutation importance says where to look.
+by chance). Each column's share of the model's held-out permutation importance (explain/importance.py) says where
+to look.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
+from monitor.explain.importance import permutation_importance
 from monitor.multivariate.encoding import Encoder
 
 MAX_ROWS_PER_SIDE = 5000
@@ -62,7 +64,14 @@ def judge(
         model = HistGradientBoostingClassifier(max_iter=100, learning_rate=0.1, max_leaf_nodes=31, random_state=seed)
         model.fit(x[train], y[train])
         scores[test] = model.predict_proba(x[test])[:, 1]
-        importances += _permutation_importance(model, x[test], y[test], encoder, rng)
+        importances += permutation_importance(
+            lambda rows, fitted=model: fitted.predict_proba(rows)[:, 1],
+            x[test],
+            y[test],
+            [width for _, width in encoder.dimensions],
+            roc_auc_score,
+            rng,
+        )
     auc = float(roc_auc_score(y, scores))
     threshold = null_threshold(alpha, len(cur), len(ref))
     total = float(np.maximum(importances, 0).sum())
@@ -78,18 +87,3 @@ def _sample(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     if len(frame) <= MAX_ROWS_PER_SIDE:
         return frame
     return frame.iloc[np.sort(rng.choice(len(frame), MAX_ROWS_PER_SIDE, replace=False))]
-
-
-def _permutation_importance(
-    model: HistGradientBoostingClassifier, x: np.ndarray, y: np.ndarray, encoder: Encoder, rng: np.random.Generator
-) -> np.ndarray:
-    """How much the held-out AUC falls when one column's encoded values are shuffled."""
-    base = roc_auc_score(y, model.predict_proba(x)[:, 1])
-    drops, start = [], 0
-    for _, width in encoder.dimensions:
-        shuffled = x.copy()
-        order = rng.permutation(len(x))
-        shuffled[:, start : start + width] = x[order, start : start + width]
-        drops.append(base - roc_auc_score(y, model.predict_proba(shuffled)[:, 1]))
-        start += width
-    return np.array(drops)

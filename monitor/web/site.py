@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from alerts import silences
 from alerts.models import Alert
+from monitor.column_figures import RANKING, column_rank
 from monitor.config import Config, MonitorConfig
 from monitor.metric_names import (
     CLASSIFICATION_METRICS,
@@ -207,11 +208,12 @@ def _column_heat_map(
     session: Session, monitor: str, since: datetime, ends: list[datetime], links: dict[datetime, str]
 ) -> HeatMap | None:
     """Since when, at a glance: each column's drift ratio (its deciding statistic over its threshold; 1 is the
-    threshold) per window, the most drifted columns first."""
+    threshold) per window; the columns whose drift moved the model most first (their largest drift.impact over
+    the period) when the runs have impacts, then the most drifted (column_figures.column_rank)."""
     found = session.execute(
         select(MetricValue.column_name, MetricValue.window_end, MetricValue.metric, MetricValue.value).where(
             MetricValue.monitor == monitor,
-            MetricValue.metric.in_(("drift.ratio", "drift.score", "drift.threshold")),
+            MetricValue.metric.in_(sorted({*RANKING, "drift.score", "drift.threshold"})),
             MetricValue.column_name != "",
             MetricValue.segment == "",
             MetricValue.window_end > since,
@@ -229,10 +231,15 @@ def _column_heat_map(
             score, threshold = figures.get("drift.score"), figures.get("drift.threshold")
             ratio = score / threshold if score is not None and threshold else None
         values[key] = ratio
-    worst: dict[str, float] = {}
-    for (column, _), value in values.items():
-        worst[column] = max(worst.get(column, 0.0), value or 0.0)
-    rows = tuple(sorted(worst, key=lambda c: (-worst[c], c))[:MAX_HEAT_ROWS])
+    # Each ranking figure's values over the period, per column (the ratio as the cells show it).
+    over_time: dict[str, dict[str, list[float]]] = {name: {} for name in RANKING}
+    for (column, end), figures in parts.items():
+        seen = {**figures, "drift.ratio": values[(column, end)] or 0.0}
+        for name in RANKING:
+            if seen.get(name) is not None:
+                over_time[name].setdefault(column, []).append(seen[name])  # type: ignore[arg-type]
+    rank = column_rank({name: {c: max(v) for c, v in by_column.items()} for name, by_column in over_time.items()})
+    rows = tuple(sorted({column for column, _ in parts}, key=lambda c: (rank[c], c))[:MAX_HEAT_ROWS])
     return HeatMap(
         "Columns over time: drift ratio (the deciding statistic over its threshold; 1 and above is drift), "
         "click a cell for that run's report",

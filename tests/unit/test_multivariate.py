@@ -47,7 +47,8 @@ def test_a_weaker_correlation_with_every_marginal_unchanged_is_seen_and_placed(m
     assert not any(v.detected for v in quiet)
     weaker = [judge(model, log(rng, 5000, rho=0.4), alpha=ALPHA, min_effect=0.02) for _ in range(20)]
     assert all(v.detected for v in weaker)
-    assert {c for c, _ in weaker[0].contributions[:2]} == {"x0", "x1"}, "where to look: the pair that loosened"
+    placed = sum({c for c, _ in v.contributions[:2]} == {"x0", "x1"} for v in weaker)
+    assert placed >= 19, f"where to look: the pair that loosened tops {placed} of 20 windows"
 
 
 def test_a_column_that_stops_being_the_sum_of_two_others(model):

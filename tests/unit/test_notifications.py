@@ -309,3 +309,16 @@ def test_slack_says_what_to_do_the_report_the_monitor_page_and_the_silence_comma
     assert "to silence: drifthound alerts silence -m credit-scoring" in firing["text"]
     resolved = slack_message(notification(notice(status="resolved", reason="resolved")))
     assert "silence" not in json.dumps(resolved), "nothing to silence once all is resolved"
+
+
+def test_a_column_rule_s_slack_section_names_the_column_that_moves_the_model_first():
+    """One rule over every column: the columns by drift.impact when measured (a small drift of the feature the
+    model leans on before a large one of a feature it ignores), then by how far past the threshold."""
+    ignored = replace(notice(column="ignored"), metric="drift.ratio", value=9.0, threshold=1.0, impact=0.01)
+    important = replace(notice(column="important"), metric="drift.ratio", value=1.5, threshold=1.0, impact=0.3)
+    unmeasured = replace(notice(column="comment"), metric="drift.ratio", value=4.0, threshold=1.0)
+    top = [TopColumn("important", 0.3, "wasserstein", 0.3), TopColumn("ignored", 3.0, "wasserstein", 0.01)]
+    message = slack_message(notification(ignored, unmeasured, replace(important, top_columns=tuple(top))))
+    text = message["text"]
+    assert text.index("important") < text.index("ignored") < text.index("comment"), text
+    assert "top columns by impact on the model: `important` 0.3 (impact 0.3)" in json.dumps(message["blocks"])
