@@ -38,6 +38,7 @@ class AlertNotice:
     reference: tuple[float, float, float] | None = None  # (mean, std, k) of an outside_reference rule
     segment: str | None = None  # "region=north" for a segment's figure
     runbook_url: str | None = None  # the rule's: what to do
+    explanation: str | None = None  # a quality drop's account: the segments and features behind it
 
     @property
     def key(self) -> tuple[str, str | None, str | None]:

@@ -87,7 +87,7 @@ def drift_table(
 
     rows = []
     for d in drift:
-        histogram = _histograms(d.column, profile, current) if d.column in profile else None
+        histogram = histograms(d.column, profile, current) if d.column in profile else None
         details = RowDetails()
         if histogram is not None:
             x, reference, window = histogram
@@ -168,7 +168,7 @@ def _type(column: str, profile: ReferenceProfile) -> str:
     return "num" if profile.profile(column).kind == "numerical" else "cat"
 
 
-def _histograms(column: str, profile: ReferenceProfile, current: pd.DataFrame) -> tuple[list, list, list] | None:
+def histograms(column: str, profile: ReferenceProfile, current: pd.DataFrame) -> tuple[list, list, list] | None:
     """(x, reference counts, window counts) on the same bins: the reference's range for numerical columns
     (values beyond it at its edges, as compared), every category for categorical ones."""
     p = profile.profile(column)

@@ -1,0 +1,83 @@
+"""Which features' shifts move an estimate: the window re-estimated with one feature at a time taking the
+reference's distribution.
+
+A feature is reset by reweighting the window's rows so that its bins (the reference's deciles for a number,
+its categories otherwise; a missing value is a bin of its own) hold the reference's shares, the rest of each
+row as it was: what the window would look like had only that feature not moved. The rows are drawn by
+systematic resampling (each row kept about n x its weight times, never at random), so an unmoved feature
+gives the window back as it was, and the estimator is asked as it is asked for the window itself: it needs no
+weights, and a classifier's estimate (which reads only the model's scores) follows the scores of the rows
+that feature's shift brought in or took away.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+# Numerical features are binned on the reference's deciles: fine enough to follow a shift, coarse enough that
+# every bin has rows of both.
+BINS = 10
+
+Estimate = Callable[[pd.DataFrame], Mapping[str, float] | None]
+
+
+def shift_effects(
+    window: pd.DataFrame,
+    reference: pd.DataFrame,
+    features: Sequence[str],
+    estimate: Estimate,
+    numerical: Callable[[str], bool],
+) -> dict[str, dict[str, float]]:
+    """{feature: {metric: estimate of the window - estimate with that feature reset}}: negative where the
+    feature's shift lowered the figure. Features that cannot be reset (no value in common) are left out."""
+    base = estimate(window)
+    if not base or len(window) == 0:
+        return {}
+    effects = {}
+    for feature in features:
+        weights = reset_weights(window[feature], reference[feature], numerical=numerical(feature))
+        if weights is None:
+            continue
+        again = estimate(window.take(systematic(weights, len(window))))
+        if again:
+            effects[feature] = {m: float(base[m] - again[m]) for m in base if m in again}
+    return effects
+
+
+def reset_weights(window: pd.Series, reference: pd.Series, *, numerical: bool) -> np.ndarray | None:
+    """Per window row: the reference's share of its bin over the window's, normalised to sum to 1; None when no
+    bin of the window is in the reference."""
+    if numerical:
+        ref = reference.to_numpy(dtype=float)
+        edges = np.unique(np.nanquantile(ref, np.linspace(0, 1, BINS + 1)[1:-1])) if np.isfinite(ref).any() else []
+        here = _numeric_bins(window.to_numpy(dtype=float), edges)
+        there = _numeric_bins(ref, edges)
+    else:
+        codes = pd.Categorical(pd.concat([reference, window], ignore_index=True).astype("string"))
+        there = np.asarray(codes.codes[: len(reference)], dtype=np.int64)
+        here = np.asarray(codes.codes[len(reference) :], dtype=np.int64)  # -1: missing
+        there, here = there + 1, here + 1
+    size = int(max(here.max(initial=0), there.max(initial=0))) + 1
+    window_share = np.bincount(here, minlength=size) / max(len(here), 1)
+    reference_share = np.bincount(there, minlength=size) / max(len(there), 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(window_share > 0, reference_share / window_share, 0.0)
+    weights = ratio[here]
+    total = weights.sum()
+    return weights / total if total > 0 else None
+
+
+def _numeric_bins(values: np.ndarray, edges: np.ndarray | list) -> np.ndarray:
+    """Bin numbers: 0 for a missing value, then 1.. by the edges."""
+    bins = np.searchsorted(np.asarray(edges, dtype=float), values, side="right") + 1
+    return np.where(np.isnan(values), 0, bins)
+
+
+def systematic(weights: np.ndarray, n: int) -> np.ndarray:
+    """Row positions drawn by systematic resampling: row i about n x weights[i] times, in order."""
+    cumulative = np.cumsum(weights)
+    cumulative[-1] = 1.0
+    return np.searchsorted(cumulative, (np.arange(n) + 0.5) / n, side="right").clip(0, len(weights) - 1)
