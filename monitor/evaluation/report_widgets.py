@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ from monitor.evaluation.flatten import feature_verdicts
 from monitor.figures import MetricRow
 
 BINS = 20
+MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()#+-.!|<>~&")
 REFERENCE_COLOUR = "#4d4d4d"
 CURRENT_COLOUR = "#ed0400"
 
@@ -58,6 +60,7 @@ def drift_section(
     ratio = drifted / len(features) if features else 0.0
     verdict = "detected" if features and ratio >= share else "not detected"
     title = f"Drift is detected for {round(ratio * 100, 3)}% of columns ({drifted} out of {len(features)})."
+    ordered = _ordered([*drift, *wholes], roles)
     return [
         counter(
             title="Data drift",
@@ -67,7 +70,8 @@ def drift_section(
             ],
         ),
         header_text(label="Data Drift Summary"),
-        *drift_table(title, _ordered([*drift, *wholes], roles), profile, current),
+        *drift_table(title, ordered, profile, current),
+        column_links([d.column for d in ordered]),
     ]
 
 
@@ -119,6 +123,18 @@ def drift_table(
         ColumnDefinition("Effect", "effect"),
     ]
     return [rich_table_data(title=title, columns=columns, data=rows, rows_per_page=25)]
+
+
+def column_links(columns: Sequence[str]) -> Any:
+    """Under the drift table: each column's page (its drift, distribution and quantiles over time), relative to
+    the report (/reports/<monitor>/columns/<column>)."""
+    from evidently.legacy.renderers.html_widgets import text_widget
+
+    def markdown(text: str) -> str:
+        return "".join(f"\\{c}" if c in MARKDOWN_SPECIALS else c for c in text)
+
+    links = " · ".join(f"[{markdown(c)}](columns/{quote(c, safe='')})" for c in columns)
+    return text_widget(title="Each column over time, on its own page", text=links)
 
 
 def quality_section(figures: Sequence[MetricRow], roles: ColumnRoles) -> list[Any]:
