@@ -27,6 +27,9 @@ from monitor.metric_names import realized_of, reference_names, shift_effect_name
 LOWER_IS_BETTER = frozenset({"mae", "rmse", "mape", "log_loss"})
 # Parts too small to name (a share below this) are left out of an account.
 MIN_SHARE = 0.05
+# A feature's reset rests on fewer rows than the window (explain/shift.py): its effect is noisier, and it is named
+# only when it brings back at least this share of the drop.
+MIN_FEATURE_SHARE = 0.1
 
 # (metric, column, segment) -> value: a run's stored figures, as the pipeline holds them.
 Figures = Mapping[tuple[str, str, str], float | None]
@@ -103,7 +106,7 @@ def feature_shares(figures: Figures, metric: str, drop: float) -> tuple[FeatureS
         if stored != name or segment or not column or effect is None or drop <= 0:
             continue
         share = worse_by(metric, effect, 0.0) / drop  # an effect that made it worse is a positive share
-        if share >= MIN_SHARE:
+        if share >= MIN_FEATURE_SHARE:
             found.append(FeatureShare(column, effect, share))
     return tuple(sorted(found, key=lambda f: (-f.share, f.feature)))
 

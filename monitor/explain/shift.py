@@ -17,9 +17,12 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-# Numerical features are binned on the reference's deciles: fine enough to follow a shift, coarse enough that
-# every bin has rows of both.
-BINS = 10
+# Numerical features are binned on the reference's quintiles: fine enough to follow a shift, coarse enough that
+# the weights stay moderate (finer bins put the reset on fewer rows: more noise, measured in bench/README.md).
+BINS = 5
+# A reset that rests on fewer rows than this (the weights' effective count, (sum w)^2 / sum w^2) says nothing:
+# the window has too few rows like the reference's for that feature.
+MIN_EFFECTIVE_ROWS = 30
 
 Estimate = Callable[[pd.DataFrame], Mapping[str, float] | None]
 
@@ -32,14 +35,15 @@ def shift_effects(
     numerical: Callable[[str], bool],
 ) -> dict[str, dict[str, float]]:
     """{feature: {metric: estimate of the window - estimate with that feature reset}}: negative where the
-    feature's shift lowered the figure. Features that cannot be reset (no value in common) are left out."""
+    feature's shift lowered the figure. Features that cannot be reset (too few rows like the reference's) are left
+    out."""
     base = estimate(window)
     if not base or len(window) == 0:
         return {}
     effects = {}
     for feature in features:
         weights = reset_weights(window[feature], reference[feature], numerical=numerical(feature))
-        if weights is None:
+        if weights is None or 1.0 / float(np.sum(weights**2)) < MIN_EFFECTIVE_ROWS:
             continue
         again = estimate(window.take(systematic(weights, len(window))))
         if again:
