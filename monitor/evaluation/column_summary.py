@@ -1,21 +1,24 @@
 """A run's summary of each column, for the column's page: its quantiles in the window (stored, charted over
-time) and its distribution against the reference's (in the run's JSON, read when the page is shown: the page
-never reads the source).
+time, with the reference's in the run's JSON) and its distribution against the reference's (in the run's JSON,
+read when the page is shown: the page never reads the source).
 
-The distribution is the report's drift table's: the reference's range cut in equal bins for a number, the
-categories for a category (the most frequent CATEGORIES of both, the rest summed as one).
+The distribution is the report's drift table's, drawn once for both (data_steps.drift_step): the reference's
+range cut in equal bins for a number, the categories for a category (the most frequent CATEGORIES of both, the
+rest summed as one).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from monitor.columns.roles import ColumnRoles
-from monitor.drift.detect import ReferenceProfile
+from monitor.drift.detect import ColumnDrift, ReferenceProfile
 from monitor.evaluation.prepare import Prepared
-from monitor.evaluation.report_widgets import histograms
+from monitor.evaluation.report_widgets import Histogram, histograms
 from monitor.evaluation.step import StepOutput
 from monitor.figures import MetricRow
 from monitor.metric_names import QUANTILES, quantile_name
@@ -25,38 +28,46 @@ OTHERS = "(others)"
 LEVELS = [q / 100 for q in QUANTILES]
 
 
-def column_summary_step(current: Prepared, profile: ReferenceProfile, roles: ColumnRoles) -> StepOutput:
+def quantile_step(current: Prepared, profile: ReferenceProfile, roles: ColumnRoles) -> StepOutput:
+    """`quantile.p<q>` of each numerical column compared, and the reference's in the run's JSON."""
     out = StepOutput()
-    summaries = {}
+    reference: dict[str, dict[str, float]] = {}
     for column in roles.drift_columns:
-        if column not in profile:
+        if column not in profile or profile.profile(column).kind != "numerical":
             continue
-        p = profile.profile(column)
-        numerical = p.kind == "numerical" and p.sorted_values is not None
-        if numerical:
-            values = current.frame[column].to_numpy(dtype=float)
-            if np.isfinite(values).any():
-                found = np.nanquantile(values, LEVELS)
-                out.metrics += [
-                    MetricRow(quantile_name(q), column, float(v)) for q, v in zip(QUANTILES, found, strict=True)
-                ]
-        counted = histograms(column, profile, current.frame)
-        if counted is None:
+        values = current.frame[column].to_numpy(dtype=float)
+        if not np.isfinite(values).any():
             continue
-        x, reference, window = counted if numerical else _capped(*counted)
-        summaries[column] = {"kind": "numerical" if numerical else "categorical", "x": x}
-        summaries[column] |= {"reference": reference, "window": window}
-        if numerical:
-            assert p.sorted_values is not None
-            found = np.quantile(p.sorted_values, LEVELS)
-            summaries[column]["reference_quantiles"] = {
-                quantile_name(q): float(v) for q, v in zip(QUANTILES, found, strict=True)
-            }
-    out.snapshot["columns"] = summaries
+        found = np.nanquantile(values, LEVELS)
+        out.metrics += [MetricRow(quantile_name(q), column, float(v)) for q, v in zip(QUANTILES, found, strict=True)]
+        known = profile.profile(column).sorted_values
+        if known is not None and len(known):
+            at = np.quantile(known, LEVELS)
+            reference[column] = {quantile_name(q): float(v) for q, v in zip(QUANTILES, at, strict=True)}
+    out.snapshot["reference_quantiles"] = reference
     return out
 
 
-def _capped(x: Sequence, reference: Sequence[int], window: Sequence[int]) -> tuple[list, list, list]:
+def column_histograms(
+    drift: Sequence[ColumnDrift], profile: ReferenceProfile, current: pd.DataFrame
+) -> dict[str, Histogram | None]:
+    return {d.column: histograms(d.column, profile, current) for d in drift if d.column in profile}
+
+
+def distributions(counted: Mapping[str, Histogram | None], profile: ReferenceProfile) -> dict[str, dict[str, Any]]:
+    """Each column's histogram as the run's JSON keeps it: {"kind", "x", "reference", "window"} (counts)."""
+    kept = {}
+    for column, histogram in counted.items():
+        if histogram is None:
+            continue
+        numerical = profile.profile(column).kind == "numerical"
+        x, reference, window = histogram if numerical else _capped(*histogram)
+        kind = "numerical" if numerical else "categorical"
+        kept[column] = {"kind": kind, "x": x, "reference": reference, "window": window}
+    return kept
+
+
+def _capped(x: Sequence, reference: Sequence[int], window: Sequence[int]) -> Histogram:
     """The CATEGORIES most frequent categories (in both together), the rest as one."""
     if len(x) <= CATEGORIES:
         return list(x), list(reference), list(window)

@@ -8,6 +8,7 @@ from dataclasses import asdict, replace
 from monitor.columns.kinds.base import Judgement
 from monitor.columns.roles import ColumnRoles
 from monitor.drift.detect import ColumnDrift, ReferenceProfile
+from monitor.evaluation.column_summary import column_histograms, distributions
 from monitor.evaluation.data_quality import QualityBaseline, data_quality_rows
 from monitor.evaluation.flatten import drift_rows
 from monitor.evaluation.prepare import Prepared
@@ -26,10 +27,11 @@ def drift_step(
     """`judgements`: of the features judged as a whole (text, embeddings), each counted once in drift.share and
     shown as one row of the drift table (its verdict: any of its tests')."""
     wholes = [replace(j.verdicts[0], column=j.feature, detected=j.detected) for j in judgements if j.verdicts]
+    counted = column_histograms(drift, profile, current.frame)  # drawn once: for the report and the column pages
     return StepOutput(
         metrics=drift_rows(drift, roles, [(w.column, w.detected) for w in wholes]),
-        widgets=drift_section(drift, profile, current.frame, roles, share, wholes),
-        snapshot={"drift": [asdict(d) for d in drift]},
+        widgets=drift_section(drift, profile, current.frame, roles, share, wholes, counted),
+        snapshot={"drift": [asdict(d) for d in drift], "columns": distributions(counted, profile)},
     )
 
 

@@ -8,7 +8,7 @@ data in hand, as plain plotly JSON.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -21,6 +21,7 @@ from monitor.evaluation.flatten import feature_verdicts
 from monitor.figures import MetricRow
 
 BINS = 20
+Histogram = tuple[list, list, list]  # (x, reference counts, window counts) on the same bins
 MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()#+-.!|<>~&")
 REFERENCE_COLOUR = "#4d4d4d"
 CURRENT_COLOUR = "#ed0400"
@@ -51,8 +52,10 @@ def drift_section(
     roles: ColumnRoles,
     share: float,
     wholes: Sequence[ColumnDrift] = (),
+    counted: Mapping[str, Histogram | None] | None = None,
 ) -> list[Any]:
-    """`wholes`: the features judged as a whole (text, embeddings), one row each (their own sections follow)."""
+    """`wholes`: the features judged as a whole (text, embeddings), one row each (their own sections follow);
+    `counted`: the columns' histograms when already drawn (see `histograms`)."""
     from evidently.legacy.renderers.html_widgets import CounterData, counter, header_text
 
     features = feature_verdicts(drift, roles, [(w.column, w.detected) for w in wholes])
@@ -70,13 +73,17 @@ def drift_section(
             ],
         ),
         header_text(label="Data Drift Summary"),
-        *drift_table(title, ordered, profile, current),
+        *drift_table(title, ordered, profile, current, counted),
         column_links([d.column for d in ordered]),
     ]
 
 
 def drift_table(
-    title: str, drift: Sequence[ColumnDrift], profile: ReferenceProfile, current: pd.DataFrame
+    title: str,
+    drift: Sequence[ColumnDrift],
+    profile: ReferenceProfile,
+    current: pd.DataFrame,
+    counted: Mapping[str, Histogram | None] | None = None,
 ) -> list[Any]:
     """Evidently's drift table of `drift` (in that order): distribution sparklines, the test, score, verdict;
     `profile` and `current` hold the columns' reference and window values."""
@@ -91,7 +98,10 @@ def drift_table(
 
     rows = []
     for d in drift:
-        histogram = histograms(d.column, profile, current) if d.column in profile else None
+        if counted is not None and d.column in counted:
+            histogram = counted[d.column]
+        else:
+            histogram = histograms(d.column, profile, current) if d.column in profile else None
         details = RowDetails()
         if histogram is not None:
             x, reference, window = histogram
@@ -184,7 +194,7 @@ def _type(column: str, profile: ReferenceProfile) -> str:
     return "num" if profile.profile(column).kind == "numerical" else "cat"
 
 
-def histograms(column: str, profile: ReferenceProfile, current: pd.DataFrame) -> tuple[list, list, list] | None:
+def histograms(column: str, profile: ReferenceProfile, current: pd.DataFrame) -> Histogram | None:
     """(x, reference counts, window counts) on the same bins: the reference's range for numerical columns
     (values beyond it at its edges, as compared), every category for categorical ones."""
     p = profile.profile(column)

@@ -1,54 +1,52 @@
-"""The step that says which drifted features move the estimated quality: each drifted feature (the MAX_FEATURES
-most drifted) reset alone to the reference's distribution and the window re-estimated (explain/shift.py),
-stored per feature as `estimated.<metric>.shift_effect`. Nothing to do (and no cost) when no feature drifted or
-nothing estimates quality."""
+"""Which drifted features move the estimated quality, asked only when an estimate left its band (or crossed its
+rule's threshold): each drifted feature (the MAX_FEATURES most drifted) reset alone to the reference's
+distribution and the window re-estimated (explain/shift.py), stored per feature as
+`estimated.<metric>.shift_effect`. It needs the estimates' bands, so it follows the reference baselines; a run
+whose estimates stay in their bands pays nothing for it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import pandas as pd
 
-from monitor.columns.roles import ColumnRoles
-from monitor.drift.detect import ColumnDrift
+from monitor.config import MonitorConfig
+from monitor.evaluation.drop_widget import held_to
 from monitor.evaluation.prepare import Prepared
-from monitor.evaluation.step import StepOutput
+from monitor.explain.drop import left_band
 from monitor.explain.shift import shift_effects
-from monitor.figures import MetricRow
-from monitor.metric_names import shift_effect_name
+from monitor.figures import MetricRow, as_mapping, segment_mapping
+from monitor.metric_names import ESTIMATED_METRICS, shift_effect_name
 from monitor.performance.estimator import Estimator
 
-# Each feature costs one more estimate of the window: a bound on the run's cost when many drift.
+# Each feature costs one more estimate (on SAMPLE_ROWS rows at most): a bound on the run's cost when many drift.
 MAX_FEATURES = 8
 
 
-def shift_step(
+def shift_rows(
+    monitor: MonitorConfig,
     current: Prepared,
     reference: Prepared,
     estimator: Estimator | str | None,
-    drift: Sequence[ColumnDrift],
-    roles: ColumnRoles,
-) -> StepOutput:
-    out = StepOutput()
+    metrics: list[MetricRow],
+    numerical: tuple[str, ...],
+) -> list[MetricRow]:
     if not isinstance(estimator, Estimator):
-        return out
-    drifted = sorted((d for d in drift if d.detected and d.column in roles.features), key=lambda d: -(d.ratio or 0.0))[
-        :MAX_FEATURES
-    ]
-    if not drifted:
-        return out
+        return []
+    figures = segment_mapping(metrics)
+    bands, thresholds = held_to(monitor)
+    if not any(left_band(figures, m, bands.get(m), thresholds.get(m)) for m in ESTIMATED_METRICS):
+        return []
+    whole = as_mapping(metrics)
+    drifted = sorted(
+        (column for (metric, column), value in whole.items() if metric == "drift.detected" and value == 1.0),
+        key=lambda column: -(whole.get(("drift.ratio", column)) or 0.0),
+    )
+    features = [c for c in drifted if c in estimator.roles.features][:MAX_FEATURES]
+    if not features:
+        return []
 
     def estimate(frame: pd.DataFrame) -> dict[str, float] | None:
         found = estimator.estimate(frame)
         return None if isinstance(found, str) else found.values
 
-    effects = shift_effects(
-        current.frame,
-        reference.frame,
-        [d.column for d in drifted],
-        estimate,
-        numerical=lambda column: column in roles.numerical,
-    )
-    for feature, by_metric in effects.items():
-        out.metrics += [MetricRow(shift_effect_name(m), feature, v) for m, v in by_metric.items()]
-    return out
+    effects = shift_effects(current.frame, reference.frame, features, estimate, lambda c: c in numerical)
+    return [MetricRow(shift_effect_name(m), feature, v) for feature, by in effects.items() for m, v in by.items()]

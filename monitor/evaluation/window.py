@@ -20,7 +20,7 @@ from monitor.drift.detect import detect, per_test_alpha
 from monitor.drift.settings import drift_settings
 from monitor.evaluation.artefacts import ReferenceArtefacts, reference_artefacts, reference_baselines
 from monitor.evaluation.baselines import wanted_baselines
-from monitor.evaluation.column_summary import column_summary_step
+from monitor.evaluation.column_summary import quantile_step
 from monitor.evaluation.data_steps import data_quality_step, drift_step
 from monitor.evaluation.drop_widget import drop_widget
 from monitor.evaluation.estimation import estimation, estimation_widget
@@ -30,7 +30,7 @@ from monitor.evaluation.model_quality import model_quality
 from monitor.evaluation.multivariate import multivariate, tests_of
 from monitor.evaluation.prepare import Prepared, prepare
 from monitor.evaluation.segments import plan, segment_step
-from monitor.evaluation.shift_step import shift_step
+from monitor.evaluation.shift_step import shift_rows
 from monitor.evaluation.step import StepOutput
 from monitor.figures import MetricRow
 from monitor.metric_names import estimated_name
@@ -91,6 +91,7 @@ def evaluate_window(
     ]
     if read.wanted:
         metrics += reference_baselines(monitor, read.reference, artefacts.prepared, roles, read.wanted, rows)
+    metrics += shift_rows(monitor, current, artefacts.prepared, artefacts.estimator, metrics, roles.numerical)
     out.widgets += estimation_widget(metrics, estimated_names(roles.task) if artefacts.estimator else ())
     out.widgets += drop_widget(metrics, monitor)
     notes += out.notes
@@ -184,8 +185,7 @@ def _steps(
         model_quality(current, artefacts.prepared, roles, labels_ready=read.labels_ready, kept=read.reference.derived)
     )
     out.extend(estimation(current, artefacts.estimator))
-    out.extend(shift_step(current, artefacts.prepared, artefacts.estimator, drift, roles))
-    out.extend(column_summary_step(current, artefacts.profile, drift_roles))
+    out.extend(quantile_step(current, artefacts.profile, drift_roles))
     out.extend(
         segment_step(
             segments,

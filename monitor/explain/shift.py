@@ -20,6 +20,9 @@ import pandas as pd
 # Numerical features are binned on the reference's quintiles: fine enough to follow a shift, coarse enough that
 # the weights stay moderate (finer bins put the reset on fewer rows: more noise, measured in bench/README.md).
 BINS = 5
+# Each reset is estimated on at most this many rows (the window's, evenly spaced, when it has more): the effects
+# of interest are several sampling errors of a window this size, and each reset costs one estimate.
+SAMPLE_ROWS = 20_000
 # A reset that rests on fewer rows than this (the weights' effective count, (sum w)^2 / sum w^2) says nothing:
 # the window has too few rows like the reference's for that feature.
 MIN_EFFECTIVE_ROWS = 30
@@ -35,17 +38,21 @@ def shift_effects(
     numerical: Callable[[str], bool],
 ) -> dict[str, dict[str, float]]:
     """{feature: {metric: estimate of the window - estimate with that feature reset}}: negative where the
-    feature's shift lowered the figure. Features that cannot be reset (too few rows like the reference's) are left
-    out."""
-    base = estimate(window)
-    if not base or len(window) == 0:
+    feature's shift lowered the figure. Both estimates are on the same rows' count (SAMPLE_ROWS at most).
+    Features that cannot be reset (too few rows like the reference's) are left out."""
+    if len(window) == 0:
+        return {}
+    rows = min(len(window), SAMPLE_ROWS)
+    even = np.full(len(window), 1.0 / len(window))
+    base = estimate(window if rows == len(window) else window.take(systematic(even, rows)))
+    if not base:
         return {}
     effects = {}
     for feature in features:
         weights = reset_weights(window[feature], reference[feature], numerical=numerical(feature))
         if weights is None or 1.0 / float(np.sum(weights**2)) < MIN_EFFECTIVE_ROWS:
             continue
-        again = estimate(window.take(systematic(weights, len(window))))
+        again = estimate(window.take(systematic(weights, rows)))
         if again:
             effects[feature] = {m: float(base[m] - again[m]) for m in base if m in again}
     return effects

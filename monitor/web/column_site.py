@@ -111,18 +111,19 @@ def _newest_distribution(
         if path is None:
             continue
         try:
-            summary = json.loads((reports_dir / path).with_suffix(".json").read_text()).get("columns", {})
+            snapshot = json.loads((reports_dir / path).with_suffix(".json").read_text())
         except (OSError, ValueError) as error:
             log.warning("column_page.unreadable_run", path=path, error=str(error))
             continue
-        found = summary.get(column)
-        if not isinstance(found, dict):
-            return None, {}
+        found = (snapshot.get("columns") or {}).get(column)
+        quantiles = (snapshot.get("reference_quantiles") or {}).get(column) or {}
         reference = {
             QUANTILE_NAMES[name]: float(value)
-            for name, value in (found.get("reference_quantiles") or {}).items()
+            for name, value in quantiles.items()
             if name in QUANTILE_NAMES and value is not None
         }
+        if not isinstance(found, dict):
+            return None, reference
         return (
             Distribution(
                 str(found.get("kind", "")),

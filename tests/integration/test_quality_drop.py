@@ -13,9 +13,8 @@ import sqlalchemy as sa
 
 from alerts.models import OutboxMessage
 from monitor.runner import Runner
-from monitor.store import Store
 from monitor.windows import Window
-from tests.helpers import T0, monitor_config, write_table
+from tests.helpers import T0, hooked_runner
 
 # From hour 30 to 36 the model is wrong in region "west" only (its labels turn over: a concept change there);
 # from hour 40 on, age (what the model's score follows) bunches where the model cannot tell, and income (which
@@ -69,20 +68,9 @@ channels = ["hook"]
 
 @pytest.fixture
 def runner(tmp_path, database_url):
-    write_table(database_url, "predictions", drop_log(), timestamps="naive")
-    config = monitor_config(
-        tmp_path,
-        database_url,
-        store_url=database_url,
-        monitor_extra=RULES,
-        extra='[channels.hook]\ntype = "log"',
-        reference=f'{{ start = "{T0.isoformat()}", end = "{(T0 + timedelta(hours=24)).isoformat()}" }}',
-        min_rows=100,
-    )
-    store = Store(database_url)
-    store.ensure_schema()
-    yield Runner(config, store, owner="test"), config
-    store.dispose()
+    reference = f'{{ start = "{T0.isoformat()}", end = "{(T0 + timedelta(hours=24)).isoformat()}" }}'
+    with hooked_runner(tmp_path, database_url, drop_log(), RULES, reference=reference, min_rows=100) as found:
+        yield found
 
 
 def notified(run: Runner, rule: str) -> dict:
