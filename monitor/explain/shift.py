@@ -36,10 +36,12 @@ def shift_effects(
     features: Sequence[str],
     estimate: Estimate,
     numerical: Callable[[str], bool],
+    noise: Callable[[int], Mapping[str, float]] | None = None,
 ) -> dict[str, dict[str, float]]:
     """{feature: {metric: estimate of the window - estimate with that feature reset}}: negative where the
     feature's shift lowered the figure. Both estimates are on the same rows' count (SAMPLE_ROWS at most).
-    Features that cannot be reset (too few rows like the reference's) are left out."""
+    Features that cannot be reset (too few rows like the reference's) are left out, and so is an effect within
+    `noise(rows)[metric]`: the scatter of a figure over that many rows, the effective rows the reset rests on."""
     if len(window) == 0:
         return {}
     rows = min(len(window), SAMPLE_ROWS)
@@ -50,11 +52,15 @@ def shift_effects(
     effects = {}
     for feature in features:
         weights = reset_weights(window[feature], reference[feature], numerical=numerical(feature))
-        if weights is None or 1.0 / float(np.sum(weights**2)) < MIN_EFFECTIVE_ROWS:
+        effective = 0 if weights is None else min(rows, int(1.0 / float(np.sum(weights**2))))
+        if weights is None or effective < MIN_EFFECTIVE_ROWS:
             continue
         again = estimate(window.take(systematic(weights, rows)))
-        if again:
-            effects[feature] = {m: float(base[m] - again[m]) for m in base if m in again}
+        if not again:
+            continue
+        scatter = noise(effective) if noise is not None else {}
+        moved = {m: float(base[m] - again[m]) for m in base if m in again}
+        effects[feature] = {m: v for m, v in moved.items() if abs(v) > scatter.get(m, 0.0)}
     return effects
 
 
