@@ -40,6 +40,7 @@ class AlertNotice:
     segment: str | None = None  # "region=north" for a segment's figure
     runbook_url: str | None = None  # the rule's: what to do
     impact: float | None = None  # drift.impact of the alert's column in the newest window, when measured
+    explanation: str | None = None  # a quality drop's account: the segments and features behind it
 
     @property
     def key(self) -> tuple[str, str | None, str | None]:

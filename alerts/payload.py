@@ -41,6 +41,7 @@ def webhook_body(notification: Notification, delivery_id: str) -> dict[str, Any]
                 if a.reference is None
                 else {"mean": a.reference[0], "std": a.reference[1], "k": a.reference[2]},
                 "runbook_url": a.runbook_url,
+                "explanation": a.explanation,
             }
             for a in notification.alerts
         ],

@@ -26,8 +26,9 @@ from alerts.notices import AlertNotice, Notification, TopColumn, ordered
 from alerts.notify import AlertView, Reason, Told, plan_messages
 from alerts.rules import FAILED_RUNS_RULE, Figures, Rule
 from monitor.config.schema import AlertingConfig, MonitorConfig
-from monitor.figures import MetricRow, column_figures, drifted_columns, multivariate_columns
-from monitor.metric_names import reference_names
+from monitor.explain.drop import account, explanation
+from monitor.figures import MetricRow, column_figures, drifted_columns, multivariate_columns, segment_mapping
+from monitor.metric_names import QUALITY_METRICS, reference_names
 from monitor.store.history import run_metrics
 from monitor.store.models import MetricValue, Run
 from monitor.times import iso
@@ -317,7 +318,12 @@ def _queue(
             monitor=context.monitor,
             window_start=iso(context.window_start),
             window_end=iso(context.window_end),
-            alerts=ordered([replace(item, top_columns=_where_to_look(item, context)) for item in items]),
+            alerts=ordered(
+                [
+                    replace(item, top_columns=_where_to_look(item, context), explanation=_explained(item, context))
+                    for item in items
+                ]
+            ),
             report_url=context.report_url,
         )
         queued.append(
@@ -332,6 +338,16 @@ def _where_to_look(notice: AlertNotice, context: RunFacts) -> tuple[TopColumn, .
     if notice.metric.startswith("multivariate.") and context.multivariate_columns:
         return context.multivariate_columns
     return context.top_columns
+
+
+def _explained(notice: AlertNotice, context: RunFacts) -> str | None:
+    """What accounts for a firing quality alert's drop, in one line (explain/drop.py); None for other alerts, a
+    segment's own alert, or when nothing stands out."""
+    if notice.status != "firing" or notice.metric not in QUALITY_METRICS or notice.segment:
+        return None
+    threshold = None if notice.op == "outside_reference" else notice.threshold
+    found = account(context.by_segment(), notice.metric, threshold)
+    return explanation(found) if found is not None else None
 
 
 def lock_monitor(session: Session, monitor: str) -> None:
@@ -367,6 +383,7 @@ def _context_of(session: Session, newest: Run, run: RunFacts) -> RunFacts:
         top_columns=top,
         multivariate_columns=where,
         report_url=url,
+        segment_figures=segment_mapping(rows),
     )
 
 

@@ -24,6 +24,8 @@ MAX_SECTION = 3000
 MAX_TEXT = 3000
 MAX_BLOCKS_CHARS = 12000
 TOP_COLUMNS_SHOWN = 5
+# Quality drops explained in one message (one line each): the first few figures say it.
+EXPLANATIONS_SHOWN = 3
 _LINK = "\x00"  # stands for the monitor page's link in a cut list until the text is escaped
 _ICONS = {"critical": ":red_circle:", "warning": ":large_orange_circle:", "info": ":large_blue_circle:"}
 
@@ -78,6 +80,16 @@ def top_columns_lines(notification: Notification) -> list[str]:
     return lines
 
 
+def explanation_lines(notification: Notification) -> list[str]:
+    """What accounts for each firing quality drop, once per figure."""
+    lines = []
+    for alert in notification.alerts:
+        line = f"`{escape(alert.metric)}` {escape(alert.explanation or '')}"
+        if alert.explanation and alert.status == "firing" and line not in lines:
+            lines.append(_cut(line, MAX_SECTION))
+    return lines[:EXPLANATIONS_SHOWN]
+
+
 def _rule_section(group: RuleGroup, budget: int, page: str | None) -> dict[str, Any]:
     """The group's section within `budget` characters as sent; what is cut points at the monitor page."""
     icon = ":white_check_mark:" if group.status == "resolved" else _ICONS.get(group.severity, "")
@@ -109,6 +121,7 @@ def slack_message(notification: Notification) -> dict[str, Any]:
         {"type": "header", "text": {"type": "plain_text", "text": _cut(headline(notification), MAX_HEADER)}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(context, MAX_SECTION)}]},
         *(_section(line) for line in top_columns_lines(notification)),
+        *(_section(line) for line in explanation_lines(notification)),
     ]
     tail: list[dict[str, Any]] = []
     if any(a.status == "firing" for a in notification.alerts):
@@ -154,6 +167,7 @@ def fallback_text(notification: Notification) -> str:
         runbook = f" (runbook: {group.runbook_url})" if group.runbook_url else ""
         lines.append(f"- {group_line(group)}{runbook}")
     lines += [line.replace("`", "") for line in top_columns_lines(notification)]
+    lines += [line.replace("`", "") for line in explanation_lines(notification)]
     if notification.report_url:
         lines.append(f"report: {notification.report_url}")
         lines.append(f"monitor page: {monitor_page(notification)}")

@@ -7,6 +7,14 @@ from __future__ import annotations
 
 from monitor.column_figures import COLUMN_FIGURES
 
+# A numerical column's quantiles in the window, stored as `quantile.p<q>` (its page charts them over time).
+QUANTILES = (5, 25, 50, 75, 95)
+
+
+def quantile_name(q: int) -> str:
+    return f"quantile.p{q}"
+
+
 DATASET_METRICS = frozenset(
     {
         "rows",
@@ -39,6 +47,7 @@ COLUMN_METRICS = frozenset(
         "new_categories.count",
         "out_of_range.share",
         "multivariate.contribution",  # a column's share of the multivariate change (where to look)
+        *(quantile_name(q) for q in QUANTILES),
         # Fairness: column = the protected attribute (selection_rate: segment = "<attribute>=<group>").
         "fairness.selection_rate",
         "fairness.selection_rate_ratio",
@@ -63,6 +72,12 @@ def estimated_name(metric: str) -> str:
 
 def sampling_error_name(metric: str) -> str:
     return f"estimated.{metric}.sampling_error"
+
+
+def shift_effect_name(metric: str) -> str:
+    """Per drifted feature: how much the feature's shift moved the estimate of `metric` (the estimate minus the
+    estimate with that feature alone taking the reference's distribution; explain/shift.py)."""
+    return f"estimated.{metric}.shift_effect"
 
 
 def realized_of(metric: str) -> str:
@@ -103,6 +118,7 @@ def reference_names(metric: str) -> tuple[str, str]:
 DERIVED_NAMES = frozenset(
     {name for metric in REFERENCE_RELATIVE for name in reference_names(metric)}
     | {sampling_error_name(metric) for metric in (*ESTIMATED_CLASSIFICATION, *ESTIMATED_REGRESSION)}
+    | {shift_effect_name(metric) for metric in (*ESTIMATED_CLASSIFICATION, *ESTIMATED_REGRESSION)}
 )
 STORED_NAMES = ALL_METRICS | DERIVED_NAMES
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,6 +12,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from monitor.config import Config, parse_config
+from monitor.runner import Runner
+from monitor.store import Store
 
 T0 = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
 
@@ -105,3 +109,26 @@ max_rows = {max_rows}
 {extra}
 """
     return parse_config(text, base_dir=tmp_path)
+
+
+@contextmanager
+def hooked_runner(
+    tmp_path: Path, database_url: str, frame: pd.DataFrame, monitor_extra: str, **settings: object
+) -> Iterator[tuple[Runner, Config]]:
+    """A Runner over `frame` (the predictions table of `database_url`, which holds the store too), its rules'
+    notifications queued for a log channel "hook"; `settings` go to monitor_config."""
+    write_table(database_url, "predictions", frame, timestamps="naive")
+    config = monitor_config(
+        tmp_path,
+        database_url,
+        store_url=database_url,
+        monitor_extra=monitor_extra,
+        extra='[channels.hook]\ntype = "log"',
+        **settings,  # type: ignore[arg-type]
+    )
+    store = Store(database_url)
+    store.ensure_schema()
+    try:
+        yield Runner(config, store, owner="test"), config
+    finally:
+        store.dispose()

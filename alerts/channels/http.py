@@ -124,4 +124,6 @@ def _annotations(notification: Notification, alert: AlertNotice) -> dict[str, st
     }
     if alert.runbook_url:
         annotations["runbook_url"] = alert.runbook_url
+    if alert.explanation:
+        annotations["explanation"] = alert.explanation
     return annotations

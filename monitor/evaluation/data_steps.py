@@ -8,6 +8,7 @@ from dataclasses import asdict, replace
 from monitor.columns.kinds.base import Judgement
 from monitor.columns.roles import ColumnRoles
 from monitor.drift.detect import ColumnDrift, ReferenceProfile
+from monitor.evaluation.column_summary import column_histograms, distributions
 from monitor.evaluation.data_quality import QualityBaseline, data_quality_rows
 from monitor.evaluation.flatten import drift_rows
 from monitor.evaluation.prepare import Prepared
@@ -29,10 +30,11 @@ def drift_step(
     shown as one row of the drift table (its verdict: any of its tests'). `explained`: the run's per-column
     figures shown beside the verdicts (importance, impact: column_figures.py), which also order the table."""
     wholes = [replace(j.verdicts[0], column=j.feature, detected=j.detected) for j in judgements if j.verdicts]
+    counted = column_histograms(drift, profile, current.frame)  # drawn once: for the report and the column pages
     return StepOutput(
         metrics=drift_rows(drift, roles, [(w.column, w.detected) for w in wholes]),
-        widgets=drift_section(drift, profile, current.frame, roles, share, wholes, column_figures(explained)),
-        snapshot={"drift": [asdict(d) for d in drift]},
+        widgets=drift_section(drift, profile, current.frame, roles, share, wholes, column_figures(explained), counted),
+        snapshot={"drift": [asdict(d) for d in drift], "columns": distributions(counted, profile)},
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,8 @@ from monitor.evaluation.flatten import feature_verdicts
 from monitor.figures import MetricRow
 
 BINS = 20
+Histogram = tuple[list, list, list]  # (x, reference counts, window counts) on the same bins
+MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()#+-.!|<>~&")
 REFERENCE_COLOUR = "#4d4d4d"
 CURRENT_COLOUR = "#ed0400"
 
@@ -52,10 +55,12 @@ def drift_section(
     share: float,
     wholes: Sequence[ColumnDrift] = (),
     explained: Mapping[str, Mapping[str, float | None]] = MappingProxyType({}),
+    counted: Mapping[str, Histogram | None] | None = None,
 ) -> list[Any]:
     """`wholes`: the features judged as a whole (text, embeddings), one row each (their own sections follow).
     `explained`: per-column figures shown beside the verdicts (metric -> column -> value), e.g. importance and
-    impact; with impacts, the drifted features are ordered by them."""
+    impact; with impacts, the drifted features are ordered by them. `counted`: the columns' histograms when
+    already drawn (see `histograms`)."""
     from evidently.legacy.renderers.html_widgets import CounterData, counter, header_text
 
     features = feature_verdicts(drift, roles, [(w.column, w.detected) for w in wholes])
@@ -63,6 +68,7 @@ def drift_section(
     ratio = drifted / len(features) if features else 0.0
     verdict = "detected" if features and ratio >= share else "not detected"
     title = f"Drift is detected for {round(ratio * 100, 3)}% of columns ({drifted} out of {len(features)})."
+    ordered = _ordered([*drift, *wholes], roles, explained)
     return [
         counter(
             title="Data drift",
@@ -72,7 +78,8 @@ def drift_section(
             ],
         ),
         header_text(label="Data Drift Summary"),
-        *drift_table(title, _ordered([*drift, *wholes], roles, explained), profile, current, explained),
+        *drift_table(title, ordered, profile, current, explained, counted),
+        column_links([d.column for d in ordered]),
     ]
 
 
@@ -82,6 +89,7 @@ def drift_table(
     profile: ReferenceProfile,
     current: pd.DataFrame,
     explained: Mapping[str, Mapping[str, float | None]] = MappingProxyType({}),
+    counted: Mapping[str, Histogram | None] | None = None,
 ) -> list[Any]:
     """Evidently's drift table of `drift` (in that order): distribution sparklines, the test, score, verdict;
     `profile` and `current` hold the columns' reference and window values; `explained`, the declared per-column
@@ -98,7 +106,10 @@ def drift_table(
     shown = [f for f in SHOWN_BESIDE_DRIFT if explained.get(f.name)]
     rows = []
     for d in drift:
-        histogram = _histograms(d.column, profile, current) if d.column in profile else None
+        if counted is not None and d.column in counted:
+            histogram = counted[d.column]
+        else:
+            histogram = histograms(d.column, profile, current) if d.column in profile else None
         details = RowDetails()
         if histogram is not None:
             x, reference, window = histogram
@@ -132,6 +143,18 @@ def drift_table(
         *(ColumnDefinition(f.heading, _key(f.name)) for f in shown),
     ]
     return [rich_table_data(title=title, columns=columns, data=rows, rows_per_page=25)]
+
+
+def column_links(columns: Sequence[str]) -> Any:
+    """Under the drift table: each column's page (its drift, distribution and quantiles over time), relative to
+    the report (/reports/<monitor>/columns/<column>)."""
+    from evidently.legacy.renderers.html_widgets import text_widget
+
+    def markdown(text: str) -> str:
+        return "".join(f"\\{c}" if c in MARKDOWN_SPECIALS else c for c in text)
+
+    links = " · ".join(f"[{markdown(c)}](columns/{quote(c, safe='')})" for c in columns)
+    return text_widget(title="Each column over time, on its own page", text=links)
 
 
 def quality_section(figures: Sequence[MetricRow], roles: ColumnRoles) -> list[Any]:
@@ -186,7 +209,7 @@ def _type(column: str, profile: ReferenceProfile) -> str:
     return "num" if profile.profile(column).kind == "numerical" else "cat"
 
 
-def _histograms(column: str, profile: ReferenceProfile, current: pd.DataFrame) -> tuple[list, list, list] | None:
+def histograms(column: str, profile: ReferenceProfile, current: pd.DataFrame) -> Histogram | None:
     """(x, reference counts, window counts) on the same bins: the reference's range for numerical columns
     (values beyond it at its edges, as compared), every category for categorical ones."""
     p = profile.profile(column)

@@ -22,7 +22,9 @@ from monitor.evaluation.artefacts import ReferenceArtefacts, reference_artefacts
 from monitor.evaluation.baselines import wanted_baselines
 from monitor.evaluation.cycle_check import pooled
 from monitor.evaluation.cycle_step import cycle_step
+from monitor.evaluation.column_summary import quantile_step
 from monitor.evaluation.data_steps import data_quality_step, drift_step
+from monitor.evaluation.drop_widget import drop_widget
 from monitor.evaluation.estimation import estimation, estimation_widget
 from monitor.evaluation.fairness_step import fairness_step
 from monitor.evaluation.impact_step import impact_step
@@ -31,6 +33,7 @@ from monitor.evaluation.model_quality import model_quality
 from monitor.evaluation.multivariate import multivariate, tests_of
 from monitor.evaluation.prepare import Prepared, prepare
 from monitor.evaluation.segments import plan, segment_step
+from monitor.evaluation.shift_step import shift_rows
 from monitor.evaluation.step import StepOutput
 from monitor.figures import MetricRow
 from monitor.metric_names import estimated_name
@@ -92,7 +95,9 @@ def evaluate_window(
     ]
     if read.wanted:
         metrics += reference_baselines(monitor, read.reference, artefacts.prepared, roles, read.wanted, rows)
+    metrics += shift_rows(monitor, current, artefacts.prepared, artefacts.estimator, metrics, roles.numerical)
     out.widgets += estimation_widget(metrics, estimated_names(roles.task) if artefacts.estimator else ())
+    out.widgets += drop_widget(metrics, monitor)
     notes += out.notes
     if monitor.labels is not None and not read.labels_ready:
         notes.append(f"model quality when the labels are due, at {iso(window.end + monitor.labels.delay)}")
@@ -186,6 +191,7 @@ def _steps(
         model_quality(current, artefacts.prepared, roles, labels_ready=read.labels_ready, kept=read.reference.derived)
     )
     out.extend(estimation(current, artefacts.estimator))
+    out.extend(quantile_step(current, artefacts.profile, drift_roles))
     out.extend(
         segment_step(
             segments,

@@ -12,7 +12,7 @@ PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 48, 12, 24, 22
 
 
 @dataclass(frozen=True)
-class _Axes:
+class Axes:
     """A chart's scales (time across, value up) and its frame: the title, the value range and the time span."""
 
     low_t: float
@@ -35,8 +35,8 @@ class _Axes:
             f'<svg class="chart" role="img" aria-label="{label}" width="{WIDTH}" height="{HEIGHT}" '
             f'viewBox="0 0 {WIDTH} {HEIGHT}">'
             f'<text x="8" y="16" class="title">{label}</text>'
-            f'<text x="{PAD_LEFT - 4}" y="{PAD_TOP + 4}" text-anchor="end" class="axis">{_fmt(self.high_v)}</text>'
-            f'<text x="{PAD_LEFT - 4}" y="{bottom}" text-anchor="end" class="axis">{_fmt(self.low_v)}</text>'
+            f'<text x="{PAD_LEFT - 4}" y="{PAD_TOP + 4}" text-anchor="end" class="axis">{fmt(self.high_v)}</text>'
+            f'<text x="{PAD_LEFT - 4}" y="{bottom}" text-anchor="end" class="axis">{fmt(self.low_v)}</text>'
             f'<line x1="{PAD_LEFT}" y1="{bottom}" x2="{WIDTH - PAD_RIGHT}" y2="{bottom}" class="base" />'
             f'<text x="{PAD_LEFT}" y="{HEIGHT - 6}" class="axis">{first:%m-%d %H:%M}</text>'
             f'<text x="{WIDTH - PAD_RIGHT}" y="{HEIGHT - 6}" text-anchor="end" class="axis">'
@@ -44,7 +44,7 @@ class _Axes:
         )
 
 
-def _fmt(value: float) -> str:
+def fmt(value: float) -> str:
     """Axis labels that fit: 1,060 rather than 1.06e+03."""
     if abs(value) >= 1000:
         return f"{value:,.0f}"
@@ -56,11 +56,11 @@ def _linked(element: str, link: str | None) -> str:
     return f'<a href="{html.escape(link)}">{element}</a>' if link else element
 
 
-def _point(cx: float, cy: float, css: str, moment: datetime, value: float, links: dict[datetime, str] | None) -> str:
+def dot(cx: float, cy: float, css: str, moment: datetime, value: float, links: dict[datetime, str] | None) -> str:
     """A dot with its window and value on hover, linking to its run's report when there is one."""
     dot = (
         f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="2.5" class="{css}">'
-        f"<title>{moment:%m-%d %H:%M} UTC · {_fmt(value)}</title></circle>"
+        f"<title>{moment:%m-%d %H:%M} UTC · {fmt(value)}</title></circle>"
     )
     return _linked(dot, (links or {}).get(moment))
 
@@ -90,7 +90,7 @@ def line_chart(
     if high_v == low_v:  # a flat line: give it room, but never below zero for a figure that cannot be negative
         pad = abs(high_v) * 0.1 or 0.5
         low_v, high_v = (max(0.0, low_v - pad) if low_v >= 0 else low_v - pad), high_v + pad
-    axes = _Axes(low_t, high_t, low_v, high_v)
+    axes = Axes(low_t, high_t, low_v, high_v)
     x, y, plot_h = axes.x, axes.y, axes.plot_h
 
     segments: list[list[str]] = [[]]
@@ -102,7 +102,7 @@ def line_chart(
         segments[-1].append(f"{x(t):.1f},{y(v):.1f}")
     lines = "".join(f'<polyline points="{" ".join(s)}" />' for s in segments if len(s) > 1)
     dots = "".join(
-        _point(x(t), y(v), "hit" if hit else "dot", t, v, links)
+        dot(x(t), y(v), "hit" if hit else "dot", t, v, links)
         for (t, v), hit in zip(points, markers or [False] * len(points), strict=True)
         if v is not None
     )
@@ -126,7 +126,7 @@ class Threshold:
 
     @property
     def label(self) -> str:
-        return f"rule: {self.figure} {'>' if self.above else '<'} {_fmt(self.value)}"
+        return f"rule: {self.figure} {'>' if self.above else '<'} {fmt(self.value)}"
 
     def breached(self, value: float) -> bool:
         return value > self.value if self.above else value < self.value
@@ -159,7 +159,7 @@ def quality_chart(
     low_v, high_v = min(values), max(values)
     pad = (high_v - low_v) * 0.05 or 0.05
     low_v, high_v = low_v - pad, high_v + pad
-    axes = _Axes(low_t, high_t, low_v, high_v)
+    axes = Axes(low_t, high_t, low_v, high_v)
     x, y, plot_h = axes.x, axes.y, axes.plot_h
 
     def alarming(v: float, b: tuple[float, float] | None, held_to: Sequence[Threshold]) -> bool:
@@ -173,7 +173,7 @@ def quality_chart(
         shaded = f'<polygon class="band" points="{upper} {lower}" />'
     line = " ".join(f"{x(t):.1f},{y(v):.1f}" for t, v in points if v is not None)
     dots = "".join(
-        _point(x(t), y(v), "hit" if alarming(v, b, rules) else "dot", t, v, links)
+        dot(x(t), y(v), "hit" if alarming(v, b, rules) else "dot", t, v, links)
         for (t, v), b in zip(points, band, strict=True)
         if v is not None
     )
@@ -181,7 +181,7 @@ def quality_chart(
         _linked(
             f'<rect x="{x(t) - 2:.1f}" y="{y(v) - 2:.1f}" width="4" height="4" '
             f'class="realized{" hit" if alarming(v, b, realized_rules) else ""}">'
-            f"<title>{t:%m-%d %H:%M} UTC · realized {_fmt(v)}</title></rect>",
+            f"<title>{t:%m-%d %H:%M} UTC · realized {fmt(v)}</title></rect>",
             (links or {}).get(t),
         )
         for (t, _), v, b in zip(points, realized, band, strict=True)
@@ -213,10 +213,11 @@ def heat_map(
     threshold: float,
     links: dict[datetime, str] | None = None,
     describe: str = "value",
+    row_links: dict[str, str] | None = None,
 ) -> str:
     """Rows x windows. A cell below `threshold` is white to light grey (how close it came); at or above it,
     orange to the darkest red at `high`; missing values are hatched grey. A cell links to its window's report
-    when `links` has one."""
+    when `links` has one, a row's label to its page when `row_links` has one."""
     if not rows or not times:
         return ""
     label_w, cell_h = 150, 16
@@ -226,9 +227,8 @@ def heat_map(
     cells = []
     for i, row in enumerate(rows):
         y = PAD_TOP + i * cell_h
-        cells.append(
-            f'<text x="{label_w - 6}" y="{y + cell_h - 4}" text-anchor="end" class="axis">{html.escape(row)}</text>'
-        )
+        label = f'<text x="{label_w - 6}" y="{y + cell_h - 4}" text-anchor="end" class="axis">{html.escape(row)}</text>'
+        cells.append(_linked(label, (row_links or {}).get(row)))
         for j, moment in enumerate(times):
             value = values.get((row, moment))
             x = label_w + j * cell_w

@@ -33,6 +33,8 @@ from monitor.store import Store
 from monitor.store.history import newest_figures
 from monitor.times import iso, parse_time
 from monitor.web import auth, login, pages, site
+from monitor.web.column_page import column_page
+from monitor.web.column_site import column_view
 from monitor.web.compression import accepts_gzip, compressible, gzipped
 from monitor.web.silence_api import EXAMPLE, parse_silence_request, silence_json
 from monitor.web.silence_panel import silence_panel
@@ -306,6 +308,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _reports(self, rest: str) -> None:
         config, now = self.context.config(), self.context.clock()
+        parts = rest.split("/")
+        if len(parts) == 3 and parts[1] == "columns":
+            self._column(config, unquote(parts[0]), unquote(parts[2]), now)
+            return
         name = unquote(rest[:-1]) if rest.endswith("/") and rest.count("/") == 1 else None
         if name is not None:
             monitor = next((m for m in config.monitors if m.name == name), None)
@@ -332,6 +338,18 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             body, kind, cache = file.read_bytes(), "application/json", "max-age=3600"
         self._send(200, body, kind, {"Content-Security-Policy": REPORT_POLICY, "Cache-Control": cache})
+
+    def _column(self, config: Config, name: str, column: str, now: datetime) -> None:
+        monitor = next((m for m in config.monitors if m.name == name), None)
+        if monitor is None:
+            self._html(pages.not_found_page(f"no monitor named {name}"), 404)
+            return
+        with self.context.store.reading() as session:
+            view = column_view(session, monitor, column, reports_dir=config.service.reports_dir)
+        if view is None:
+            self._html(pages.not_found_page(f"monitor {name} has no figures of a column named {column}"), 404)
+            return
+        self._html(column_page(view, now))
 
     def _static(self, rest: str) -> None:
         file = safe_static_path(self.context.config().service.reports_dir, rest)

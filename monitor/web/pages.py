@@ -94,6 +94,7 @@ class HeatMap:
     threshold: float
     links: dict[datetime, str]
     describe: str
+    row_links: dict[str, str] = field(default_factory=dict)  # each row's own page
 
     def svg(self) -> str:
         return heat_map(
@@ -105,6 +106,7 @@ class HeatMap:
             threshold=self.threshold,
             links=self.links,
             describe=self.describe,
+            row_links=self.row_links,
         )
 
 

@@ -25,6 +25,7 @@ from monitor.store.dropped import dropped_in
 from monitor.store.models import MetricValue, Run
 from monitor.times import format_duration, parse_file_stamp
 from monitor.web.charts import Threshold
+from monitor.web.column_page import column_url
 from monitor.web.cycle_note import cycle_warning
 from monitor.web.pages import AlertRow, HeatMap, MonitorView, RunRow, Series
 
@@ -49,7 +50,7 @@ def monitor_view(
     rows = list(
         session.scalars(select(Run).where(Run.monitor == monitor.name).order_by(Run.window_end.desc()).limit(runs))
     )
-    existing = None if reports_dir is None else _existing_reports(reports_dir, monitor.name)
+    existing = None if reports_dir is None else existing_reports(reports_dir, monitor.name)
 
     def report_of(run: Run) -> str | None:
         return run.report_path if existing is None or run.report_path in existing else None
@@ -129,7 +130,7 @@ def monitor_view(
     )
 
 
-def _existing_reports(reports_dir: Path, monitor: str) -> set[str]:
+def existing_reports(reports_dir: Path, monitor: str) -> set[str]:
     """The report paths (as runs store them) whose files are there now: one listing of the folder."""
     return {report_name(monitor, parse_file_stamp(stamp)) for stamp in report_stamps(reports_dir / monitor)}
 
@@ -209,7 +210,8 @@ def _column_heat_map(
 ) -> HeatMap | None:
     """Since when, at a glance: each column's drift ratio (its deciding statistic over its threshold; 1 is the
     threshold) per window; the columns whose drift moved the model most first (their largest drift.impact over
-    the period) when the runs have impacts, then the most drifted (column_figures.column_rank)."""
+    the period) when the runs have impacts, then the most drifted (column_figures.column_rank); each column's
+    label opens its page."""
     found = session.execute(
         select(MetricValue.column_name, MetricValue.window_end, MetricValue.metric, MetricValue.value).where(
             MetricValue.monitor == monitor,
@@ -250,6 +252,7 @@ def _column_heat_map(
         1.0,
         links,
         "drift ratio",
+        {column: column_url(monitor, column) for column in rows},
     )
 
 

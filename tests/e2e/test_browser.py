@@ -242,3 +242,40 @@ def test_a_run_report_opens_from_the_folder_with_no_daemon(browser, served_demo)
     wait_for_widgets(browser)
     assert errors_in(browser) == []
     assert browser.find_elements("css selector", 'nav a[rel="prev"], nav a[rel="next"]') == []
+
+
+def test_a_column_s_page_opens_from_the_heat_map_and_from_the_report(browser, site):
+    """The heat map's row label opens the column's page: its drift ratio and quantiles over time, its distribution
+    against the reference, its importance (or "not learnt"), its runs' reports; the report's drift table links
+    there too; an unknown column is a 404."""
+    browser.get(site + "/reports/credit-scoring/")
+    label = browser.find_element(
+        "xpath",
+        "//*[local-name()='svg'][contains(@class,'heat')]//*[local-name()='a'][*[local-name()='text']='income']",
+    )
+    browser.get(site + label.get_dom_attribute("href"))
+    assert browser.title == "DriftHound: credit-scoring / income"
+    charts = {
+        c.get_attribute("aria-label").split(":")[1].strip(): c
+        for c in browser.find_elements("css selector", "svg.chart")
+    }
+    assert charts["drift ratio (1 and above is drift)"].find_elements("css selector", "circle.hit"), "drifted windows"
+    assert len(charts["quantiles per window"].find_elements("css selector", "g.quantile polyline")) == 5
+    distribution = charts["window against reference"]
+    assert distribution.find_elements("css selector", "rect.reference") and distribution.find_elements(
+        "css selector", "rect.window"
+    )
+    importance = browser.find_element("css selector", ".importance").text
+    assert importance == "not learnt" or float(importance.split()[0]) >= 0, importance
+    shoot(browser, "column")
+    assert errors_in(browser) == []
+    report = browser.find_element("css selector", "table a").get_dom_attribute("href")
+    browser.get(site + report)
+    assert browser.title.startswith("credit-scoring, "), "a run's row opens its report"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not browser.find_elements("link text", "debt_ratio"):
+        time.sleep(0.5)
+    browser.find_element("link text", "debt_ratio").click()
+    assert browser.title == "DriftHound: credit-scoring / debt_ratio", "the report's drift table links the page"
+    browser.get(site + "/reports/credit-scoring/columns/no%2Fsuch")
+    assert "Not found" in browser.title

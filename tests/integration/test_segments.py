@@ -12,11 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from alerts.models import Alert, OutboxMessage
-from monitor.runner import Runner
-from monitor.store import Store
 from monitor.store.history import figures
 from monitor.windows import Window
-from tests.helpers import T0, monitor_config, write_table
+from tests.helpers import T0, hooked_runner
 
 SHIFT = T0 + timedelta(hours=30)
 STABLE = Window(T0 + timedelta(hours=27), T0 + timedelta(hours=28))
@@ -78,19 +76,8 @@ channels = ["hook"]
 
 @pytest.fixture
 def runner(tmp_path, database_url):
-    write_table(database_url, "predictions", segmented_log(), timestamps="naive")
-    config = monitor_config(
-        tmp_path,
-        database_url,
-        store_url=database_url,
-        monitor_extra=RULES,
-        extra='[channels.hook]\ntype = "log"',
-        min_rows=100,
-    )
-    store = Store(database_url)
-    store.ensure_schema()
-    yield Runner(config, store, owner="test"), config
-    store.dispose()
+    with hooked_runner(tmp_path, database_url, segmented_log(), RULES, min_rows=100) as found:
+        yield found
 
 
 def by_segment(result) -> dict[tuple[str, str, str], float | None]:
