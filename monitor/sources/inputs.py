@@ -83,6 +83,11 @@ class MonitorInputs:
         self._reference: ReferenceRead | None = None
         self._lock = threading.Lock()
 
+    def reference_cells(self) -> int:
+        """Rows x columns of the reference held (what keeping these inputs costs in memory, roughly)."""
+        reference = self._reference
+        return 0 if reference is None else int(reference.result.frame.size)
+
     def roles(self) -> ColumnRoles:
         if self._roles is None:
             available = self.source.columns()
