@@ -140,3 +140,16 @@ def test_the_widgets_data_is_written_as_evidently_writes_it():
     ]
     info = DashboardInfo(name="Report", widgets=widgets)
     assert dashboard_json(info) == dashboard_info_to_json(info)
+
+
+def test_a_sorted_reference_is_counted_into_bins_as_numpy_counts_it():
+    """The drift table's reference histogram is counted by binary search on the sorted values: numpy's counts,
+    values on the edges (rounded values land on them) and the closed last bin included."""
+    from monitor.evaluation.report_widgets import _edges, _sorted_histogram
+
+    rng = np.random.default_rng(0)
+    for decimals in (0, 1, 2, 6):
+        values = np.sort(np.round(rng.normal(0, 1, 2000), decimals))
+        edges = _edges(float(values[0]), float(values[-1]))
+        assert edges is not None
+        assert _sorted_histogram(values, edges).tolist() == np.histogram(values, edges)[0].tolist()
