@@ -37,7 +37,8 @@ import sqlalchemy as sa
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from tests.drills.load import tree_rss_mb  # noqa: E402
+from bench.runner import cost_log_monitor  # noqa: E402
+from tests.drills.load import process_tree, tree_rss_mb  # noqa: E402
 from tests.e2e.daemon import Daemon, as_utc, free_port  # noqa: E402
 
 PER_SECOND = 10
@@ -67,23 +68,9 @@ def config_text(folder: Path, port: int, monitors: int, every: str, catch_up: st
     ref_start = reference.strftime("%Y-%m-%dT%H:%M:%SZ")
     ref_end = (reference + REFERENCE).strftime("%Y-%m-%dT%H:%M:%SZ")
     blocks = "".join(
-        f"""
-[[monitors]]
-name = "m{index:03d}"
-source = "main"
-table = "predictions"
-timestamp_column = "ts"
-numerical_features = [{", ".join(f'"x{i}"' for i in range(8))}]
-categorical_features = ["c0", "c1"]
-prediction_column = "p"
-prediction_label_column = "d"
-target_column = "y"
-task = "binary_classification"
-every = "{every}"
-window = "{every}"
-reference = {{ start = "{ref_start}", end = "{ref_end}" }}
-min_rows = 20
-"""
+        cost_log_monitor(
+            f"m{index:03d}", "binary_classification", every=every, reference=(ref_start, ref_end), extra="min_rows = 20"
+        )
         for index in range(monitors)
     )
     return f"""
@@ -106,7 +93,7 @@ def tree_cpu_seconds(pid: int) -> float:
     """CPU seconds of a process, its reaped children (workers that were recycled) and its live descendants."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    for member in _tree(pid):
+    for member in process_tree(pid):
         try:
             fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
@@ -114,23 +101,6 @@ def tree_cpu_seconds(pid: int) -> float:
         utime, stime, cutime, cstime = (int(v) for v in fields[11:15])
         total += (utime + stime + (cutime + cstime if member == pid else 0)) / ticks
     return total
-
-
-def _tree(pid: int) -> set[int]:
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                parents[int(entry)] = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    family, frontier = {pid}, [pid]
-    while frontier:
-        parent = frontier.pop()
-        children = [p for p, pp in parents.items() if pp == parent and p not in family]
-        family.update(children)
-        frontier.extend(children)
-    return family
 
 
 def dropped_counter(daemon: Daemon) -> float:

@@ -38,9 +38,9 @@ def main() -> None:
     args = parser.parse_args()
     sys.path.insert(0, args.code)
     sys.path.insert(1, str(HERE.parent))
-    import numpy as np
+    import monitor  # noqa: I001  first, as in a worker: it limits BLAS to one thread before numpy loads it
 
-    import monitor
+    import numpy as np
     from bench.estimation import COST_DAY0, cost_log, cost_runner
     from monitor.windows import Window
 

@@ -3,12 +3,9 @@ replaced after a run that leaves one holding more than the limit."""
 
 from __future__ import annotations
 
-import textwrap
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import sqlalchemy as sa
 
 from monitor.config import parse_config
@@ -17,54 +14,27 @@ from monitor.service.dispatch import Dispatcher
 from monitor.service.prom import DaemonMetrics
 from monitor.store import Store
 from monitor.windows import Window
+from tests.helpers import T0, monitor_config_text, predictions, write_table
 
-DAY = datetime(2026, 11, 2, tzinfo=UTC)
+DAY = T0 + timedelta(days=1)
 
 
-def _setup(tmp_path: Path) -> tuple[Path, str]:
-    rng = np.random.default_rng(3)
-    minutes = 28 * 60  # a row a minute from the day before to the windows evaluated
-    frame = pd.DataFrame(
-        {
-            "ts": [(DAY - timedelta(hours=24) + timedelta(minutes=m)).replace(tzinfo=None) for m in range(minutes)],
-            "age": rng.normal(40, 10, minutes),
-            "score": rng.random(minutes),
-        }
+def _dispatcher(tmp_path: Path) -> Dispatcher:
+    source = f"sqlite:///{tmp_path / 'predictions.db'}"
+    write_table(source, "predictions", predictions(60, hours=30))
+    text = monitor_config_text(
+        tmp_path,
+        source,
+        service_extra="workers = 1",
+        reference='{ start = "2026-11-20T00:00:00Z", end = "2026-11-20T12:00:00Z" }',
+        min_rows=20,
     )
-    engine = sa.create_engine(f"sqlite:///{tmp_path / 'predictions.db'}")
-    frame.to_sql("predictions", engine, index=False)
-    engine.dispose()
-    text = textwrap.dedent(f"""
-        [service]
-        store_url = "sqlite:///{tmp_path / "store.db"}"
-        reports_dir = "{tmp_path / "reports"}"
-        workers = 1
-
-        [sources.main]
-        url = "sqlite:///{tmp_path / "predictions.db"}"
-
-        [[monitors]]
-        name = "credit"
-        source = "main"
-        table = "predictions"
-        timestamp_column = "ts"
-        numerical_features = ["age"]
-        prediction_column = "score"
-        every = "1h"
-        window = "1h"
-        reference = {{ start = "2026-11-01T00:00:00Z", end = "2026-11-01T12:00:00Z" }}
-        min_rows = 20
-        """)
     path = tmp_path / "config.toml"
     path.write_text(text)
-    return path, text
-
-
-def _dispatcher(path: Path, text: str) -> Dispatcher:
     config = parse_config(text)
     store = Store(config.service.store_url)
     store.ensure_schema()
-    clock = lambda: DAY + timedelta(hours=2)  # noqa: E731
+    clock = lambda: DAY + timedelta(hours=6)  # noqa: E731
     return Dispatcher(
         config=lambda: config,
         config_text=lambda: text,
@@ -86,8 +56,7 @@ def _owners(tmp_path: Path) -> list[str]:
 
 
 def test_a_worker_is_kept_in_bounds_and_replaced_beyond_them(tmp_path, monkeypatch):
-    path, text = _setup(tmp_path)
-    dispatcher = _dispatcher(path, text)
+    dispatcher = _dispatcher(tmp_path)
     windows = [Window(DAY + timedelta(hours=h), DAY + timedelta(hours=h + 1)) for h in range(4)]
     try:
         first_pool = dispatcher.pool
