@@ -216,31 +216,12 @@ def cost_runner(name: str, frame: pd.DataFrame, task: str, monitors: dict[str, s
     """`frame` written to bench/out/<name>.db, and a Runner (with its config) over it holding one monitor per
     entry of `monitors` (monitor name -> the TOML lines that set what is compared), each with an hourly window
     and the first hour as its reference."""
-    from bench.runner import fresh_runner, write_log
+    from bench.runner import cost_log_monitor, fresh_runner, write_log
 
     source = write_log(frame, HERE / "out" / f"{name}.db")
-    if task == "binary_classification":
-        outputs = 'prediction_column = "p"\nprediction_label_column = "d"'
-    else:
-        outputs = 'prediction_column = "p"'
+    reference = ("2026-11-01T00:00:00Z", "2026-11-01T01:00:00Z")
     text = "".join(
-        f"""
-[[monitors]]
-name = "{monitor}"
-source = "main"
-table = "predictions"
-timestamp_column = "ts"
-numerical_features = [{", ".join(f'"x{i}"' for i in range(8))}]
-categorical_features = ["c0", "c1"]
-{outputs}
-target_column = "y"
-task = "{task}"
-{setting}
-every = "1h"
-window = "1h"
-reference = {{ start = "2026-11-01T00:00:00Z", end = "2026-11-01T01:00:00Z" }}
-max_rows = 200000
-"""
+        cost_log_monitor(monitor, task, every="1h", reference=reference, extra=f"{setting}\nmax_rows = 200000")
         for monitor, setting in monitors.items()
     )
     return fresh_runner(HERE / "out" / f"{name}_store.db", HERE / "out" / "cost_reports", source, text)

@@ -67,9 +67,13 @@ def how_it_went(status: str | None, reason: str | None) -> str:
     return str(status)
 
 
-# How many monitors' inputs (their references, read and profiled) a process keeps between runs. Fifty
-# monitors' 100,000-row references held at once took 3.4 GB (bench/README.md); one not kept is read again.
-CACHED_MONITORS = 8
+# How much reference data a process keeps between runs: cells (rows x columns) of the references as read, of
+# the most recently run monitors. Fifty monitors' 100,000-row references of about 20 columns (1e8 cells) took
+# 3.4 GB held at once (bench/README.md): this keeps about 700 MB's worth, ten such monitors, or a hundred of
+# 5,000-row references. A monitor not kept has its reference read and fitted again at its next run (0.25 s of
+# CPU for a small one, 50 times a warm 150-row run's own work): with a count of monitors instead, a hundred
+# small monitors were all refitted at every run.
+CACHED_REFERENCE_CELLS = 20_000_000
 
 
 class Runner:
@@ -92,9 +96,11 @@ class Runner:
                 inputs = MonitorInputs(monitor, self.config.sources[monitor.source].url)
                 self._inputs[monitor.name] = inputs
             self._inputs.move_to_end(monitor.name)
-            # Each holds its monitor's reference in memory: keep the most recently used only.
-            while len(self._inputs) > CACHED_MONITORS:
-                self._inputs.popitem(last=False)
+            # Each holds its monitor's reference in memory: keep the most recently used that fit the budget.
+            held = sum(kept.reference_cells() for kept in self._inputs.values())
+            while held > CACHED_REFERENCE_CELLS and len(self._inputs) > 1:
+                _, dropped = self._inputs.popitem(last=False)
+                held -= dropped.reference_cells()
             return inputs
 
     def forget_inputs(self, monitor: str) -> None:

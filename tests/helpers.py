@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -67,26 +68,32 @@ def write_table(url: str, table: str, frame: pd.DataFrame, *, timestamps: str = 
     engine.dispose()
 
 
-def monitor_config(
+def monitor_config(tmp_path: Path, source_url: str, **options: Any) -> Config:
+    return parse_config(monitor_config_text(tmp_path, source_url, **options), base_dir=tmp_path)
+
+
+def monitor_config_text(
     tmp_path: Path,
     source_url: str,
     *,
     store_url: str | None = None,
     extra: str = "",
     monitor_extra: str = "",
+    service_extra: str = "",
     reference: str = '{ last = "24h" }',
     window: str = "1h",
     features: str = 'numerical_features = ["age", "income"]\ncategorical_features = ["region"]',
     min_rows: int = 50,
     max_rows: int = 100000,
     name: str = "credit",
-) -> Config:
+) -> str:
     store_url = store_url or f"sqlite:///{tmp_path / 'store.db'}"
     reports_dir = tmp_path / "reports"
-    text = f"""
+    return f"""
 [service]
 store_url = "{store_url}"
 reports_dir = "{reports_dir}"
+{service_extra}
 
 [sources.main]
 url = "{source_url}"
@@ -108,7 +115,6 @@ max_rows = {max_rows}
 {monitor_extra}
 {extra}
 """
-    return parse_config(text, base_dir=tmp_path)
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from monitor.evaluation.plotly_spec import with_template
 from monitor.evaluation.prepare import Prepared
 from monitor.evaluation.step import StepOutput
 from monitor.figures import MetricRow
@@ -109,7 +110,7 @@ def _widgets(
     history: list[tuple[datetime, float | None, float | None]],
     window_end: datetime,
 ) -> list[Any]:
-    from evidently.legacy.renderers.html_widgets import CounterData, counter, plotly_figure, table_data
+    from evidently.legacy.renderers.html_widgets import CounterData, counter, plotly_data, table_data
 
     what = "mean reconstruction error" if method == "reconstruction" else "domain classifier ROC AUC"
     widgets: list[Any] = [
@@ -122,24 +123,33 @@ def _widgets(
         )
     ]
     if history:
-        import plotly.graph_objects as go
-
         # Window ends as plain UTC times, so the axis is a time axis and spaces the windows as they were run.
         now = f"{window_end:%Y-%m-%d %H:%M}"
         times = [f"{end:%Y-%m-%d %H:%M}" for end, _, _ in history] + [now]
-        figure = go.Figure()
-        figure.add_scatter(x=times, y=[p[1] for p in history] + [score], name=what, mode="lines+markers")
-        figure.add_scatter(x=times, y=[p[2] for p in history] + [threshold], name="threshold", line={"dash": "dash"})
-        # The run this report is for: the point a reader looks for first, red when it drifted.
-        figure.add_scatter(
-            x=[now],
-            y=[score],
-            name=f"this window: {'drifted' if detected else 'not drifted'}",
-            mode="markers",
-            marker={"color": DRIFTED if detected else STEADY, "size": 12, "symbol": "diamond"},
+        data = [
+            {"mode": "lines+markers", "name": what, "x": times, "y": [p[1] for p in history] + [score]},
+            {"line": {"dash": "dash"}, "name": "threshold", "x": times, "y": [p[2] for p in history] + [threshold]},
+            # The run this report is for: the point a reader looks for first, red when it drifted.
+            {
+                "marker": {"color": DRIFTED if detected else STEADY, "size": 12, "symbol": "diamond"},
+                "mode": "markers",
+                "name": f"this window: {'drifted' if detected else 'not drifted'}",
+                "x": [now],
+                "y": [score],
+            },
+        ]
+        layout = {
+            "legend": {"orientation": "h"},
+            "xaxis": {"title": {"text": "window end (UTC)"}},
+            "yaxis": {"title": {"text": what}},
+        }
+        widgets.append(
+            plotly_data(
+                title=f"{what} over recent windows, ending at this one",
+                data=[{**trace, "type": "scatter"} for trace in data],  # type: ignore[arg-type]
+                layout=with_template(layout),
+            )
         )
-        figure.update_layout(yaxis_title=what, xaxis_title="window end (UTC)", legend={"orientation": "h"})
-        widgets.append(plotly_figure(title=f"{what} over recent windows, ending at this one", figure=figure))
     shown = [(c, s) for c, s in contributions[:TOP_COLUMNS] if s > 0]
     if shown:
         widgets.append(

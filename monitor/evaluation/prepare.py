@@ -20,7 +20,7 @@ class Prepared:
 
 def prepare(frame: pd.DataFrame, roles: ColumnRoles) -> Prepared:
     """Checks and converts each column for its role; raises DataError naming the column."""
-    out = pd.DataFrame(index=range(len(frame)))
+    out: dict[str, pd.Series] = {}  # one frame made at the end: inserting columns one by one cost more
     features = (
         (numerical.KIND, roles.numerical),
         (categorical.KIND, roles.categorical),
@@ -50,7 +50,7 @@ def prepare(frame: pd.DataFrame, roles: ColumnRoles) -> Prepared:
         out[column] = _categorical(frame[column])
     if roles.task == "multiclass_classification":
         kind = "label"
-    return Prepared(out.reset_index(drop=True), kind)
+    return Prepared(pd.DataFrame(out, index=range(len(frame)), copy=False).reset_index(drop=True), kind)
 
 
 def _decided(series: pd.Series, roles: ColumnRoles) -> pd.Series:

@@ -7,6 +7,7 @@ Evidently is imported here, lazily: it takes seconds, and the CLI's other comman
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import uuid
@@ -88,24 +89,45 @@ def _page(widgets: list[Any], script_src: str) -> str:
 def _data_block(dashboard_id: str, info: Any, graphs: dict[str, Any]) -> str:
     """The widgets' data as JavaScript, with every "<" written as its JSON escape: the same values once parsed,
     and nothing in them can close the element or open a comment."""
-    from evidently.legacy.utils.dashboard import NumpyEncoder, dashboard_info_to_json
 
     def safe(text: str) -> str:
         return text.replace("<", "\\u003c")
 
     return (
-        f"<script>\n    var {dashboard_id} = {safe(dashboard_info_to_json(info))};\n"
-        f"    var additional_graphs_{dashboard_id} = {safe(json.dumps(graphs, cls=NumpyEncoder))};\n</script>"
+        f"<script>\n    var {dashboard_id} = {safe(dashboard_json(info))};\n"
+        f"    var additional_graphs_{dashboard_id} = {safe(json.dumps(graphs, cls=_widget_encoder()))};\n</script>"
     )
+
+
+def dashboard_json(info: Any) -> str:
+    """What Evidently's dashboard_info_to_json writes (each top widget without its additionalGraphs), without
+    its pydantic `.dict()`: that walks every value of every widget's data in Python and cost most of a small
+    run's report. The encoder turns each widget into its fields as json meets it, and json's C encoder writes the
+    plain data; tests/unit/test_report_pages.py holds the two to the same text."""
+    widgets = [{k: v for k, v in widget.__dict__.items() if k != "additionalGraphs"} for widget in info.widgets]
+    return json.dumps({**info.__dict__, "widgets": widgets}, cls=_widget_encoder())
+
+
+@functools.cache
+def _widget_encoder() -> type[json.JSONEncoder]:
+    from evidently.legacy.utils.dashboard import NumpyEncoder
+    from pydantic.v1 import BaseModel
+
+    class WidgetEncoder(NumpyEncoder):
+        def default(self, o: Any) -> Any:
+            if isinstance(o, BaseModel):  # its fields in order, as .dict() gives them (none overrides it)
+                return o.__dict__ if type(o).dict is BaseModel.dict else o.dict()
+            return super().default(o)
+
+    return WidgetEncoder
 
 
 def _additional_graphs(widgets: list[Any]) -> dict[str, Any]:
     """The widgets' detail graphs by id, as Evidently's render_widgets collects them."""
-    from evidently.legacy.model.widget import AdditionalGraphInfo, BaseWidgetInfo
+    from evidently.legacy.model.widget import AdditionalGraphInfo
 
     graphs: dict[str, Any] = {}
     for widget in widgets:
         for graph in widget.get_additional_graphs():
-            info = graph.params if isinstance(graph, AdditionalGraphInfo) else graph
-            graphs[str(graph.id)] = info.dict() if isinstance(info, BaseWidgetInfo) else info
+            graphs[str(graph.id)] = graph.params if isinstance(graph, AdditionalGraphInfo) else graph
     return graphs

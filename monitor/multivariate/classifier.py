@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
+from monitor.drift.calibration import normal_quantile
 from monitor.explain.importance import permutation_importance
 from monitor.multivariate.encoding import Encoder
 
@@ -40,7 +40,7 @@ def null_threshold(alpha: float, window_rows: int, reference_rows: int) -> float
     """0.5 plus z standard deviations of a Mann-Whitney AUC between samples of these sizes."""
     n1, n2 = window_rows, reference_rows
     spread = np.sqrt((n1 + n2 + 1) / (12 * n1 * n2))
-    return 0.5 + float(stats.norm.ppf(1 - alpha)) * float(spread)
+    return 0.5 + normal_quantile(1 - alpha) * float(spread)
 
 
 def judge(

@@ -25,6 +25,7 @@ import pandas as pd
 from scipy import stats
 from sklearn.decomposition import PCA
 
+from monitor.drift.calibration import normal_quantile
 from monitor.multivariate.encoding import Encoder, learn_encoder
 
 # The share of components left out (the minor ones, at least one): where a reference's constraints are.
@@ -57,7 +58,7 @@ class Reconstruction:
 
     def threshold(self, alpha: float, rows: int) -> float:
         """The score a window of `rows` rows passes with probability alpha when nothing changed."""
-        z = float(stats.norm.ppf(1 - alpha))
+        z = normal_quantile(1 - alpha)
         skew = self.skew / np.sqrt(rows)
         kurtosis = self.kurtosis / rows
         cornish_fisher = z + (z * z - 1) * skew / 6 + (z**3 - 3 * z) * kurtosis / 24 - (2 * z**3 - 5 * z) * skew**2 / 36

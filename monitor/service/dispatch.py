@@ -23,7 +23,7 @@ from alerts.pipeline import notify_unsent, rules_for
 from monitor import redaction
 from monitor.config import Config, MonitorConfig
 from monitor.service import scheduling
-from monitor.service.pool import EvaluationPool, RunSummary
+from monitor.service.pool import WORKER_MEMORY_LIMIT, EvaluationPool, RunSummary
 from monitor.service.prom import DaemonMetrics
 from monitor.store import Store
 from monitor.store.runs import fail_dead_workers, fail_unfinished, labels_due
@@ -269,6 +269,8 @@ class Dispatcher:
                 self._inflight.discard(future)
         if summary is None:
             return None
+        if summary.worker_memory is not None and summary.worker_memory > WORKER_MEMORY_LIMIT:
+            self._recycle(pool, summary.worker_memory)
         if not summary.recorded:
             with self._lock:
                 self._unrecorded.add((name, window.end))
@@ -305,6 +307,21 @@ class Dispatcher:
             "worker.died",
             runs_failed=[{"monitor": d.monitor, "window_end": iso(d.window_end), "pid": d.worker_pid} for d in dead],
             hint="an evaluation process exited mid-run (killed, or out of memory); its window is retried",
+        )
+
+    def _recycle(self, pool: EvaluationPool, memory: int) -> None:
+        """A worker kept more memory than a worker should after its run: new runs go to new workers; runs in
+        progress, and those already handed to them, finish on the old ones, which then exit. Once per pool."""
+        with self._lock:
+            if self.pool is not pool or self.stopping.is_set():
+                return
+            self.pool = self._new_pool()
+        pool.shutdown(wait=False, cancel=False)
+        log.info(
+            "worker.recycled",
+            resident_mb=round(memory / 2**20),
+            limit_mb=round(WORKER_MEMORY_LIMIT / 2**20),
+            hint="a run left its worker holding more memory than the limit; new workers take the next runs",
         )
 
     def _fail_unrecorded(self, name: str) -> None:

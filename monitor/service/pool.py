@@ -1,8 +1,10 @@
 """Evaluation in worker processes, so health checks, scheduling and delivery never wait behind a big report.
 
 Each worker parses the same config text the daemon validated and keeps one Runner
-(source engines, cached references) for its lifetime; workers are recycled after a
-number of runs so the memory a large run took is given back. A worker dies with
+(source engines, cached references) for its lifetime. A worker whose resident memory stays
+above WORKER_MEMORY_LIMIT after a run (its heap trimmed first) is replaced, so the memory a
+large run took is given back; a worker is not replaced after a count of runs, which threw away
+every reference it had fitted (bench/README.md, "Many monitors"). A worker dies with
 the process that started it (the daemon, or `backfill`), ignores SIGINT, and on
 SIGTERM exits only when idle: the daemon decides when runs stop.
 """
@@ -20,7 +22,9 @@ from datetime import datetime
 from multiprocessing.connection import wait
 from pathlib import Path
 
-RUNS_PER_WORKER = 25
+# Resident memory above which a worker is replaced after its run: imports take about 0.4 GB, the references it
+# keeps at most about 0.7 GB (runner.CACHED_REFERENCE_CELLS), so more is what a large run left behind.
+WORKER_MEMORY_LIMIT = 2 * 1024**3
 
 _runner = None
 
@@ -37,6 +41,7 @@ class RunSummary:
     rows: float | None
     notifications: int
     recorded: bool = True
+    worker_memory: int | None = None  # the worker's resident bytes after the run (None where unknown)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -119,7 +124,41 @@ def _evaluate(monitor_name: str, start: datetime, end: datetime, notify: bool, f
         rows,
         result.notifications,
         result.recorded,
+        _memory_after_run(),
     )
+
+
+def _memory_after_run() -> int | None:
+    """The worker's resident bytes; above the limit, first what it can give back (a large run's freed frames
+    stay in the C heap until trimmed)."""
+    resident = resident_bytes()
+    if resident is not None and resident > WORKER_MEMORY_LIMIT:
+        import gc
+
+        gc.collect()
+        _trim_heap()
+        resident = resident_bytes()
+    return resident
+
+
+def resident_bytes() -> int | None:
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):  # not Linux
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def _trim_heap() -> None:
+    """glibc's malloc_trim: returns the free parts of the heap to the system (elsewhere nothing to do)."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        ctypes.CDLL(name).malloc_trim(0)
+    except (OSError, AttributeError, TypeError):
+        return
 
 
 class EvaluationPool:
@@ -132,7 +171,6 @@ class EvaluationPool:
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
             initargs=(os.getpid(), config_text, config_file, owner, log_format),
-            max_tasks_per_child=RUNS_PER_WORKER,
         )
 
     def submit(
@@ -140,8 +178,9 @@ class EvaluationPool:
     ) -> Future[RunSummary]:
         return self._executor.submit(_evaluate, monitor, start, end, notify, force)
 
-    def shutdown(self, *, wait: bool) -> None:
-        self._executor.shutdown(wait=wait, cancel_futures=True)
+    def shutdown(self, *, wait: bool, cancel: bool = True) -> None:
+        """`cancel`: drop the runs not yet started (else the old workers run them, then exit)."""
+        self._executor.shutdown(wait=wait, cancel_futures=cancel)
 
     def kill(self) -> None:
         """After the grace period: stop the workers where they stand (their claims are released by the daemon)."""

@@ -23,7 +23,8 @@ from monitor.store.models import Run
 # The `_created` series double every counter for little use (and promtool flags them).
 disable_created_metrics()
 
-DURATION_BUCKETS = (0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800)
+# From 0.05 s: a small window's run takes well under half a second (bench/README.md, "A small run's fixed cost").
+DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800)
 
 
 class DaemonMetrics:

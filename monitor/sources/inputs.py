@@ -85,6 +85,11 @@ class MonitorInputs:
         self.kept: dict[Hashable, object] = {}
         self._lock = threading.Lock()
 
+    def reference_cells(self) -> int:
+        """Rows x columns of the reference held (what keeping these inputs costs in memory, roughly)."""
+        reference = self._reference
+        return 0 if reference is None else int(reference.result.frame.size)
+
     def roles(self) -> ColumnRoles:
         if self._roles is None:
             available = self.source.columns()

@@ -15,8 +15,8 @@ from pathlib import Path
 from tests.e2e.daemon import Daemon, as_utc, free_port, live_config, runs, write_live_log
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants (the daemon and its workers)."""
+def process_tree(pid: int) -> set[int]:
+    """A process and all its descendants (the daemon and its workers)."""
     parents: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -31,8 +31,13 @@ def tree_rss_mb(pid: int) -> float:
         children = [p for p, pp in parents.items() if pp == parent and p not in family]
         family.update(children)
         frontier.extend(children)
+    return family
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants (the daemon and its workers)."""
     total = 0
-    for member in family:
+    for member in process_tree(pid):
         try:
             with open(f"/proc/{member}/status") as status:
                 total += next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))

@@ -137,6 +137,20 @@ def test_the_report_s_history_chart_ends_at_this_window_red_when_it_drifted(mode
     assert current["y"][0] == line["y"][-1] == figures["multivariate.drift.score"], "this window's score"
     assert current["name"] == f"this window: {'drifted' if detected else 'not drifted'}"
     assert (current["marker"]["color"] == DRIFTED) is detected, "red when it drifted, and only then"
+    # Drawn as plotly's own Figure draws these three traces (its default template included), without building one.
+    import json
+
+    import plotly.graph_objects as go
+
+    drawn = go.Figure()
+    drawn.add_scatter(x=line["x"], y=line["y"], name=line["name"], mode="lines+markers")
+    drawn.add_scatter(x=threshold["x"], y=threshold["y"], name="threshold", line={"dash": "dash"})
+    drawn.add_scatter(x=current["x"], y=current["y"], name=current["name"], mode="markers", marker=current["marker"])
+    drawn.update_layout(yaxis_title=line["name"], xaxis_title="window end (UTC)", legend={"orientation": "h"})
+    expected = drawn.to_plotly_json()
+    assert json.loads(json.dumps(chart.params, default=float)) == json.loads(
+        json.dumps({"data": expected["data"], "layout": expected["layout"]}, default=float)
+    )
 
 
 def test_gradient_boosting_runs_on_one_thread_per_run():
