@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from monitor.columns.roles import ColumnRoles
 from monitor.evaluation.prepare import Prepared
@@ -56,7 +57,10 @@ def _is_favourable(values: np.ndarray, favourable: int | str) -> np.ndarray:
     """Decided classes (0/1 numbers for a binary model, class names for a multiclass one) equal to the favourable
     label, however either is written (1, 1.0, "1")."""
     text = str(favourable)
-    return np.array([_plain(v) == text for v in values], dtype=bool)
+    # Each distinct value is spelt once, not each row (a million rows hold two or three values).
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    chosen = np.array([_plain(v) == text for v in uniques] + [False], dtype=bool)  # the last: missing (-1)
+    return chosen[codes]
 
 
 def _plain(value: object) -> str:

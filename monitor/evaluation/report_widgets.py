@@ -180,8 +180,8 @@ def _histograms(column: str, profile: ReferenceProfile, current: pd.DataFrame) -
         edges = _edges(low, high)
         if edges is None:
             return None
-        reference = np.histogram(p.sorted_values, edges)[0]
-        window = np.histogram(np.clip(values.to_numpy(dtype=float), low, high), edges)[0]
+        reference = binned_counts(p.sorted_values, edges)
+        window = binned_counts(np.clip(values.to_numpy(dtype=float), low, high), edges)
         x = (edges[:-1] / 2 + edges[1:] / 2).tolist()  # halves first: no overflow at +-1e308
         return [_short(v) for v in x], reference.tolist(), window.tolist()
     categories, seen = window_categories(values, p)
@@ -189,6 +189,14 @@ def _histograms(column: str, profile: ReferenceProfile, current: pd.DataFrame) -
     new = len(categories) - len(p.categories)
     reference_counts = [*np.rint(p.shares * p.rows).astype(int).tolist(), *[0] * new]
     return [str(c) for c in categories], reference_counts, [int(seen.get(c, 0)) for c in categories]
+
+
+def binned_counts(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """np.histogram(values, edges)[0] for values within [edges[0], edges[-1]] (bins [e_i, e_i+1), the last
+    closed), without the sort np.histogram makes of the values when given its edges."""
+    bins = np.searchsorted(edges, values, side="right") - 1
+    bins[bins == len(edges) - 1] -= 1  # the last edge closes the last bin
+    return np.bincount(bins, minlength=len(edges) - 1)
 
 
 def _edges(low: float, high: float) -> np.ndarray | None:
