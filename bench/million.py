@@ -177,6 +177,7 @@ def drifthound(rows: int, log: Path) -> dict[str, object]:
 
 def nannyml(log: Path) -> dict[str, object]:
     out = OUT / "million-runs" / "peer.json"
+    out.unlink(missing_ok=True)  # a failed run leaves none (and measure() takes exit 1 for a rule firing)
     command = [str(PEER), str(HERE / "peer_nannyml.py"), "table", "--sqlite", str(log), "--out", str(out)]
     command += ["--numerical", ",".join(NUMERICAL), "--categorical", ",".join(CATEGORICAL)]
     measured = measure(command)
