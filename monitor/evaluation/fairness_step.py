@@ -26,7 +26,9 @@ def fairness_step(current: Prepared, roles: ColumnRoles, favourable: int | str, 
     if outputs is None or outputs.decided is None or len(outputs) == 0:
         out.notes.append("no fairness figures: the model's decided class is not known (set prediction_label_column)")
         return out
-    rows = current.frame.loc[scored_rows(current.frame, roles)]
+    scored = scored_rows(current.frame, roles)
+    wanted = [*roles.protected, *([roles.target] if roles.target is not None else [])]
+    rows = current.frame[wanted] if scored.all() else current.frame.loc[scored, wanted]
     chosen = _is_favourable(outputs.decided, favourable)
     truth = None
     if labels_ready and roles.target is not None:
