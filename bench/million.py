@@ -3,6 +3,7 @@ SQLite log, each in a fresh process (wall seconds and peak RSS from /usr/bin/tim
 
     make bench-peer                                   # NannyML 0.13 in .venv-peer (once)
     .venv/bin/python bench/million.py [--rows 100000 1000000 10000000] [--repeats 3] [--no-peer] [--warm]
+    .venv/bin/python bench/million.py --compare /tmp/before --rows 100000
 
 The log (bench/out/million-<rows>.db, written once, about 15 s a million rows): a reference day and a current
 day of `rows` predictions each; 12 numerical features (8 distribution shapes) and 4 categorical ones (2-10
@@ -17,6 +18,8 @@ current day, and the score with them.
 - NannyML (`bench/peer_nannyml.py table`, in .venv-peer): both days read with `pandas.read_sql`, univariate
   drift of every feature and the score (its default methods), CBPE (roc_auc, accuracy, f1) and the data
   reconstruction (PCA) drift, one chunk per day. Its subset: no segments, no fairness, no report.
+- `--compare CHECKOUT`: every figure stored for the day by this checkout's `monitor` beside another's (say `git archive
+  <commit> monitor | tar -x -C /tmp/before`): how many are bit-identical, within 1e-9, or differ.
 - `--warm`: the daemon's Runner in one process evaluates the day, then the same day again (`force`) with the
   reference already read and fitted: what a warm worker pays for the next window.
 
@@ -210,6 +213,50 @@ print(json.dumps(seconds))
     return {"cold_seconds": round(seconds[0], 2), "warm_seconds": [round(s, 2) for s in seconds[1:]]}
 
 
+FIGURES = """
+import json, sqlite3, sys
+sys.path.insert(0, {code!r})
+import monitor
+assert monitor.__file__.startswith({code!r}), monitor.__file__
+from datetime import datetime
+from monitor.config import load_config
+from monitor.runner import Runner
+from monitor.store import Store
+from monitor.windows import Window
+config = load_config({config!r})
+runner = Runner(config, Store(config.service.store_url))
+window = Window(datetime.fromisoformat("2026-11-02T00:00:00+00:00"), datetime.fromisoformat({at!r}))
+assert runner.run(config.monitor("million"), window, force=True).status == "ok"
+store = sqlite3.connect(config.service.store_url.removeprefix("sqlite:///"))
+rows = store.execute("SELECT metric, column_name, segment, method, value FROM metric_values").fetchall()
+print(json.dumps(rows))
+"""
+
+
+def figures(code: Path, rows: int, log: Path) -> dict[tuple, float | None]:
+    """Every figure stored for the day, evaluated by the `monitor` package of the checkout at `code`."""
+    path = config(OUT / "million-runs" / f"figures-{code.name}-{rows}", log, max_rows_for(rows))
+    script = FIGURES.format(code=str(code.resolve()), config=str(path), at=AT)
+    done = subprocess.run([PYTHON, "-c", script], capture_output=True, text=True, check=True, cwd="/")
+    return {tuple(row[:4]): row[4] for row in json.loads(done.stdout.strip().splitlines()[-1])}
+
+
+def compare(other: Path, rows: int, log: Path) -> dict[str, object]:
+    """This checkout's figures beside another's (a commit before a change), for the same day."""
+    mine, theirs = figures(HERE.parent, rows, log), figures(other, rows, log)
+    same = [
+        k for k in mine if k in theirs and (mine[k] == theirs[k] or (mine[k] != mine[k] and theirs[k] != theirs[k]))
+    ]
+    close = [
+        k
+        for k in mine
+        if k in theirs and k not in same and None not in (mine[k], theirs[k]) and abs(mine[k] - theirs[k]) <= 1e-9
+    ]
+    differ = [[*k, mine[k], theirs.get(k)] for k in mine if k not in same and k not in close]
+    differ += [[*k, None, theirs[k]] for k in theirs if k not in mine]
+    return {"figures": len(mine), "bit_identical": len(same), "within_1e-9": len(close), "differ": differ[:20]}
+
+
 def median_of(runs: list[dict[str, object]], key: str) -> float:
     return round(statistics.median(float(run[key]) for run in runs), 2)  # type: ignore[arg-type]
 
@@ -220,11 +267,16 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-peer", action="store_true", help="DriftHound only")
     parser.add_argument("--warm", action="store_true", help="also a warm Runner's second run of the same day")
+    parser.add_argument("--compare", type=Path, help="another checkout: compare every stored figure, then stop")
     parser.add_argument("--out", type=Path, default=OUT / "million.json")
     args = parser.parse_args()
     if not args.no_peer and not PEER.exists():
         sys.exit("NannyML's venv is missing: make bench-peer (or --no-peer)")
     OUT.mkdir(exist_ok=True)
+    if args.compare:
+        for rows in args.rows:
+            print(json.dumps({"rows": rows, **compare(args.compare, rows, log_path(rows))}), flush=True)
+        return
     results: list[dict[str, object]] = []
     for rows in args.rows:
         log = log_path(rows)
