@@ -21,8 +21,9 @@ current day, and the score with them.
   1,000,000 rows a day (it has no cap: above, DriftHound alone).
 - `--compare CHECKOUT`: every figure stored for the day by this checkout's `monitor` beside another's (say `git archive
   <commit> monitor | tar -x -C /tmp/before`): how many are bit-identical, within 1e-9, or differ.
-- `--warm`: the daemon's Runner in one process evaluates the day, then the same day again (`force`) with the
-  reference already read and fitted: what a warm worker pays for the next window.
+- `--warm`: the daemon's Runner in one process evaluates the day, then the same day again (`force`,
+  `--warm-runs` times) with the reference already read and fitted: what a warm worker pays for the next
+  window (wall and CPU seconds of the run, imports and start-up aside).
 
 Writes bench/out/million.json (every run, and the medians).
 """
@@ -204,15 +205,19 @@ monitor = config.monitor("million")
 window = Window(datetime.fromisoformat("2026-11-02T00:00:00+00:00"), datetime.fromisoformat({AT!r}))
 seconds = []
 for _ in range({repeats + 1}):
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = runner.run(monitor, window, force=True)
-    seconds.append(time.perf_counter() - started)
+    seconds.append((time.perf_counter() - started, time.process_time() - cpu))
     assert result.status == "ok", result.reason
 print(json.dumps(seconds))
 """
     done = subprocess.run([PYTHON, "-c", script], capture_output=True, text=True, check=True, cwd=HERE.parent)
     seconds = json.loads(done.stdout.strip().splitlines()[-1])
-    return {"cold_seconds": round(seconds[0], 2), "warm_seconds": [round(s, 2) for s in seconds[1:]]}
+    first, rest = seconds[0], seconds[1:]
+    return {
+        "first": {"seconds": round(first[0], 2), "cpu_seconds": round(first[1], 2)},
+        "warm": [{"seconds": round(wall, 2), "cpu_seconds": round(cpu, 2)} for wall, cpu in rest],
+    }
 
 
 FIGURES = """
@@ -269,6 +274,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-peer", action="store_true", help="DriftHound only")
     parser.add_argument("--warm", action="store_true", help="also a warm Runner's second run of the same day")
+    parser.add_argument("--warm-runs", type=int, default=3, help="warm runs after the first (with --warm)")
     parser.add_argument("--compare", type=Path, help="another checkout: compare every stored figure, then stop")
     parser.add_argument("--out", type=Path, default=OUT / "million.json")
     args = parser.parse_args()
@@ -296,7 +302,7 @@ def main() -> None:
         if runs["nannyml"]:
             row["time_ratio"] = round(row["drifthound"]["seconds"] / row["nannyml"]["seconds"], 2)  # type: ignore[index]
         if args.warm:
-            row["warm"] = warm(rows, log, args.repeats)
+            row["warm"] = warm(rows, log, args.warm_runs)
         print(json.dumps({k: v for k, v in row.items() if k != "runs"}), flush=True)
         results.append(row)
     meta = {
