@@ -83,6 +83,13 @@ multivariate
     the chunk's value outside them. The classifier's cost: for every chunk (reference chunks too) 5
     LightGBM fits on the whole reference plus the chunk.
 
+table
+    Issue 23's peer run (bench/million.py): the reference day and the current day of a SQLite log (table
+    `predictions`, text timestamps, bench/million.py's days) read with pandas.read_sql, then
+    UnivariateDriftCalculator (its default methods) on --numerical, --categorical and the score, CBPE (binary:
+    roc_auc, accuracy, f1 from `score`, `approved`, `label`) and DataReconstructionDriftCalculator on the
+    features, one chunk per day. Writes --out: {"peer": {...}, "rows": {...}, "seconds": {step: s}}.
+
 --jobs sets LightGBM's threads (DLE, domain classifier; NannyML's default is every core). It changes the
 time taken, not the figures.
 """
@@ -567,6 +574,59 @@ def multivariate(
     return found
 
 
+# --- table (bench/million.py) --------------------------------------------------------------------------
+
+
+def table(path: Path, numerical: list[str], categorical: list[str]) -> dict:
+    """Issue 23's subset on the two days of a SQLite log, each step timed."""
+    import sqlite3
+
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    columns = ", ".join(["ts", *numerical, *categorical, "score", "approved", "label"])
+    days = {}
+    with sqlite3.connect(path) as connection:
+        for period, (start, end) in {
+            "reference": ("2026-11-01", "2026-11-02"),
+            "analysis": ("2026-11-02", "2026-11-03"),
+        }.items():
+            statement = f"SELECT {columns} FROM predictions WHERE ts >= ? AND ts < ?"  # noqa: S608
+            days[period] = pd.read_sql(statement, connection, params=(start, end))
+    reference, analysis = days["reference"], days["analysis"]
+    for frame in (reference, analysis):
+        frame["ts"] = pd.to_datetime(frame["ts"], utc=True, format="ISO8601")
+    seconds["read"] = time.perf_counter() - started
+    features = numerical + categorical
+    chunk = {"chunk_number": 1}
+    steps = {
+        "univariate": nml.UnivariateDriftCalculator(
+            column_names=[*features, "score"], treat_as_categorical=categorical, timestamp_column_name="ts", **chunk
+        ),
+        "cbpe": nml.CBPE(
+            problem_type="classification_binary",
+            y_pred_proba="score",
+            y_pred="approved",
+            y_true="label",
+            metrics=CLASSIFICATION_METRICS,
+            timestamp_column_name="ts",
+            **chunk,
+        ),
+        "reconstruction": nml.DataReconstructionDriftCalculator(
+            column_names=features, timestamp_column_name="ts", **chunk
+        ),
+    }
+    for name, calculator in steps.items():
+        started = time.perf_counter()
+        calculator.fit(reference)
+        calculator.estimate(analysis) if name == "cbpe" else calculator.calculate(analysis)
+        seconds[name] = time.perf_counter() - started
+    return {
+        "peer": versions(),
+        "rows": {"reference": len(reference), "analysis": len(analysis)},
+        "seconds": {k: round(v, 2) for k, v in seconds.items()},
+    }
+
+
 # --- check --------------------------------------------------------------------------------------------
 
 
@@ -662,12 +722,20 @@ def main() -> None:
     p.add_argument("--methods", type=names, default=["reconstruction", "classifier"])
     p.add_argument("--jobs", type=int, default=1, help="LightGBM threads (domain classifier)")
     p.add_argument("--out", type=Path, required=True)
+    p = sub.add_parser("table", help="univariate drift, CBPE and PCA reconstruction on a SQLite log's two days")
+    p.add_argument("--sqlite", type=Path, required=True)
+    p.add_argument("--numerical", type=names, required=True)
+    p.add_argument("--categorical", type=names, default=[])
+    p.add_argument("--out", type=Path, required=True)
     p = sub.add_parser("check", help="every calculator on small slices (make bench-peer runs it)")
     p.add_argument("--jobs", type=int, default=1)
     args = parser.parse_args()
 
     if args.command == "check":
         check(args.jobs)
+        return
+    if args.command == "table":
+        write_json(args.out, table(args.sqlite, args.numerical, args.categorical))
         return
     if args.command == "multivariate":
         if not args.columns and not args.categorical:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from monitor.columns.roles import ColumnRoles
 from monitor.evaluation.prepare import Prepared
@@ -25,7 +26,9 @@ def fairness_step(current: Prepared, roles: ColumnRoles, favourable: int | str, 
     if outputs is None or outputs.decided is None or len(outputs) == 0:
         out.notes.append("no fairness figures: the model's decided class is not known (set prediction_label_column)")
         return out
-    rows = current.frame.loc[scored_rows(current.frame, roles)]
+    scored = scored_rows(current.frame, roles)
+    wanted = [*roles.protected, *([roles.target] if roles.target is not None else [])]
+    rows = current.frame[wanted] if scored.all() else current.frame.loc[scored, wanted]
     chosen = _is_favourable(outputs.decided, favourable)
     truth = None
     if labels_ready and roles.target is not None:
@@ -56,7 +59,10 @@ def _is_favourable(values: np.ndarray, favourable: int | str) -> np.ndarray:
     """Decided classes (0/1 numbers for a binary model, class names for a multiclass one) equal to the favourable
     label, however either is written (1, 1.0, "1")."""
     text = str(favourable)
-    return np.array([_plain(v) == text for v in values], dtype=bool)
+    # Each distinct value is spelt once, not each row (a million rows hold two or three values).
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    chosen = np.array([_plain(v) == text for v in uniques] + [False], dtype=bool)  # the last: missing (-1)
+    return chosen[codes]
 
 
 def _plain(value: object) -> str:

@@ -222,7 +222,7 @@ def histograms(column: str, profile: ReferenceProfile, current: pd.DataFrame) ->
         if edges is None:
             return None
         reference = _sorted_histogram(p.sorted_values, edges)
-        window = np.histogram(np.clip(values.to_numpy(dtype=float), low, high), edges)[0]
+        window = binned_counts(np.clip(values.to_numpy(dtype=float), low, high), edges)
         x = (edges[:-1] / 2 + edges[1:] / 2).tolist()  # halves first: no overflow at +-1e308
         return [_short(v) for v in x], reference.tolist(), window.tolist()
     categories, seen = window_categories(values, p)
@@ -237,6 +237,14 @@ def _sorted_histogram(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     last [a, b]) but without sorting them again: a binary search per edge."""
     ends = np.concatenate([np.searchsorted(values, edges[:-1], "left"), np.searchsorted(values, edges[-1:], "right")])
     return np.diff(ends)
+
+
+def binned_counts(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """np.histogram(values, edges)[0] for values within [edges[0], edges[-1]] (bins [e_i, e_i+1), the last
+    closed), without the sort np.histogram makes of the values when given its edges."""
+    bins = np.searchsorted(edges, values, side="right") - 1
+    bins[bins == len(edges) - 1] -= 1  # the last edge closes the last bin
+    return np.bincount(bins, minlength=len(edges) - 1)
 
 
 def _edges(low: float, high: float) -> np.ndarray | None:

@@ -30,17 +30,20 @@ class Encoder:
         return [(c, 1) for c, _, _ in self.numerical] + [(c, len(cats)) for c, cats, _, _ in self.categorical]
 
     def matrix(self, frame: pd.DataFrame) -> np.ndarray:
-        parts = []
-        for column, mean, std in self.numerical:
+        """Rows x encoded dimensions, written in place (a million rows: no per-column temporaries to stack)."""
+        out = np.empty((len(frame), sum(width for _, width in self.dimensions)))
+        for k, (column, mean, std) in enumerate(self.numerical):
             values = frame[column].to_numpy(dtype=float)
-            parts.append(np.nan_to_num((values - mean) / std, nan=0.0)[:, None])
+            out[:, k] = np.nan_to_num((values - mean) / std, nan=0.0)
+        start = len(self.numerical)
         for column, categories, means, stds in self.categorical:
             codes = pd.Categorical(frame[column].astype(object), categories=list(categories)).codes
-            onehot = np.zeros((len(frame), len(categories)))
-            known = codes >= 0
-            onehot[np.flatnonzero(known), codes[known]] = 1.0
-            parts.append((onehot - means) / stds)
-        return np.hstack(parts) if parts else np.zeros((len(frame), 0))
+            block = out[:, start : start + len(categories)]
+            block[:] = -means / stds  # every dummy 0 ...
+            known = np.flatnonzero(codes >= 0)
+            block[known, codes[known]] = (1.0 - means[codes[known]]) / stds[codes[known]]  # ... but the row's own
+            start += len(categories)
+        return out
 
 
 def learn_encoder(reference: pd.DataFrame, numerical: tuple[str, ...], categorical: tuple[str, ...]) -> Encoder:

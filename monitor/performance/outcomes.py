@@ -53,8 +53,7 @@ def model_outputs(frame: pd.DataFrame, roles: ColumnRoles, prediction_kind: str 
     task = roles.task
     if task is None:
         return None
-    usable = _decided_rows(frame, roles)
-    frame = frame.loc[usable]
+    frame = _rows_with(frame, _decided_rows(frame, roles), _output_columns(roles))
     if task == "regression":
         return Outputs(task, frame[roles.prediction].to_numpy(dtype=float))
     if task == "binary_classification":
@@ -91,17 +90,31 @@ def scored_rows(frame: pd.DataFrame, roles: ColumnRoles) -> np.ndarray:
     return _decided_rows(frame, roles)
 
 
-def _decided_rows(frame: pd.DataFrame, roles: ColumnRoles) -> np.ndarray:
+def _output_columns(roles: ColumnRoles) -> list[str]:
     needed = [c for c in (roles.prediction, roles.prediction_label) if c is not None]
-    needed += [column for _, column in roles.probabilities]
+    return needed + [column for _, column in roles.probabilities]
+
+
+def _decided_rows(frame: pd.DataFrame, roles: ColumnRoles) -> np.ndarray:
+    needed = _output_columns(roles)
     return frame[needed].notna().all(axis=1).to_numpy() if needed else np.ones(len(frame), dtype=bool)
+
+
+def _rows_with(frame: pd.DataFrame, rows: np.ndarray, columns: list[str]) -> pd.DataFrame:
+    """Only the columns wanted of the rows wanted: a window's other columns are not copied."""
+    picked = frame[columns]
+    return picked if rows.all() else picked.loc[rows]
 
 
 def labelled(frame: pd.DataFrame, roles: ColumnRoles, prediction_kind: str | None) -> Labelled | None:
     """The rows whose label has arrived (and that the model scored)."""
     if roles.task is None or roles.target is None:
         return None
-    rows = frame[frame[roles.target].notna().to_numpy() & _decided_rows(frame, roles)]
+    rows = _rows_with(
+        frame,
+        frame[roles.target].notna().to_numpy() & _decided_rows(frame, roles),
+        [*_output_columns(roles), roles.target],
+    )
     outputs = model_outputs(rows, roles, prediction_kind)
     assert outputs is not None
     if roles.task == "binary_classification":

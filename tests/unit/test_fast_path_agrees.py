@@ -123,3 +123,16 @@ def test_the_report_draws_a_column_that_spans_the_whole_float_range():
     assert widgets, "the drift table is drawn"
     text = str(widgets)
     assert "nan" not in text.lower().replace("financ", ""), "no bin edge or midpoint is NaN or infinite"
+
+
+@pytest.mark.parametrize("name", SAMPLERS)
+def test_the_report_histograms_count_as_numpys(name):
+    """The drift table's bars count values into the bins np.histogram would, values on an edge included."""
+    from monitor.evaluation.report_widgets import _edges, binned_counts
+
+    rng = np.random.default_rng(len(name))
+    values = SAMPLERS[name](rng, 5_000)
+    low, high = np.quantile(values, [0.05, 0.95])
+    edges = _edges(float(low), float(high))
+    clipped = np.concatenate([np.clip(values, low, high), edges])  # values exactly on every edge too
+    assert binned_counts(clipped, edges).tolist() == np.histogram(clipped, edges)[0].tolist()

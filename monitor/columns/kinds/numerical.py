@@ -30,7 +30,11 @@ def prepare(series: pd.Series, column: str, role: str) -> pd.Series:
         values = series.astype(float)
     else:
         present = series.notna()
-        values = pd.to_numeric(series.where(present, None).map(_plain), errors="coerce").astype(float)
+        # Each distinct value converted once: a label column not yet filled is a million NULLs, text numbers
+        # repeat (a missing value takes code -1, the NaN appended last).
+        codes, distinct = pd.factorize(series.astype(object), use_na_sentinel=True)
+        numbers = pd.to_numeric(pd.Series(distinct, dtype=object).map(_plain), errors="coerce").astype(float)
+        values = pd.Series(np.append(numbers.to_numpy(), np.nan)[codes], index=series.index)
         bad = present & values.isna()
         if bad.any():
             example = series[bad].iloc[0]
