@@ -374,7 +374,8 @@ def _newest_context(session: Session, run: RunFacts) -> RunFacts:
 
 def _context_of(session: Session, newest: Run, run: RunFacts) -> RunFacts:
     """`run`'s facts, told from the stored run `newest`: its window, what drifted, its report."""
-    top, where = columns_to_look_at(run_metrics(session, newest.id))
+    rows = run_metrics(session, newest.id)
+    top, where = columns_to_look_at(rows)
     url = f"{run.reports_base_url}{newest.report_path}" if run.reports_base_url and newest.report_path else None
     return replace(
         run,

@@ -20,9 +20,9 @@ from monitor.drift.detect import detect, per_test_alpha
 from monitor.drift.settings import drift_settings
 from monitor.evaluation.artefacts import ReferenceArtefacts, reference_artefacts, reference_baselines
 from monitor.evaluation.baselines import wanted_baselines
+from monitor.evaluation.column_summary import quantile_step
 from monitor.evaluation.cycle_check import pooled
 from monitor.evaluation.cycle_step import cycle_step
-from monitor.evaluation.column_summary import quantile_step
 from monitor.evaluation.data_steps import data_quality_step, drift_step
 from monitor.evaluation.drop_widget import drop_widget
 from monitor.evaluation.estimation import estimation, estimation_widget
