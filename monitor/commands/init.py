@@ -20,6 +20,7 @@ from monitor import redaction
 from monitor.columns.inference import ColumnReading, infer_roles
 from monitor.config import MonitorConfig, parse_config
 from monitor.config.interpolate import interpolate
+from monitor.config.schema import select_only
 from monitor.errors import ConfigError, DataError, DriftHoundError, UsageError
 from monitor.proposal.cadence import Cadence, cadence
 from monitor.proposal.outputs import ModelColumns, find_model_columns
@@ -54,6 +55,11 @@ def init(
     target = Path(output) if output else None
     if target is not None and target.exists() and not force:
         raise UsageError(f"{target} exists; init never overwrites a file: write to another name, or add --force")
+    if query is not None:
+        try:
+            query = select_only(query)
+        except ValueError as error:
+            raise UsageError(f"--query: {error}") from None
     url = _resolved(source_url)
     name = _monitor_name(table, query)
     proposal = _propose(url, source_url, name, table, query, timestamp, target)
