@@ -71,8 +71,7 @@ def init(
     else:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-    features = proposal.features
-    counted = sum(len(c) for c in (features.numerical, features.categorical, features.text, features.embeddings))
+    counted = len(proposal.features.columns)
     print(
         f'{"wrote " + str(target) if target else "written"}: monitor "{name}", timestamp_column '
         f'"{proposal.timestamp}", {counted} features, window {proposal.cadence.window_text} (about '
@@ -112,8 +111,7 @@ def _propose(
     pace = cadence(rate)
     url_written, password_env = _written_url(given_url, url, name, target)
     reference, reference_why = _reference(url, name, table, query, column, outputs, features, pace, times)
-    judged = [*features.numerical, *features.categorical, *features.text, *features.embeddings]
-    watched = judged + [c for c in (outputs.prediction, outputs.prediction_label) if c is not None]
+    watched = [*features.columns] + [c for c in (outputs.prediction, outputs.prediction_label) if c is not None]
     return Proposal(
         name=name,
         source_url=url_written,
