@@ -116,8 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     relation.add_argument("--table", metavar="T", help='the prediction log ("schema.table" works)')
     relation.add_argument("--query", metavar="Q", help="or a read-only SELECT giving it")
     init.add_argument("--timestamp", metavar="COL", help="the column timing each row (default: found in a sample)")
-    init.add_argument("-o", "--output", metavar="FILE", help="write there (default: stdout); never overwritten")
-    init.add_argument("--force", action="store_true", help="overwrite FILE")
+    init.add_argument("-o", "--output", metavar="FILE", help="write there (default: stdout)")
+    init.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     return parser
 
 

@@ -20,6 +20,7 @@ from monitor import redaction
 from monitor.columns.inference import ColumnReading, infer_roles
 from monitor.config import MonitorConfig, parse_config
 from monitor.config.interpolate import interpolate
+from monitor.config.schema import select_only
 from monitor.errors import ConfigError, DataError, DriftHoundError, UsageError
 from monitor.proposal.cadence import Cadence, cadence
 from monitor.proposal.outputs import ModelColumns, find_model_columns
@@ -54,6 +55,11 @@ def init(
     target = Path(output) if output else None
     if target is not None and target.exists() and not force:
         raise UsageError(f"{target} exists; init never overwrites a file: write to another name, or add --force")
+    if query is not None:
+        try:
+            query = select_only(query)
+        except ValueError as error:
+            raise UsageError(f"--query: {error}") from None
     url = _resolved(source_url)
     name = _monitor_name(table, query)
     proposal = _propose(url, source_url, name, table, query, timestamp, target)
@@ -65,8 +71,7 @@ def init(
     else:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-    features = proposal.features
-    counted = sum(len(c) for c in (features.numerical, features.categorical, features.text, features.embeddings))
+    counted = len(proposal.features.columns)
     print(
         f'{"wrote " + str(target) if target else "written"}: monitor "{name}", timestamp_column '
         f'"{proposal.timestamp}", {counted} features, window {proposal.cadence.window_text} (about '
@@ -106,8 +111,7 @@ def _propose(
     pace = cadence(rate)
     url_written, password_env = _written_url(given_url, url, name, target)
     reference, reference_why = _reference(url, name, table, query, column, outputs, features, pace, times)
-    judged = [*features.numerical, *features.categorical, *features.text, *features.embeddings]
-    watched = judged + [c for c in (outputs.prediction, outputs.prediction_label) if c is not None]
+    watched = [*features.columns] + [c for c in (outputs.prediction, outputs.prediction_label) if c is not None]
     return Proposal(
         name=name,
         source_url=url_written,

@@ -148,6 +148,16 @@ class ServiceConfig(Strict):
         return self.public_url or f"{'https' if self.tls else 'http'}://{self.http_listen}"
 
 
+def select_only(query: str) -> str:
+    """The query as a monitor reads it (one SELECT statement); ValueError saying what is wrong."""
+    text = query.strip().rstrip(";").strip()
+    if not re.match(r"^(select|with)\b", text, re.IGNORECASE):
+        raise ValueError("query must be a SELECT (or WITH ... SELECT) statement")
+    if ";" in text:
+        raise ValueError("query must be a single statement (no ';' inside)")
+    return text
+
+
 class SourceConfig(Strict):
     url: str
 
@@ -397,14 +407,7 @@ class MonitorConfig(Strict):
     @field_validator("query")
     @classmethod
     def _select_only(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        text = value.strip().rstrip(";").strip()
-        if not re.match(r"^(select|with)\b", text, re.IGNORECASE):
-            raise ValueError("query must be a SELECT (or WITH ... SELECT) statement")
-        if ";" in text:
-            raise ValueError("query must be a single statement (no ';' inside)")
-        return text
+        return None if value is None else select_only(value)
 
     @model_validator(mode="after")
     def _coherent(self) -> MonitorConfig:

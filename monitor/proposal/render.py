@@ -21,6 +21,10 @@ class Features:
     text: tuple[str, ...] = ()
     embeddings: tuple[str, ...] = ()
 
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (*self.numerical, *self.categorical, *self.text, *self.embeddings)
+
 
 @dataclass(frozen=True)
 class Proposal:
@@ -127,7 +131,7 @@ def _outputs(outputs: ModelColumns) -> list[str]:
 
 def _not_judged(p: Proposal) -> list[str]:
     used = {p.timestamp, *p.outputs.columns}
-    listed = {*p.features.numerical, *p.features.categorical, *p.features.text, *p.features.embeddings}
+    listed = set(p.features.columns)
     left = [r for r in p.readings if r.column not in used and r.column not in listed]
     if not left:
         return []
