@@ -114,6 +114,8 @@ def test_viewers_read_operators_also_silence_and_the_silence_names_its_token(sit
         assert call(address, "GET", "/reports/", token=token)[0] == 200
         assert call(address, "GET", "/api/monitors", token=token)[0] == 200
         assert call(address, "GET", "/api/silences", token=token)[:2] == (200, [])
+        status, page, _ = call(address, "GET", "/reports/credit/columns/age", token=token)
+        assert status == 404 and "no figures of a column named age" in page, "past the guard: nothing stored yet"
     status, refusal, _ = call(address, "POST", "/api/silences", token=VIEWER, body=SILENCE)
     assert (status, refusal) == (403, {"error": 'token "grafana" is a viewer: only an operator token may do this'})
     assert call(address, "POST", "/api/silences", token=LEGACY, body=SILENCE)[0] == 403, "http_token is one viewer"
@@ -137,7 +139,7 @@ def test_without_a_known_token_only_health_and_metrics_answer(site):
     for path in ("/healthz", "/readyz", "/metrics"):
         assert call(address, "GET", path)[0] == 200, path
     for token in (None, "not-a-token-at-all-0123", OPERATOR + "x", OPERATOR[:-1]):
-        for path in ("/reports/", "/reports/credit/", "/api/monitors", "/api/silences"):
+        for path in ("/reports/", "/reports/credit/", "/reports/credit/columns/age", "/api/monitors", "/api/silences"):
             status, _, headers = call(address, "GET", path, token=token)
             assert status == 401 and headers["WWW-Authenticate"] == 'Bearer realm="drifthound"', (path, token)
         assert call(address, "POST", "/api/silences", token=token, body=SILENCE)[0] == 401

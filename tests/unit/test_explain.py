@@ -100,3 +100,27 @@ def test_a_column_page_escapes_and_quotes_its_names():
     page = column_page(view, end)
     assert "a/&lt;b&gt;" in page and "<b>" not in page and "not learnt" in page
     assert column_url("m", "a/<b>") == "/reports/m/columns/a%2F%3Cb%3E"
+
+
+def test_slack_says_what_explains_a_firing_quality_drop():
+    from alerts.notices import AlertNotice, Notification
+    from alerts.slack import slack_message
+
+    notice = AlertNotice(
+        "accuracy drop",
+        "critical",
+        "accuracy",
+        None,
+        0.7,
+        0.75,
+        "below",
+        "firing",
+        "first_notification",
+        None,
+        "2026-12-01T00:00:00Z",
+        explanation="accounted for by region=west (97%)",
+    )
+    message = slack_message(Notification("m", "2026-11-30T23:00:00Z", "2026-12-01T00:00:00Z", (notice,)))
+    sections = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
+    assert "`accuracy` accounted for by region=west (97%)" in sections
+    assert "accuracy accounted for by region=west (97%)" in message["text"]
