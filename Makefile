@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test setup lint format bench bench-peer clean
+.PHONY: run test setup lint format bench bench-peer clean package-test image-test
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,16 @@ test: setup
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n $(TEST_WORKERS) --longest-first -m "not serial" --durations=15
 	$(BIN)/pytest -m serial --durations=5
+
+## make package-test: build the sdist and wheel, twine check them, install the wheel alone in a fresh venv and
+## run the demo, a check and a short daemon with it, outside the checkout (.ci/package-test; 4.5 min, loaded).
+package-test: setup
+	.ci/package-test
+
+## make image-test: build the Containerfile with buildah on a Debian base made by debootstrap, and run the demo,
+## a check and a short daemon inside the image (.ci/image-test; needs root; 16 min from nothing, loaded).
+image-test:
+	.ci/image-test
 
 lint: setup
 	$(BIN)/ruff check .
