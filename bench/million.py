@@ -62,6 +62,7 @@ AT = "2026-11-03T00:00:00Z"
 CHUNK = 250_000
 
 sys.path.insert(0, str(HERE))
+import run  # noqa: E402
 from run import measure  # noqa: E402
 
 
@@ -135,38 +136,27 @@ def log_path(rows: int) -> Path:
     return path
 
 
-def config(folder: Path, log: Path, max_rows: int) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "store.db").unlink(missing_ok=True)
-    path = folder / "config.toml"
-    path.write_text(
-        f"""[service]
-store_url = "sqlite:///{folder}/store.db"
-reports_dir = "{folder}/reports"
-
-[sources.log]
-url = "sqlite:///{log}"
-
-[[monitors]]
-name = "million"
-source = "log"
-table = "predictions"
-timestamp_column = "ts"
-numerical_features = {json.dumps(NUMERICAL)}
-categorical_features = {json.dumps(CATEGORICAL)}
-prediction_column = "score"
+# Everything on: a binary model's outputs and labels, estimation, multivariate drift, segments, fairness.
+EVERYTHING = """prediction_column = "score"
 prediction_label_column = "approved"
 target_column = "label"
 task = "binary_classification"
 estimate_performance = true
 multivariate_drift = "reconstruction"
 segments = ["region"]
-protected_attributes = ["gender"]
-every = "1d"
-window = "1d"
-reference = {{ start = "2026-11-01T00:00:00Z", end = "2026-11-02T00:00:00Z" }}
-max_rows = {max_rows}
-"""
+protected_attributes = ["gender"]"""
+
+
+def config(folder: Path, log: Path, max_rows: int) -> Path:
+    (folder / "store.db").unlink(missing_ok=True)
+    path = run.config(
+        folder,
+        f"sqlite:///{log}",
+        max_rows,
+        name="million",
+        numerical=NUMERICAL,
+        categorical=CATEGORICAL,
+        settings=EVERYTHING,
     )
     subprocess.run([DRIFTHOUND, "db", "upgrade", "-c", str(path)], check=True, capture_output=True)
     return path
