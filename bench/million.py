@@ -172,7 +172,7 @@ def drifthound(rows: int, log: Path) -> dict[str, object]:
 
 
 def nannyml(log: Path) -> dict[str, object]:
-    out = OUT / "million-runs" / "peer.json"
+    out = OUT / "million-runs" / f"peer-{log.stem}.json"
     out.unlink(missing_ok=True)  # a failed run leaves none (and measure() takes exit 1 for a rule firing)
     command = [str(PEER), str(HERE / "peer_nannyml.py"), "table", "--sqlite", str(log), "--out", str(out)]
     command += ["--numerical", ",".join(NUMERICAL), "--categorical", ",".join(CATEGORICAL)]
