@@ -288,7 +288,7 @@ def main() -> None:
         row: dict[str, object] = {"rows": rows, "max_rows": max_rows_for(rows), "runs": runs}
         for side, done in runs.items():
             if done:
-                row[side] = {"seconds": median_of(done, "seconds"), "peak_rss_mb": median_of(done, "peak_rss_mb")}
+                row[side] = {key: median_of(done, key) for key in ("seconds", "cpu_seconds", "peak_rss_mb")}
         if runs["nannyml"]:
             row["time_ratio"] = round(row["drifthound"]["seconds"] / row["nannyml"]["seconds"], 2)  # type: ignore[index]
         if args.warm:
