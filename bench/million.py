@@ -62,6 +62,7 @@ AT = "2026-11-03T00:00:00Z"
 CHUNK = 250_000
 
 sys.path.insert(0, str(HERE))
+import run  # noqa: E402
 from run import measure  # noqa: E402
 
 
@@ -135,38 +136,27 @@ def log_path(rows: int) -> Path:
     return path
 
 
-def config(folder: Path, log: Path, max_rows: int) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "store.db").unlink(missing_ok=True)
-    path = folder / "config.toml"
-    path.write_text(
-        f"""[service]
-store_url = "sqlite:///{folder}/store.db"
-reports_dir = "{folder}/reports"
-
-[sources.log]
-url = "sqlite:///{log}"
-
-[[monitors]]
-name = "million"
-source = "log"
-table = "predictions"
-timestamp_column = "ts"
-numerical_features = {json.dumps(NUMERICAL)}
-categorical_features = {json.dumps(CATEGORICAL)}
-prediction_column = "score"
+# Everything on: a binary model's outputs and labels, estimation, multivariate drift, segments, fairness.
+EVERYTHING = """prediction_column = "score"
 prediction_label_column = "approved"
 target_column = "label"
 task = "binary_classification"
 estimate_performance = true
 multivariate_drift = "reconstruction"
 segments = ["region"]
-protected_attributes = ["gender"]
-every = "1d"
-window = "1d"
-reference = {{ start = "2026-11-01T00:00:00Z", end = "2026-11-02T00:00:00Z" }}
-max_rows = {max_rows}
-"""
+protected_attributes = ["gender"]"""
+
+
+def config(folder: Path, log: Path, max_rows: int) -> Path:
+    (folder / "store.db").unlink(missing_ok=True)
+    path = run.config(
+        folder,
+        f"sqlite:///{log}",
+        max_rows,
+        name="million",
+        numerical=NUMERICAL,
+        categorical=CATEGORICAL,
+        settings=EVERYTHING,
     )
     subprocess.run([DRIFTHOUND, "db", "upgrade", "-c", str(path)], check=True, capture_output=True)
     return path
@@ -182,7 +172,7 @@ def drifthound(rows: int, log: Path) -> dict[str, object]:
 
 
 def nannyml(log: Path) -> dict[str, object]:
-    out = OUT / "million-runs" / "peer.json"
+    out = OUT / "million-runs" / f"peer-{log.stem}.json"
     out.unlink(missing_ok=True)  # a failed run leaves none (and measure() takes exit 1 for a rule firing)
     command = [str(PEER), str(HERE / "peer_nannyml.py"), "table", "--sqlite", str(log), "--out", str(out)]
     command += ["--numerical", ",".join(NUMERICAL), "--categorical", ",".join(CATEGORICAL)]
@@ -298,7 +288,7 @@ def main() -> None:
         row: dict[str, object] = {"rows": rows, "max_rows": max_rows_for(rows), "runs": runs}
         for side, done in runs.items():
             if done:
-                row[side] = {"seconds": median_of(done, "seconds"), "peak_rss_mb": median_of(done, "peak_rss_mb")}
+                row[side] = {key: median_of(done, key) for key in ("seconds", "cpu_seconds", "peak_rss_mb")}
         if runs["nannyml"]:
             row["time_ratio"] = round(row["drifthound"]["seconds"] / row["nannyml"]["seconds"], 2)  # type: ignore[index]
         if args.warm:

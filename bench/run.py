@@ -82,7 +82,19 @@ def log_url(db: str, rows: int) -> str:
     return url
 
 
-def config(folder: Path, url: str, max_rows: int, monitors: int = 1) -> Path:
+def config(
+    folder: Path,
+    url: str,
+    max_rows: int,
+    monitors: int = 1,
+    *,
+    name: str = "bench",
+    numerical: list[str] = NUMERICAL,
+    categorical: list[str] = CATEGORICAL,
+    settings: str = "",
+) -> Path:
+    """A config over the log at `url` with `monitors` daily monitors of the second day against the first;
+    `settings`: more TOML lines for each monitor (a model's columns, segments ...)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "config.toml"
     path.write_text(
@@ -93,20 +105,24 @@ reports_dir = "{folder}/reports"
 [sources.log]
 url = "{url}"
 """
-        + "".join(_monitor(f"bench-{i:02d}" if monitors > 1 else "bench", max_rows) for i in range(monitors))
+        + "".join(
+            _monitor(f"{name}-{i:02d}" if monitors > 1 else name, max_rows, numerical, categorical, settings)
+            for i in range(monitors)
+        )
     )
     return path
 
 
-def _monitor(name: str, max_rows: int) -> str:
+def _monitor(name: str, max_rows: int, numerical: list[str], categorical: list[str], settings: str) -> str:
     return f"""
 [[monitors]]
 name = "{name}"
 source = "log"
 table = "predictions"
 timestamp_column = "ts"
-numerical_features = {json.dumps(NUMERICAL)}
-categorical_features = {json.dumps(CATEGORICAL)}
+numerical_features = {json.dumps(numerical)}
+categorical_features = {json.dumps(categorical)}
+{settings}
 every = "1d"
 window = "1d"
 reference = {{ start = "2026-11-01T00:00:00Z", end = "2026-11-02T00:00:00Z" }}
