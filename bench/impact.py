@@ -1,7 +1,7 @@
 """Explanations, measured: does "where to look" name what really changed, and does ranking by impact name the
 drifted column that matters to the model? On generated logs with ground truth, and the cost in a run.
 
-    .venv/bin/python bench/impact.py [--windows 100] [--classifier-windows 100] [--rows 5000]
+    .venv/bin/python bench/impact.py [--windows 100] [--classifier-windows 100] [--rows 5000] [--only impact]
     .venv/bin/python bench/impact.py --cost [--repeats 7]
 
 Cases (reference 50,000 rows; windows of --rows rows; results in bench/out/impact.json):
@@ -197,6 +197,7 @@ def main() -> None:
     parser.add_argument("--windows", type=int, default=100)
     parser.add_argument("--classifier-windows", type=int, default=100)
     parser.add_argument("--rows", type=int, default=5000)
+    parser.add_argument("--only", choices=("correlation", "impact"), help="one kind of case")
     parser.add_argument("--cost", action="store_true")
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
@@ -204,14 +205,15 @@ def main() -> None:
         write_results(str(HERE / "out" / "impact_cost.json"), cost(args.repeats))
         return
     results: dict = {"settings": vars(args)}
-    path = str(HERE / "out" / "impact.json")
-    for kind in ("weaker", "flip"):
+    path = str(HERE / "out" / f"impact_{args.only}.json" if args.only else HERE / "out" / "impact.json")
+    for kind in ("weaker", "flip") if args.only != "impact" else ():
         started = time.perf_counter()
         results[f"correlation {kind}"] = correlation_case(kind, args.rows, args.windows, args.classifier_windows)
         results[f"correlation {kind}"]["bench_seconds"] = round(time.perf_counter() - started, 1)
         print(kind, json.dumps(results[f"correlation {kind}"]), flush=True)
         write_results(path, results)
-    for label, shift in (("impact", {"ignored": 3.0, "important": 0.3}), ("quiet", {})):
+    shifts = (("impact", {"ignored": 3.0, "important": 0.3}), ("quiet", {}))
+    for label, shift in shifts if args.only != "correlation" else ():
         for rows in (1000, args.rows):
             results[f"{label} {rows}"] = impact_case(rows, args.windows, shift)
             print(label, rows, json.dumps(results[f"{label} {rows}"]), flush=True)
