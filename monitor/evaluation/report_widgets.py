@@ -111,7 +111,7 @@ def drift_table(
             "drift_score": _rounded(d.score),
             "threshold": _rounded(d.threshold),
             "effect": _rounded(d.effect),
-            **{_key(f.name): _rounded(explained[f.name].get(d.column)) for f in shown},
+            **{_key(f.name): _rounded(explained[f.name].get(d.column), 3) for f in shown},
         }
         if histogram is not None:
             x, reference, window = histogram
@@ -232,10 +232,10 @@ def _overlay(x: list, reference: list, window: list) -> dict[str, Any]:
     return {"data": data, "layout": layout}
 
 
-def _rounded(value: float | None) -> float | str:
+def _rounded(value: float | None, digits: int = 6) -> float | str:
     if value is None or not np.isfinite(value):
         return ""
-    return round(float(value), 6)
+    return round(float(value), digits)
 
 
 def _percent(value: float | None) -> str:
