@@ -31,7 +31,7 @@ def drift_step(
     wholes = [replace(j.verdicts[0], column=j.feature, detected=j.detected) for j in judgements if j.verdicts]
     return StepOutput(
         metrics=drift_rows(drift, roles, [(w.column, w.detected) for w in wholes]),
-        widgets=drift_section(drift, profile, current.frame, roles, share, wholes, column_figures(explained)),
+        widgets=drift_section(drift, profile, current.frame, roles, share, wholes, explained=column_figures(explained)),
         snapshot={"drift": [asdict(d) for d in drift]},
     )
 

@@ -51,6 +51,7 @@ def drift_section(
     roles: ColumnRoles,
     share: float,
     wholes: Sequence[ColumnDrift] = (),
+    *,
     explained: Mapping[str, Mapping[str, float | None]] = MappingProxyType({}),
 ) -> list[Any]:
     """`wholes`: the features judged as a whole (text, embeddings), one row each (their own sections follow).
@@ -72,7 +73,7 @@ def drift_section(
             ],
         ),
         header_text(label="Data Drift Summary"),
-        *drift_table(title, _ordered([*drift, *wholes], roles, explained), profile, current, explained),
+        *drift_table(title, _ordered([*drift, *wholes], roles, explained), profile, current, explained=explained),
     ]
 
 
@@ -81,6 +82,7 @@ def drift_table(
     drift: Sequence[ColumnDrift],
     profile: ReferenceProfile,
     current: pd.DataFrame,
+    *,
     explained: Mapping[str, Mapping[str, float | None]] = MappingProxyType({}),
 ) -> list[Any]:
     """Evidently's drift table of `drift` (in that order): distribution sparklines, the test, score, verdict;
