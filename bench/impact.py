@@ -1,7 +1,7 @@
 """Explanations, measured: does "where to look" name what really changed, and does ranking by impact name the
 drifted column that matters to the model? On generated logs with ground truth, and the cost in a run.
 
-    .venv/bin/python bench/impact.py [--windows 100] [--classifier-windows 100] [--rows 5000]
+    .venv/bin/python bench/impact.py [--windows 100] [--classifier-windows 100] [--rows 5000] [--only impact]
     .venv/bin/python bench/impact.py --cost [--repeats 7]
 
 Cases (reference 50,000 rows; windows of --rows rows; results in bench/out/impact.json):
@@ -147,28 +147,47 @@ def cost(repeats: int, window_rows: int = 100_000, reference_rows: int = 50_000)
     config, runner = cost_runner("impact_cost", frame, task, {"cost": "estimate_performance = false"})
     monitor = config.monitor("cost")
     step = evaluation.impact_step
+    inside: list[float] = []  # CPU seconds spent in the step, run by run
+
+    def timed(*args, **kwargs):
+        started = time.process_time()
+        out = step(*args, **kwargs)
+        inside.append(time.process_time() - started)
+        return out
+
     result: dict = {"window_rows": window_rows, "reference_rows": reference_rows, "runs_per_mode": repeats}
     for label, hour in (("nothing drifted", 1), ("8 columns drifted", 2)):
         window = Window(COST_DAY0 + timedelta(hours=hour), COST_DAY0 + timedelta(hours=hour + 1))
         timings: dict[str, list[float]] = {"off": [], "on": []}
+        cpu: dict[str, list[float]] = {"off": [], "on": []}
+        inside.clear()
         drifted = 0
         for turn in range(repeats + 1):
             for mode in ("off", "on"):
-                evaluation.impact_step = step if mode == "on" else (lambda *args, **kwargs: StepOutput())
-                started = time.perf_counter()
+                evaluation.impact_step = timed if mode == "on" else (lambda *args, **kwargs: StepOutput())
+                started, started_cpu = time.perf_counter(), time.process_time()
                 run = runner.run(monitor, window, force=True)
-                took = time.perf_counter() - started
+                took, took_cpu = time.perf_counter() - started, time.process_time() - started_cpu
                 assert run.status == "ok", run.reason
                 if mode == "on":
                     drifted = sum(1 for m in run.metrics if m.metric == "drift.impact" and not m.segment)
                 if turn:
                     timings[mode].append(round(took, 3))
+                    cpu[mode].append(round(took_cpu, 3))
         median = {mode: float(np.median(t)) for mode, t in timings.items()}
+        median_cpu = {mode: float(np.median(t)) for mode, t in cpu.items()}
         result[label] = {
             "impact_columns": drifted,
             "run_seconds_median": median,
             "added_share": round(median["on"] / median["off"] - 1, 3),
+            # CPU seconds of the process (one thread): what the machine's other load does not inflate.
+            "run_cpu_seconds_median": median_cpu,
+            "added_cpu_share": round(median_cpu["on"] / median_cpu["off"] - 1, 3),
+            # The step alone: the difference of two noisy medians above can hide it.
+            "step_cpu_seconds_median": round(float(np.median(inside[1:])), 4),
+            "step_share_of_run_cpu": round(float(np.median(inside[1:])) / median_cpu["off"], 3),
             "run_seconds": timings,
+            "run_cpu_seconds": cpu,
         }
         print(label, json.dumps(result[label]), flush=True)
     evaluation.impact_step = step
@@ -178,10 +197,10 @@ def cost(repeats: int, window_rows: int = 100_000, reference_rows: int = 50_000)
     ).frame
     fits = []
     for _ in range(3):
-        started = time.perf_counter()
+        started = time.process_time()
         fit_model_impact(reference, tuple(f"x{i}" for i in range(8)), ("c0", "c1"), "p", seed=1)
-        fits.append(time.perf_counter() - started)
-    result["surrogate_fit_seconds_median"] = float(np.median(fits))
+        fits.append(time.process_time() - started)
+    result["surrogate_fit_cpu_seconds_median"] = float(np.median(fits))
     return result
 
 
@@ -190,6 +209,7 @@ def main() -> None:
     parser.add_argument("--windows", type=int, default=100)
     parser.add_argument("--classifier-windows", type=int, default=100)
     parser.add_argument("--rows", type=int, default=5000)
+    parser.add_argument("--only", choices=("correlation", "impact"), help="one kind of case")
     parser.add_argument("--cost", action="store_true")
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
@@ -197,14 +217,15 @@ def main() -> None:
         write_results(str(HERE / "out" / "impact_cost.json"), cost(args.repeats))
         return
     results: dict = {"settings": vars(args)}
-    path = str(HERE / "out" / "impact.json")
-    for kind in ("weaker", "flip"):
+    path = str(HERE / "out" / f"impact_{args.only}.json" if args.only else HERE / "out" / "impact.json")
+    for kind in ("weaker", "flip") if args.only != "impact" else ():
         started = time.perf_counter()
         results[f"correlation {kind}"] = correlation_case(kind, args.rows, args.windows, args.classifier_windows)
         results[f"correlation {kind}"]["bench_seconds"] = round(time.perf_counter() - started, 1)
         print(kind, json.dumps(results[f"correlation {kind}"]), flush=True)
         write_results(path, results)
-    for label, shift in (("impact", {"ignored": 3.0, "important": 0.3}), ("quiet", {})):
+    shifts = (("impact", {"ignored": 3.0, "important": 0.3}), ("quiet", {}))
+    for label, shift in shifts if args.only != "correlation" else ():
         for rows in (1000, args.rows):
             results[f"{label} {rows}"] = impact_case(rows, args.windows, shift)
             print(label, rows, json.dumps(results[f"{label} {rows}"]), flush=True)

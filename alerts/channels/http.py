@@ -113,7 +113,11 @@ def alertmanager_alerts(notification: Notification, *, now: datetime, validity: 
 
 def _annotations(notification: Notification, alert: AlertNotice) -> dict[str, str]:
     """What Alertmanager shows and templates; runbook_url is the name its own conventions use."""
-    top = ", ".join(f"{c.column} {c.score:.3g}" for c in alert.top_columns[:5] if c.score is not None)
+    top = ", ".join(
+        f"{c.column} {c.score:.3g}" + (f" (impact {c.impact:.2g})" if c.impact is not None else "")
+        for c in alert.top_columns[:5]
+        if c.score is not None
+    )
     annotations = {
         "summary": how_bad(alert),
         "duration": duration(alert.since, alert.window_end) or "",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from monitor.figures import MetricRow, drifted_columns, multivariate_columns, whole_window
+from monitor.figures import MetricRow, column_figures, drifted_columns, multivariate_columns, whole_window
 from monitor.metric_names import estimated_name, reference_names
 
 QUALITY = ("accuracy", "f1", "roc_auc", "mae", "rmse", "r2")
@@ -21,7 +21,12 @@ def summary_lines(metrics: Iterable[MetricRow]) -> list[str]:
     total = sum(1 for column in judged if column.rpartition(":")[0] not in judged)
     if ("drift.share", "") in values and total:
         drifted = drifted_columns(rows)
-        shown = ", ".join(f"{column} {score:.3g}" for column, score, _ in drifted[:8])
+        impacts = column_figures(rows).get("drift.impact", {})
+
+        def impact(column: str) -> str:
+            return "" if impacts.get(column) is None else f" (impact {impacts[column]:.2g})"
+
+        shown = ", ".join(f"{column} {score:.3g}{impact(column)}" for column, score, _ in drifted[:8])
         more = f", and {len(drifted) - 8} more" if len(drifted) > 8 else ""
         count = values.get(("drift.count", ""))
         lines.append(

@@ -33,7 +33,9 @@ def drift_step(
     counted = column_histograms(drift, profile, current.frame)  # drawn once: for the report and the column pages
     return StepOutput(
         metrics=drift_rows(drift, roles, [(w.column, w.detected) for w in wholes]),
-        widgets=drift_section(drift, profile, current.frame, roles, share, wholes, column_figures(explained), counted),
+        widgets=drift_section(
+            drift, profile, current.frame, roles, share, wholes, explained=column_figures(explained), counted=counted
+        ),
         snapshot={"drift": [asdict(d) for d in drift], "columns": distributions(counted, profile)},
     )
 

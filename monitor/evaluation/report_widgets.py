@@ -54,6 +54,7 @@ def drift_section(
     roles: ColumnRoles,
     share: float,
     wholes: Sequence[ColumnDrift] = (),
+    *,
     explained: Mapping[str, Mapping[str, float | None]] = MappingProxyType({}),
     counted: Mapping[str, Histogram | None] | None = None,
 ) -> list[Any]:
@@ -78,7 +79,7 @@ def drift_section(
             ],
         ),
         header_text(label="Data Drift Summary"),
-        *drift_table(title, ordered, profile, current, explained, counted),
+        *drift_table(title, ordered, profile, current, explained=explained, counted=counted),
         column_links([d.column for d in ordered]),
     ]
 
@@ -88,6 +89,7 @@ def drift_table(
     drift: Sequence[ColumnDrift],
     profile: ReferenceProfile,
     current: pd.DataFrame,
+    *,
     explained: Mapping[str, Mapping[str, float | None]] = MappingProxyType({}),
     counted: Mapping[str, Histogram | None] | None = None,
 ) -> list[Any]:
@@ -122,7 +124,7 @@ def drift_table(
             "drift_score": _rounded(d.score),
             "threshold": _rounded(d.threshold),
             "effect": _rounded(d.effect),
-            **{_key(f.name): _rounded(explained[f.name].get(d.column)) for f in shown},
+            **{_key(f.name): _rounded(explained[f.name].get(d.column), 3) for f in shown},
         }
         if histogram is not None:
             x, reference, window = histogram
@@ -270,10 +272,10 @@ def _overlay(x: list, reference: list, window: list) -> dict[str, Any]:
     return {"data": data, "layout": layout}
 
 
-def _rounded(value: float | None) -> float | str:
+def _rounded(value: float | None, digits: int = 6) -> float | str:
     if value is None or not np.isfinite(value):
         return ""
-    return round(float(value), 6)
+    return round(float(value), digits)
 
 
 def _percent(value: float | None) -> str:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from alerts.channels import build_channels
 from alerts.delivery import Deliverer
+from monitor.commands.summary import summary_lines
 from monitor.runner import Runner
 from monitor.store import Store
 from monitor.web.site import monitor_view
@@ -58,6 +59,8 @@ def test_the_drifted_column_that_moves_the_model_is_named_first(tmp_path, httpse
     assert figures[("drift.detected", "important")] == figures[("drift.detected", "ignored")] == 1.0
     assert figures[("drift.ratio", "ignored")] > 3 * figures[("drift.ratio", "important")], "ignored moved most"
     assert figures[("importance", "important")] > 0.5 > 0.01 > figures[("importance", "ignored")]
+    [told] = [line for line in summary_lines(result.metrics) if line.startswith("drift:")]  # what `check` prints
+    assert told.index("important") < told.index("ignored") and "(impact " in told, told
 
     deliverer = Deliverer(store, build_channels(config.channels, timedelta(hours=4)), owner="w", clock=lambda: now)
     deliverer.rng = random.Random(1)

@@ -312,6 +312,8 @@ def test_slack_says_what_to_do_the_report_the_monitor_page_and_the_silence_comma
 
 
 def test_a_column_rule_s_slack_section_names_the_column_that_moves_the_model_first():
+    from alerts.channels.http import alertmanager_alerts
+
     """One rule over every column: the columns by drift.impact when measured (a small drift of the feature the
     model leans on before a large one of a feature it ignores), then by how far past the threshold."""
     ignored = replace(notice(column="ignored"), metric="drift.ratio", value=9.0, threshold=1.0, impact=0.01)
@@ -322,3 +324,9 @@ def test_a_column_rule_s_slack_section_names_the_column_that_moves_the_model_fir
     text = message["text"]
     assert text.index("important") < text.index("ignored") < text.index("comment"), text
     assert "top columns by impact on the model: `important` 0.3 (impact 0.3)" in json.dumps(message["blocks"])
+    told = notification(replace(important, top_columns=tuple(top)))
+    assert Notification.from_dict(json.loads(json.dumps(told.to_dict()))) == told, "impact kept through the outbox"
+    [alert] = webhook_body(told, "d-1")["alerts"]
+    assert alert["top_columns"][0] == {"column": "important", "score": 0.3, "method": "wasserstein", "impact": 0.3}
+    [manager] = alertmanager_alerts(told, now=NOW, validity=timedelta(hours=1))
+    assert manager["annotations"]["top_columns"] == "important 0.3 (impact 0.3), ignored 3 (impact 0.01)"
