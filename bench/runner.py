@@ -25,29 +25,36 @@ def write_log(frame: pd.DataFrame, path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def cost_log_monitor(name: str, task: str, *, every: str, reference: tuple[str, str], extra: str = "") -> str:
-    """A monitor section over the table `predictions` of bench/estimation.py's cost logs (features x0..x7, c0, c1;
-    the model's output p, a classifier's decided class d; the target y), `window = every`, a fixed reference
-    [start, end) (ISO times), and `extra` TOML lines."""
-    outputs = 'prediction_column = "p"'
-    if task == "binary_classification":
-        outputs += '\nprediction_label_column = "d"'
+def monitor_section(name: str, columns: str, *, every: str, reference: tuple[str, str], extra: str = "") -> str:
+    """A monitor section over the table `predictions` (timestamps in `ts`): `columns` the TOML lines naming its
+    columns and task, `window = every`, a fixed reference [start, end) (ISO times), and `extra` TOML lines."""
     return f"""
 [[monitors]]
 name = "{name}"
 source = "main"
 table = "predictions"
 timestamp_column = "ts"
-numerical_features = [{", ".join(f'"x{i}"' for i in range(8))}]
-categorical_features = ["c0", "c1"]
-{outputs}
-target_column = "y"
-task = "{task}"
+{columns}
 every = "{every}"
 window = "{every}"
 reference = {{ start = "{reference[0]}", end = "{reference[1]}" }}
 {extra}
 """
+
+
+def cost_log_monitor(name: str, task: str, *, every: str, reference: tuple[str, str], extra: str = "") -> str:
+    """A monitor section over bench/estimation.py's cost logs (features x0..x7, c0, c1; the model's output p, a
+    classifier's decided class d; the target y)."""
+    features = ", ".join(f'"x{i}"' for i in range(8))
+    columns = [
+        f"numerical_features = [{features}]",
+        'categorical_features = ["c0", "c1"]',
+        'prediction_column = "p"',
+        *(['prediction_label_column = "d"'] if task == "binary_classification" else []),
+        'target_column = "y"',
+        f'task = "{task}"',
+    ]
+    return monitor_section(name, "\n".join(columns), every=every, reference=reference, extra=extra)
 
 
 def config_text(store: Path, reports_dir: Path, source_url: str, monitors: str) -> str:

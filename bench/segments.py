@@ -31,7 +31,7 @@ import sqlalchemy as sa
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from bench.runner import config_text, fresh_runner, write_log  # noqa: E402
+from bench.runner import config_text, fresh_runner, monitor_section, write_log  # noqa: E402
 from monitor.runner import Runner  # noqa: E402
 from monitor.windows import Window  # noqa: E402
 
@@ -88,21 +88,9 @@ def runner_for(name: str, source: str, monitors: str) -> Runner:
 def monitor(name: str, columns: int, extra: str) -> str:
     features = ", ".join(f'"x{c:02d}"' for c in range(columns))
     start, end = DAY0, DAY0 + timedelta(hours=REFERENCE_HOURS)
-    return f"""
-[[monitors]]
-name = "{name}"
-source = "main"
-table = "predictions"
-timestamp_column = "ts"
-numerical_features = [{features}]
-every = "1h"
-window = "1h"
-reference = {{ start = "{start:%Y-%m-%dT%H:%M:%SZ}", end = "{end:%Y-%m-%dT%H:%M:%SZ}" }}
-max_rows = 200000
-min_rows = 50
-multivariate_drift = "off"
-{extra}
-"""
+    reference = (f"{start:%Y-%m-%dT%H:%M:%SZ}", f"{end:%Y-%m-%dT%H:%M:%SZ}")
+    settings = f'max_rows = 200000\nmin_rows = 50\nmultivariate_drift = "off"\n{extra}'
+    return monitor_section(name, f"numerical_features = [{features}]", every="1h", reference=reference, extra=settings)
 
 
 def figures(runner: Runner, name: str, metric: str) -> pd.DataFrame:

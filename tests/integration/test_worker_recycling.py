@@ -1,5 +1,5 @@
-"""Evaluation workers are kept while their memory stays in bounds (they hold every reference they fitted), and
-replaced after a run that leaves one holding more than the limit."""
+"""What an evaluation worker keeps: it lives on while its memory stays in bounds and is replaced after a run that
+leaves it holding more than the limit; it keeps references up to a budget of cells, the most recently run."""
 
 from __future__ import annotations
 
@@ -76,3 +76,37 @@ def test_a_worker_is_kept_in_bounds_and_replaced_beyond_them(tmp_path, monkeypat
     owners = _owners(tmp_path)
     assert owners[0] == owners[1] == owners[2]  # one worker ran the first three windows...
     assert owners[3] != owners[2]  # ...and after the third left it over the limit, a new one ran the fourth
+
+
+def test_a_worker_keeps_references_up_to_a_budget_of_cells(tmp_path, monkeypatch):
+    """Many small references are all kept (a hundred small monitors are not refitted at every run); past the
+    budget, the least recently run monitor's reference goes."""
+    from monitor import runner as runner_module
+    from monitor.runner import Runner
+    from tests.helpers import monitor_config
+
+    source = f"sqlite:///{tmp_path / 'predictions.db'}"
+    write_table(source, "predictions", predictions(60, hours=30))
+    reference = '{ start = "2026-11-20T00:00:00Z", end = "2026-11-20T12:00:00Z" }'
+    monitors = "".join(
+        f'\n[[monitors]]\nname = "m{k}"\nsource = "main"\ntable = "predictions"\ntimestamp_column = "ts"\n'
+        f'numerical_features = ["age", "income"]\nevery = "1h"\nwindow = "1h"\nreference = {reference}\nmin_rows = 20\n'
+        for k in range(3)
+    )
+    config = monitor_config(tmp_path, source, reference=reference, min_rows=20, extra=monitors)
+    runner = Runner(config, Store(config.service.store_url))
+    runner.store.ensure_schema()
+    window = Window(DAY, DAY + timedelta(hours=1))
+    for name in ("credit", "m0", "m1", "m2"):
+        assert runner.run(config.monitor(name), window).status == "ok"
+    kept = dict(runner._inputs)
+    assert list(kept) == ["credit", "m0", "m1", "m2"]  # 720 rows each: far within the budget
+    cells = kept["m2"].reference_cells()
+    assert 2 * 600 < cells < 2 * 900  # about 720 rows (12 hours) times its two feature columns
+
+    monkeypatch.setattr(runner_module, "CACHED_REFERENCE_CELLS", 2 * cells)  # room for two such references
+    window = Window(DAY + timedelta(hours=1), DAY + timedelta(hours=2))
+    assert runner.run(config.monitor("m0"), window).status == "ok"
+    assert list(runner._inputs) == ["m2", "m0"]  # the least recently run went, until two were left
+    assert runner.inputs(config.monitor("m0")) is kept["m0"]  # a kept monitor's reference is not read again
+    assert runner.inputs(config.monitor("credit")) is not kept["credit"]  # one that went is
