@@ -65,6 +65,7 @@ class Daemon:
         self.store.ensure_schema()
         self.owner = new_owner_id()
         self.stopping = threading.Event()
+        self.started = threading.Event()
         self._stop_requested = threading.Event()
         self._reload_requested = threading.Event()
         self.metrics = DaemonMetrics(self.store, lambda: self.config, clock)
@@ -127,6 +128,7 @@ class Daemon:
         self.scheduler.start()
         self.delivery.start()
         self.housekeeper.start()
+        self.started.set()
         systemd.notify("READY=1\nSTATUS=running")
         self.watchdog.start()  # its first ping must not come before READY
         log.info(
@@ -188,6 +190,9 @@ class Daemon:
             log.error("tls.reload_refused", error=str(error), hint="the certificate loaded before stays in use")
 
     def healthy(self) -> tuple[bool, str]:
+        # The listener opens first, so a probe can arrive before the scheduler and delivery worker run.
+        if not self.started.is_set():
+            return False, "starting"
         if self.stopping.is_set():
             return False, "stopping"
         if not self.scheduler.running:

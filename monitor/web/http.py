@@ -290,6 +290,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(204, b"", "application/json")
 
     def _ready(self) -> None:
+        ok, why = self.context.healthy()
+        if not ok:  # starting or stopping: not a target for traffic yet (or any more)
+            self._send(503, f"not ready: {why}\n", "text/plain; charset=utf-8")
+            return
         try:
             self.context.store.ping()
         except SQLAlchemyError as error:

@@ -186,3 +186,29 @@ def test_a_tick_during_a_long_catch_up_is_evaluated_before_the_rest_of_it(tmp_pa
     done = set(run_ends(tmp_path, "hourly"))
     assert owed - done, "the catch-up was not over when the new hour was evaluated"
     wait_for(lambda: owed <= set(run_ends(tmp_path, "hourly")), 180, "the rest of the catch-up")
+
+
+def test_probes_say_starting_until_the_scheduler_and_delivery_run(tmp_path):
+    """The listener opens first: a probe between it and the rest must not read 'the delivery worker stopped'
+    (healthz) nor 'ready' (readyz)."""
+    import urllib.error
+    import urllib.request
+
+    def probe(daemon: Daemon, path: str) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(daemon.http.url + path, timeout=5) as answer:
+                return answer.status, answer.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    daemon = Daemon(config(tmp_path, {"a": "0 * * * *"}), clock=VirtualClock(at("2026-11-20T10:30:00Z")))
+    daemon.http.start()
+    try:
+        assert probe(daemon, "/healthz") == (503, "unhealthy: starting\n")
+        assert probe(daemon, "/readyz") == (503, "not ready: starting\n")
+        daemon.http.start = lambda: None  # already listening: start the rest
+        daemon.start()
+        assert probe(daemon, "/healthz")[0] == 200
+        assert probe(daemon, "/readyz") == (200, "ready\n")
+    finally:
+        daemon.stop()
