@@ -167,9 +167,11 @@ def _pipe_closed() -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from monitor.commands import admin, evaluate, metrics, status
-
+    """Each command imports only what it runs: a config error or `status` answers in a fraction of a second,
+    not after loading the statistics (scipy, pandas) that evaluation needs."""
     if args.command == "demo":
+        from monitor.commands import admin
+
         return admin.demo(args.dir, force=args.force)
     if args.command == "run":
         from monitor.commands.context import config_path
@@ -177,8 +179,12 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         exit_now(run(config_path(args.config)))
     if args.command == "check":
+        from monitor.commands import evaluate
+
         return evaluate.check(args.config, args.monitor, args.at, force=args.force, verbose=args.verbose)
     if args.command == "backfill":
+        from monitor.commands import evaluate
+
         return evaluate.backfill(
             args.config,
             args.monitor,
@@ -189,8 +195,12 @@ def _dispatch(args: argparse.Namespace) -> int:
             verbose=args.verbose,
         )
     if args.command == "status":
+        from monitor.commands import status
+
         return status.status(args.config)
     if args.command == "metrics":
+        from monitor.commands import metrics
+
         return metrics.metrics(
             args.config,
             args.monitor,
@@ -201,8 +211,12 @@ def _dispatch(args: argparse.Namespace) -> int:
             output=args.format,
         )
     if args.command == "db":
+        from monitor.commands import admin
+
         return admin.db_upgrade(args.config)
     if args.command == "config":
+        from monitor.commands import admin
+
         return admin.config_check(args.config)
     if args.command == "alerts":
         from monitor.commands import alerting
