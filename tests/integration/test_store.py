@@ -50,6 +50,31 @@ def test_upgrade_is_idempotent_and_an_old_schema_is_refused(database_url):
     store.dispose()
 
 
+def test_an_upgrade_cut_off_midway_leaves_the_store_as_it_was(database_url):
+    """As a daemon killed while it creates a new store: the next start must find it new, not at 0001."""
+    from alembic import command
+
+    from monitor.store.migrate import alembic_config
+
+    class Killed(Exception):
+        pass
+
+    def cut_after_the_second_step(*, step, **_: object) -> None:
+        if step.up_revision_id == "0002":
+            raise Killed
+
+    store = Store(database_url)
+    config = alembic_config(store.engine)
+    config.attributes["on_version_apply"] = [cut_after_the_second_step]
+    with pytest.raises(Killed):
+        command.upgrade(config, "head")
+    assert current_revision(store.engine) is None
+    assert set(metadata.tables) & set(sa.inspect(store.engine).get_table_names()) == set()
+    store.ensure_schema()  # found new, so created
+    assert current_revision(store.engine) == head_revision()
+    store.dispose()
+
+
 def test_the_store_may_share_a_database_but_unversioned_drifthound_tables_are_refused(database_url):
     engine = sa.create_engine(database_url)
     with engine.begin() as connection:
