@@ -38,7 +38,7 @@ def expected_seconds(measured: dict[str, float], path: str) -> float:
     return next((s for folder, s in GUESS_SECONDS.items() if path.startswith(folder)), GUESS_OTHER_SECONDS)
 
 
-def is_heavy(measured: dict[str, float], path: str) -> bool:
+def is_heavy(path: str) -> bool:
     return path.startswith("tests/drills/")
 
 
@@ -46,7 +46,7 @@ def next_file(waiting: list[str], heavy_running: int, measured: dict[str, float]
     """The file a free worker takes: the longest waiting one, unless heavy files are already at their limit."""
     by_length = sorted(waiting, key=lambda p: (-expected_seconds(measured, p), p))
     if heavy_running >= HEAVY_AT_ONCE:
-        light = [p for p in by_length if not is_heavy(measured, p)]
+        light = [p for p in by_length if not is_heavy(p)]
         if light:
             return light[0]
     return by_length[0]
@@ -71,7 +71,7 @@ class LongestFirstScheduling(LoadFileScheduling):
             1
             for work in self.assigned_work.values()
             for scope, tests in work.items()
-            if not all(tests.values()) and is_heavy(self.measured, scope)
+            if not all(tests.values()) and is_heavy(scope)
         )
 
     def _reschedule(self, node: WorkerController) -> None:
