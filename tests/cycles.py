@@ -61,8 +61,9 @@ def hourly_windows(day_start: datetime, hours: int = 24) -> list[tuple[datetime,
     return [(day_start + timedelta(hours=h), day_start + timedelta(hours=h + 1)) for h in range(hours)]
 
 
-def shop_monitor(reference: str) -> str:
-    """The shop log's monitor as a config file holds it: hourly windows, the README's dataset rule."""
+def shop_monitor(reference: str, *, window: str = "1h", settings: str = "", rules: str = "") -> str:
+    """The shop log's monitor as a config file holds it: windows of `window` (hourly), the README's dataset rule;
+    `settings` are more keys of the monitor, `rules` more `[[monitors.rules]]` tables."""
     return f"""
 [[monitors]]
 name = "shop"
@@ -72,12 +73,13 @@ timestamp_column = "ts"
 numerical_features = ["amount", "age"]
 categorical_features = ["channel"]
 prediction_column = "score"
-every = "1h"
-window = "1h"
+every = "{window}"
+window = "{window}"
 reference = {reference}
+{settings}
 
 [[monitors.rules]]
 name = "dataset drift"
 metric = "drift.share"
 above = 0.3
-"""
+{rules}"""

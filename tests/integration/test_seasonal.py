@@ -12,10 +12,17 @@ from monitor.config import parse_config
 from monitor.runner import Runner
 from monitor.store import Store
 from monitor.windows import Window
-from tests.cycles import START, shop_log
+from tests.cycles import START, shop_log, shop_monitor
 from tests.helpers import write_table
 
 DAY = START + timedelta(days=7)  # the day judged: after a week of the same cycle
+SETTINGS = 'multivariate_drift = "off"\nmin_rows = 50'
+TRAFFIC_RULE = """
+[[monitors.rules]]
+name = "traffic"
+metric = "rows"
+outside_reference = 4.0
+"""
 
 
 def _runner(tmp_path: Path, frame, reference: str, window: str = "1h") -> tuple[Runner, object]:
@@ -29,30 +36,7 @@ reports_dir = "{tmp_path / "reports"}"
 [sources.main]
 url = "{url}"
 
-[[monitors]]
-name = "shop"
-source = "main"
-table = "predictions"
-timestamp_column = "ts"
-numerical_features = ["amount", "age"]
-categorical_features = ["channel"]
-prediction_column = "score"
-multivariate_drift = "off"
-every = "{window}"
-window = "{window}"
-reference = {reference}
-min_rows = 50
-
-[[monitors.rules]]
-name = "dataset drift"
-metric = "drift.share"
-above = 0.3
-
-[[monitors.rules]]
-name = "traffic"
-metric = "rows"
-outside_reference = 4.0
-"""
+{shop_monitor(reference, window=window, settings=SETTINGS, rules=TRAFFIC_RULE)}"""
     config = parse_config(text, base_dir=tmp_path)
     store = Store(config.service.store_url)
     store.ensure_schema()
