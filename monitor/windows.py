@@ -179,6 +179,33 @@ def reference_spans(
     return ReferenceSpans(spans, seasonality)
 
 
+def spans_minus(spans: tuple[Window, ...], removed: tuple[Window, ...]) -> tuple[Window, ...]:
+    """The parts of `spans` outside every window of `removed`, oldest first (what a reference lost or gained
+    when its spans moved)."""
+    left: list[Window] = []
+    for piece in spans:
+        parts = [piece]
+        for cut in removed:
+            parts = [p for part in parts for p in _minus(part, cut)]
+        left.extend(parts)
+    return tuple(sorted(left))
+
+
+def _minus(window: Window, cut: Window) -> list[Window]:
+    if cut.end <= window.start or cut.start >= window.end:
+        return [window]
+    parts = []
+    if window.start < cut.start:
+        parts.append(Window(window.start, cut.start))
+    if cut.end < window.end:
+        parts.append(Window(cut.end, window.end))
+    return parts
+
+
+def overlaps(spans: tuple[Window, ...], window: Window) -> bool:
+    return any(s.start < window.end and window.start < s.end for s in spans)
+
+
 def span_text(window: Window) -> str:
     return f"{window.start.isoformat()} – {window.end.isoformat()}"
 

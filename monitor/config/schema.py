@@ -162,6 +162,9 @@ class SourceConfig(Strict):
     url: str
 
 
+# A rolling reference is refitted once this share of its rows changed since it was fitted.
+DEFAULT_REFIT = 0.1
+
 _SEASON_WORDS = {
     "hour_of_day": "the same hours on each day",
     "hour_of_week": "the same hours on the same weekday",
@@ -179,6 +182,8 @@ class ReferenceConfig(Strict):
     end: Instant | None = None
     table: str | None = None
     seasonality: Literal["hour_of_day", "hour_of_week", "day_of_week"] | None = None
+    # With `last`: refit once this share of the reference's rows changed since it was fitted (0: every window).
+    refit: float | None = None
 
     @model_validator(mode="after")
     def _one_form(self) -> ReferenceConfig:
@@ -195,7 +200,27 @@ class ReferenceConfig(Strict):
         if self.start is not None and self.end is not None and self.start >= self.end:
             raise ValueError("the reference's start must be before its end")
         self._check_seasonality()
+        self._check_refit()
         return self
+
+    def _check_refit(self) -> None:
+        if self.refit is None:
+            return
+        if self.last is None:
+            raise ValueError(
+                'refit goes with last (a rolling reference), e.g. { last = "7d", refit = 0.1 }: a fixed or '
+                "table reference is read and fitted once"
+            )
+        if not 0 <= self.refit <= 1:
+            raise ValueError(
+                f"refit = {self.refit} is a share of the reference's rows, from 0 (refit every window) to 1; "
+                "say 0.1 (refit once a tenth of its rows changed)"
+            )
+
+    @property
+    def refit_share(self) -> float:
+        """The share of a rolling reference's rows that must change before it is refitted."""
+        return DEFAULT_REFIT if self.refit is None else self.refit
 
     def _check_seasonality(self) -> None:
         if self.seasonality is None:

@@ -84,7 +84,8 @@ def evaluate_window(
     current = prepare(read.current.frame, roles)
     # The rows as read are not needed again (a window's text values are large): only the prepared copy is.
     read.current = replace(read.current, frame=read.current.frame.iloc[:0])
-    notes = [*inputs.notes, *read.current.notes, *read.reference.result.notes]
+    refit = read.reference.refit.note() if read.reference.refit is not None else None
+    notes = [*inputs.notes, *read.current.notes, *read.reference.result.notes, *([refit] if refit else [])]
     artefacts = reference_artefacts(monitor, read.reference, roles, current.prediction_kind)
     out = _steps(monitor, current, artefacts, read, history, window)
     out.extend(cycle_step(monitor, read.reference, artefacts.prepared, artefacts.profile, roles, window, inputs.kept))

@@ -2,14 +2,15 @@
 
 Column roles are resolved here (configured, or inferred from the table) and every
 configured column is checked before reading. The reference is kept in memory until
-its definition or bounds change, so a fixed reference is read once.
+its definition or bounds change, so a fixed reference is read once; a rolling one is
+kept until enough of its rows change (refit.py decides, from counts made here).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
@@ -20,6 +21,7 @@ from monitor.config import MonitorConfig
 from monitor.errors import DataError
 from monitor.sources import sampling
 from monitor.sources.reader import ReadResult, Source
+from monitor.sources.refit import Changed, Refit, refit_after_counting, refit_before_counting
 from monitor.sources.timestamps import to_utc
 from monitor.times import span
 from monitor.windows import ReferenceSpans, Window, reference_spans
@@ -43,6 +45,9 @@ class ReferenceRead:
     # What runs derive from this reference and reuse while it stays the same (prepared frame, drift profile,
     # baselines), each under a key that says what else it depends on (see evaluation.derived).
     derived: dict[Hashable, object] = field(default_factory=dict)
+    read_for: Window | None = None  # the window it was read for
+    # For a rolling reference held from an earlier window: whether this run kept or refitted it, and why.
+    refit: Refit | None = None
 
     @property
     def bounds(self) -> Window | None:
@@ -183,8 +188,14 @@ class MonitorInputs:
         columns = [*self._read_columns(self.roles()), *([timestamp] if timed else [])]
         key = ReferenceKey(spans, tuple(columns), self.monitor.max_rows, reference.table)
         with self._lock:
-            if self._reference is not None and self._reference_key == key:
-                return self._reference
+            held, held_key = self._reference, self._reference_key
+        if held is not None and held_key == key:
+            return held
+        refit = None
+        if held is not None and spans is not None and held_key == replace(key, spans=held.spans):  # moved only
+            refit = self._refit(held, spans, window)
+            if refit.keep:
+                return replace(held, refit=refit)
         seed = sampling.seed_for(self.monitor.name, bounds.start if bounds else None, bounds.end if bounds else None)
         result = self._with_labels(
             self.reference_source.read(
@@ -196,10 +207,26 @@ class MonitorInputs:
         if timed:
             times = to_utc(result.frame[timestamp], self.reference_source.timestamp_encoding())
             result = ReadResult(result.frame.drop(columns=[timestamp]), result.rows_total, result.seed, result.notes)
-        read = ReferenceRead(spans, result, times)
+        read = ReferenceRead(spans, result, times, read_for=window)
         with self._lock:
             self._reference_key, self._reference = key, read
-        return read
+        return read if refit is None else replace(read, refit=refit)
+
+    def _refit(self, held: ReferenceRead, spans: ReferenceSpans, window: Window) -> Refit:
+        """Whether the rolling reference held stays for `window`: the rows its spans would lose and gain, counted
+        in the source (one indexed count per side), against the share `refit` allows."""
+        assert held.spans is not None and held.read_for is not None
+        threshold, fitted_for = self.monitor.reference.refit_share, held.read_for.end
+        decided = refit_before_counting(held.spans, fitted_for, window, threshold)
+        if decided is not None:
+            return decided
+        changed = Changed.between(held.spans, spans)
+        source = self.reference_source
+        removed = None if changed.disjoint else (source.count(changed.removed) if changed.removed else 0)
+        added = source.count(changed.added) if changed.added and removed is not None else 0
+        return refit_after_counting(
+            held_rows=held.result.rows_total, removed=removed, added=added, threshold=threshold, fitted_for=fitted_for
+        )
 
     def why_empty(self, window: Window) -> str:
         """Why a window has no rows: a skip reason naming when the log's rows are, or DataError when they lie

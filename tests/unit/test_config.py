@@ -410,3 +410,25 @@ def test_a_seasonal_reference_that_cannot_work_is_one_clear_error(reference, win
     message = error_of(_with_reference(reference, window))
     assert expected in message
     assert message.startswith("config.toml: monitors[0]")
+
+
+def test_a_rolling_reference_takes_refit_and_defaults_to_a_tenth():
+    assert parse(_with_reference('{ last = "7d", refit = 0.25 }')).monitors[0].reference.refit_share == 0.25
+    assert parse(_with_reference('{ last = "7d", refit = 0 }')).monitors[0].reference.refit_share == 0
+    assert parse(_with_reference('{ last = "7d" }')).monitors[0].reference.refit_share == 0.1
+
+
+@pytest.mark.parametrize(
+    ("reference", "expected"),
+    [
+        ('{ start = "2026-11-01T00:00:00Z", end = "2026-11-02T00:00:00Z", refit = 0.1 }', "refit goes with last"),
+        ('{ table = "reference", refit = 0.1 }', "a fixed or table reference is read and fitted once"),
+        ('{ last = "7d", refit = 1.5 }', "refit = 1.5 is a share of the reference's rows, from 0"),
+        ('{ last = "7d", refit = -0.1 }', "refit = -0.1 is a share"),
+        ('{ last = "7d", refit = "often" }', ".reference.refit"),
+    ],
+)
+def test_a_refit_that_cannot_work_is_one_clear_error(reference, expected):
+    message = error_of(_with_reference(reference))
+    assert expected in message
+    assert message.startswith("config.toml: monitors[0]")

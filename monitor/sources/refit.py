@@ -1,0 +1,88 @@
+"""Whether a rolling reference held from an earlier window is kept for this one, and why.
+
+Pure: the source counts the rows the reference's spans lost and gained (inputs.py, at the edge); this decides
+from the counts and says so in one line for the run's notes. A kept reference keeps everything fitted on it
+(and its bounds, so its seeds): the figures are those of the reference held.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from monitor.times import iso
+from monitor.windows import ReferenceSpans, Window, overlaps, spans_minus
+
+
+class Reason(StrEnum):
+    FEW_CHANGED = "few_changed"  # kept: fewer rows changed than the threshold
+    CHANGED = "changed"  # refitted: at least the threshold changed
+    EVERY_WINDOW = "every_window"  # refitted: refit = 0 asks for it
+    OVERLAPS = "overlaps"  # refitted: the held reference holds part of this window (a backfill behind it)
+
+
+@dataclass(frozen=True)
+class Changed:
+    """The windows whose rows a reference lost and gained when its spans moved from `held` to `new`."""
+
+    removed: tuple[Window, ...]
+    added: tuple[Window, ...]
+    disjoint: bool  # nothing of the held spans remains: every row changed, no need to count
+
+    @staticmethod
+    def between(held: ReferenceSpans, new: ReferenceSpans) -> Changed:
+        removed = spans_minus(held.spans, new.spans)
+        return Changed(removed, spans_minus(new.spans, held.spans), removed == held.spans)
+
+
+@dataclass(frozen=True)
+class Refit:
+    keep: bool
+    reason: Reason
+    threshold: float
+    fitted_for: datetime  # the end of the window the held reference was read for
+    share: float | None = None  # changed rows / the held reference's rows; None: all of them (or not counted)
+
+    def note(self) -> str | None:
+        """One line for the run's notes; None when nothing differs from reading the reference for this window."""
+        if self.reason is Reason.EVERY_WINDOW:
+            return None
+        if self.reason is Reason.OVERLAPS:
+            return (
+                f"reference refitted: the one held (for the window ending {iso(self.fitted_for)}) overlaps this window"
+            )
+        share = "all" if self.share is None else _percent(self.share)
+        if self.keep:
+            return (
+                f"reference fitted for the window ending {iso(self.fitted_for)}: {share} of its rows have changed "
+                f"since; refitted at {_percent(self.threshold)}"
+            )
+        return f"reference refitted: {share} of its rows changed"
+
+
+def refit_before_counting(held: ReferenceSpans, fitted_for: datetime, window: Window, threshold: float) -> Refit | None:
+    """A refit decided without counting rows, or None when the counts decide."""
+    if threshold <= 0:
+        return Refit(False, Reason.EVERY_WINDOW, threshold, fitted_for)
+    if overlaps(held.spans, window):  # the window's own rows would be judged against themselves
+        return Refit(False, Reason.OVERLAPS, threshold, fitted_for)
+    return None
+
+
+def refit_after_counting(
+    *, held_rows: int, removed: int | None, added: int, threshold: float, fitted_for: datetime
+) -> Refit:
+    """Kept while the rows removed plus the rows added stay under `threshold` of the held reference's rows.
+    `removed` None: every held row (disjoint spans)."""
+    if removed is None or (held_rows == 0 and removed + added > 0):
+        return Refit(False, Reason.CHANGED, threshold, fitted_for)
+    share = (removed + added) / held_rows if held_rows else 0.0
+    reason = Reason.CHANGED if share >= threshold else Reason.FEW_CHANGED
+    return Refit(reason is Reason.FEW_CHANGED, reason, threshold, fitted_for, share)
+
+
+def _percent(share: float) -> str:
+    if 0 < share < 0.01:
+        return "under 1%"
+    return f"{share:.0%}"
