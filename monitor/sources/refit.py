@@ -52,7 +52,7 @@ class Refit:
             return (
                 f"reference refitted: the one held (for the window ending {iso(self.fitted_for)}) overlaps this window"
             )
-        share = "all" if self.share is None else _percent(self.share)
+        share = "all" if self.share is None else _percent(self.share, below=self.threshold if self.keep else None)
         if self.keep:
             return (
                 f"reference fitted for the window ending {iso(self.fitted_for)}: {share} of its rows have changed "
@@ -82,7 +82,11 @@ def refit_after_counting(
     return Refit(reason is Reason.FEW_CHANGED, reason, threshold, fitted_for, share)
 
 
-def _percent(share: float) -> str:
+def _percent(share: float, *, below: float | None = None) -> str:
+    """A share in whole percents; with more digits where whole ones would read as `below` (9.7% kept under 10%)."""
     if 0 < share < 0.01:
         return "under 1%"
-    return f"{share:.0%}"
+    digits = 0
+    while below is not None and digits < 3 and round(share * 100, digits) >= below * 100:
+        digits += 1
+    return f"{share:.{digits}%}"

@@ -81,3 +81,4 @@ def test_the_run_says_in_one_line_which_reference_it_used_and_why():
     assert _after(1000, 60, 60).note() == "reference refitted: 12% of its rows changed"
     assert _after(1000, None, 0).note() == "reference refitted: all of its rows changed"
     assert "under 1%" in (_after(1000, 1, 2).note() or "")
+    assert ": 9.7% of its rows have changed since; refitted at 10%" in (_after(1000, 50, 47).note() or "")
