@@ -25,9 +25,12 @@ def write_log(frame: pd.DataFrame, path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def monitor_section(name: str, columns: str, *, every: str, reference: tuple[str, str], extra: str = "") -> str:
+def monitor_section(name: str, columns: str, *, every: str, reference: tuple[str, str] | str, extra: str = "") -> str:
     """A monitor section over the table `predictions` (timestamps in `ts`): `columns` the TOML lines naming its
-    columns and task, `window = every`, a fixed reference [start, end) (ISO times), and `extra` TOML lines."""
+    columns and task, `window = every`, a fixed reference [start, end) (ISO times) or a reference's TOML
+    (say '{ last = "7d" }'), and `extra` TOML lines."""
+    if isinstance(reference, tuple):
+        reference = f'{{ start = "{reference[0]}", end = "{reference[1]}" }}'
     return f"""
 [[monitors]]
 name = "{name}"
@@ -37,12 +40,12 @@ timestamp_column = "ts"
 {columns}
 every = "{every}"
 window = "{every}"
-reference = {{ start = "{reference[0]}", end = "{reference[1]}" }}
+reference = {reference}
 {extra}
 """
 
 
-def cost_log_monitor(name: str, task: str, *, every: str, reference: tuple[str, str], extra: str = "") -> str:
+def cost_log_monitor(name: str, task: str, *, every: str, reference: tuple[str, str] | str, extra: str = "") -> str:
     """A monitor section over bench/estimation.py's cost logs (features x0..x7, c0, c1; the model's output p, a
     classifier's decided class d; the target y)."""
     features = ", ".join(f'"x{i}"' for i in range(8))
