@@ -202,10 +202,6 @@ def _minus(window: Window, cut: Window) -> list[Window]:
     return parts
 
 
-def overlaps(spans: tuple[Window, ...], window: Window) -> bool:
-    return any(s.start < window.end and window.start < s.end for s in spans)
-
-
 def span_text(window: Window) -> str:
     return f"{window.start.isoformat()} – {window.end.isoformat()}"
 

@@ -217,7 +217,7 @@ class MonitorInputs:
         in the source (one indexed count per side), against the share `refit` allows."""
         assert held.spans is not None and held.read_for is not None
         threshold, fitted_for = self.monitor.reference.refit_share, held.read_for.end
-        decided = refit_before_counting(held.spans, fitted_for, window, threshold)
+        decided = refit_before_counting(held.spans, spans, fitted_for, threshold)
         if decided is not None:
             return decided
         changed = Changed.between(held.spans, spans)

@@ -12,14 +12,14 @@ from datetime import datetime
 from enum import StrEnum
 
 from monitor.times import iso
-from monitor.windows import ReferenceSpans, Window, overlaps, spans_minus
+from monitor.windows import ReferenceSpans, Window, spans_minus
 
 
 class Reason(StrEnum):
     FEW_CHANGED = "few_changed"  # kept: fewer rows changed than the threshold
     CHANGED = "changed"  # refitted: at least the threshold changed
     EVERY_WINDOW = "every_window"  # refitted: refit = 0 asks for it
-    OVERLAPS = "overlaps"  # refitted: the held reference holds part of this window (a backfill behind it)
+    AHEAD = "ahead"  # refitted: the held reference reaches past where this window's ends (a window behind it)
 
 
 @dataclass(frozen=True)
@@ -48,9 +48,10 @@ class Refit:
         """One line for the run's notes; None when nothing differs from reading the reference for this window."""
         if self.reason is Reason.EVERY_WINDOW:
             return None
-        if self.reason is Reason.OVERLAPS:
+        if self.reason is Reason.AHEAD:
             return (
-                f"reference refitted: the one held (for the window ending {iso(self.fitted_for)}) overlaps this window"
+                f"reference refitted: the one held (for the window ending {iso(self.fitted_for)}) reaches past "
+                "this window's"
             )
         share = "all" if self.share is None else _percent(self.share, below=self.threshold if self.keep else None)
         if self.keep:
@@ -61,12 +62,16 @@ class Refit:
         return f"reference refitted: {share} of its rows changed"
 
 
-def refit_before_counting(held: ReferenceSpans, fitted_for: datetime, window: Window, threshold: float) -> Refit | None:
+def refit_before_counting(
+    held: ReferenceSpans, new: ReferenceSpans, fitted_for: datetime, threshold: float
+) -> Refit | None:
     """A refit decided without counting rows, or None when the counts decide."""
     if threshold <= 0:
         return Refit(False, Reason.EVERY_WINDOW, threshold, fitted_for)
-    if overlaps(held.spans, window):  # the window's own rows would be judged against themselves
-        return Refit(False, Reason.OVERLAPS, threshold, fitted_for)
+    # A window behind the one held (a backfill, catch-up): the held reference would hold rows this window's
+    # reference leaves out on purpose (the offset), or the window's own rows.
+    if held.bounds.end > new.bounds.end:
+        return Refit(False, Reason.AHEAD, threshold, fitted_for)
     return None
 
 

@@ -60,9 +60,10 @@ def test_a_rolling_reference_is_refitted_once_enough_of_its_rows_changed(tmp_pat
     assert refitted.refit is not None and not refitted.refit.keep and refitted.bounds == Window(T0 + 2 * H, T0 + 26 * H)
     assert inputs.read_reference(_window(27)).refit.keep  # type: ignore[union-attr]
     assert len(reference_reads) == 2, "read for the windows ending 25:00 and 27:00 only"
-    # A backfill behind the held reference (whose rows hold the window's) is read anew.
-    behind = inputs.read_reference(_window(10))
-    assert behind.bounds == Window(T0 - 14 * H, T0 + 10 * H) and len(reference_reads) == 3
+    # A window behind the one held (a backfill) gets its own, even an hour behind; the next is kept again.
+    behind = inputs.read_reference(_window(25))
+    assert behind.bounds == Window(T0 + H, T0 + 25 * H) and len(reference_reads) == 3
+    assert inputs.read_reference(_window(26)).refit.keep and len(reference_reads) == 3  # type: ignore[union-attr]
 
 
 def test_with_refit_0_every_window_reads_its_own_reference(tmp_path, log_url, reference_reads):

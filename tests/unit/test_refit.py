@@ -64,13 +64,16 @@ def test_a_held_reference_is_kept_while_fewer_rows_than_the_threshold_changed(
 
 
 def test_some_refits_need_no_count():
-    held = ReferenceSpans((_w(0, 24),))
-    assert refit_before_counting(held, T0 + 25 * H, _w(25, 26), threshold=0.1) is None
-    every = refit_before_counting(held, T0 + 25 * H, _w(25, 26), threshold=0)
+    held, ahead = ReferenceSpans((_w(0, 24),)), ReferenceSpans((_w(1, 25),))
+    assert refit_before_counting(held, ahead, T0 + 25 * H, threshold=0.1) is None
+    every = refit_before_counting(held, ahead, T0 + 25 * H, threshold=0)
     assert every is not None and not every.keep and every.reason is Reason.EVERY_WINDOW and every.note() is None
-    # A backfill behind the held reference: its rows would be judged against themselves.
-    behind = refit_before_counting(held, T0 + 25 * H, _w(20, 21), threshold=0.1)
-    assert behind is not None and not behind.keep and behind.reason is Reason.OVERLAPS
+    # A window behind the one held (a backfill): the held reference holds rows its own leaves out.
+    behind = refit_before_counting(held, ReferenceSpans((_w(-1, 23),)), T0 + 25 * H, threshold=0.1)
+    assert behind is not None and not behind.keep and behind.reason is Reason.AHEAD
+    assert behind.note() == (
+        "reference refitted: the one held (for the window ending 2026-11-23T01:00:00Z) reaches past this window's"
+    )
 
 
 def test_the_run_says_in_one_line_which_reference_it_used_and_why():
