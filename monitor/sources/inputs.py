@@ -193,7 +193,7 @@ class MonitorInputs:
             return held
         refit = None
         if held is not None and spans is not None and held_key == replace(key, spans=held.spans):  # moved only
-            refit = self._refit(held, spans, window)
+            refit = self._refit(held, spans)
             if refit.keep:
                 return replace(held, refit=refit)
         seed = sampling.seed_for(self.monitor.name, bounds.start if bounds else None, bounds.end if bounds else None)
@@ -212,8 +212,8 @@ class MonitorInputs:
             self._reference_key, self._reference = key, read
         return read if refit is None else replace(read, refit=refit)
 
-    def _refit(self, held: ReferenceRead, spans: ReferenceSpans, window: Window) -> Refit:
-        """Whether the rolling reference held stays for `window`: the rows its spans would lose and gain, counted
+    def _refit(self, held: ReferenceRead, spans: ReferenceSpans) -> Refit:
+        """Whether the rolling reference held stays in place of `spans`: the rows it would lose and gain, counted
         in the source (one indexed count per side), against the share `refit` allows."""
         assert held.spans is not None and held.read_for is not None
         threshold, fitted_for = self.monitor.reference.refit_share, held.read_for.end
