@@ -9,6 +9,8 @@ well as from the daemon. No monitor can be called `_static` (names start with a 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
+import importlib.util
 import os
 import shutil
 import tempfile
@@ -20,20 +22,25 @@ SCRIPT = "index.js"
 
 
 @lru_cache(maxsize=1)
+def evidently_static() -> Path:
+    """The installed Evidently's static files (its dashboard script, its icons' font), found without importing
+    Evidently: that imports the whole library (seconds), and a run needs only these files."""
+    spec = importlib.util.find_spec("evidently")  # a top-level package's spec: found, not executed
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("evidently is not installed: reports need its dashboard script")
+    return Path(next(iter(spec.submodule_search_locations))) / "nbextension" / "static"
+
+
 def evidently_script() -> Path:
     """The installed Evidently's bundled dashboard script."""
-    from evidently.legacy.utils.dashboard import STATIC_PATH
-
-    return Path(STATIC_PATH) / SCRIPT
+    return evidently_static() / SCRIPT
 
 
 @lru_cache(maxsize=1)
 def script_name() -> str:
     """`_static/evidently-<version>-<hash>/index.js`: where the scripts live, relative to reports_dir."""
-    import evidently
-
     digest = hashlib.sha256(evidently_script().read_bytes()).hexdigest()[:12]
-    return f"{STATIC_DIR}/evidently-{evidently.__version__}-{digest}/{SCRIPT}"
+    return f"{STATIC_DIR}/evidently-{importlib.metadata.version('evidently')}-{digest}/{SCRIPT}"
 
 
 def script_src() -> str:

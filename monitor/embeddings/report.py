@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from monitor.embeddings.drift import EmbeddingVerdict
+from monitor.widgets import CounterData, counter, plotly_figure
 
 # The drift table's colours (evaluation/report_widgets.py), so reference and window read the same everywhere.
 REFERENCE_COLOUR = "#4d4d4d"
@@ -17,10 +18,8 @@ WINDOW_COLOUR = "#ed0400"
 def embedding_widgets(
     column: str, verdict: EmbeddingVerdict, reference_points: np.ndarray, window_points: np.ndarray
 ) -> list[Any]:
-    """Evidently legacy widgets (imported lazily, as the other report sections do): a counter with the verdict,
-    the score against its threshold and the rows sampled, and a scatter of both sides on the reference's plane."""
-    from evidently.legacy.renderers.html_widgets import CounterData, counter, plotly_figure
-
+    """Evidently's widget kinds (monitor/widgets.py): a counter with the verdict, the score against its threshold
+    and the rows sampled, and a scatter of both sides on the reference's plane."""
     window_rows, reference_rows = verdict.rows
     if math.isnan(verdict.score):
         verdict_text = "not judged"

@@ -14,6 +14,7 @@ from monitor.metric_names import (
     REGRESSION_METRICS,
     realized_of,
 )
+from monitor.widgets import table_data
 
 # An estimate is drawn against its band even without a rule (estimation.estimation_widget's k).
 DEFAULT_K = 3.0
@@ -41,8 +42,6 @@ def drop_widget(metrics: list[MetricRow], monitor: MonitorConfig) -> list[Any]:
     found = drops(segment_mapping(metrics), QUALITY, bands, thresholds)
     if not found:
         return []
-    from evidently.legacy.renderers.html_widgets import table_data
-
     rows = [
         [
             d.metric,

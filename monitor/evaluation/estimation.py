@@ -11,6 +11,7 @@ from monitor.evaluation.step import StepOutput
 from monitor.figures import MetricRow, as_mapping
 from monitor.metric_names import estimated_name, reference_names, sampling_error_name
 from monitor.performance.estimator import Estimate, Estimator
+from monitor.widgets import table_data
 
 
 def estimation(current: Prepared, estimator: Estimator | str | None) -> StepOutput:
@@ -42,8 +43,6 @@ def _rows(estimate: Estimate) -> list[MetricRow]:
 def estimation_widget(metrics: list[MetricRow], names: tuple[str, ...], k: float = 3.0) -> list[Any]:
     """A table: each metric's estimate +- its sampling error, the realized value when labels have arrived,
     and the band the realized figure keeps on the reference (mean +- k std over its windows)."""
-    from evidently.legacy.renderers.html_widgets import table_data
-
     values = as_mapping(metrics)
     rows = []
     for name in names:

@@ -16,6 +16,7 @@ from monitor.evaluation.step import StepOutput
 from monitor.figures import MetricRow
 from monitor.performance.fairness import Fairness, fairness
 from monitor.performance.outcomes import model_outputs, scored_rows
+from monitor.widgets import table_data
 
 
 def fairness_step(current: Prepared, roles: ColumnRoles, favourable: int | str, *, labels_ready: bool) -> StepOutput:
@@ -90,8 +91,6 @@ def _rows(result: Fairness) -> list[MetricRow]:
 
 
 def _widgets(results: list[Fairness], favourable: int | str) -> list[Any]:
-    from evidently.legacy.renderers.html_widgets import table_data
-
     def cell(value: float | None) -> str:
         return "" if value is None else f"{value:.3f}"
 

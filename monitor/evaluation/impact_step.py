@@ -15,6 +15,7 @@ from monitor.evaluation.prepare import Prepared
 from monitor.evaluation.step import StepOutput
 from monitor.explain.impact import METHOD, ModelImpact
 from monitor.figures import MetricRow
+from monitor.widgets import table_data
 
 LOW_FIT = 0.3  # a surrogate explaining less of the score's variance than this is said to be rough
 
@@ -45,8 +46,6 @@ def impact_step(
 
 
 def _widgets(impact: ModelImpact, moved: dict[str, float]) -> list[Any]:
-    from evidently.legacy.renderers.html_widgets import table_data
-
     if not moved:
         return []
     ordered = sorted(moved, key=lambda c: -moved[c])

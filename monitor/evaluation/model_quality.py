@@ -18,6 +18,7 @@ from monitor.evaluation.step import StepOutput
 from monitor.figures import MetricRow
 from monitor.performance.outcomes import Labelled, labelled
 from monitor.performance.realized import confusion, realized
+from monitor.widgets import CounterData, counter, group_widget, plotly_data
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,6 @@ def _reference_quality(reference: Prepared, roles: ColumnRoles, kept: dict[Hasha
 
 
 def _widgets(window: Labelled, base: ReferenceQuality, values: dict[str, float]) -> list[Any]:
-    from evidently.legacy.renderers.html_widgets import CounterData, counter, group_widget
-
     widgets: list[Any] = [
         counter(
             title=f"Model quality ({len(window):,} rows whose label has arrived)",
@@ -98,8 +97,6 @@ Matrix = tuple[list[str], np.ndarray]
 def _confusion_widget(window: Matrix, reference: Matrix | None) -> Any:
     """The window's and the reference's confusion matrices side by side, each as shares of its own rows, on one
     colour scale: a window reads beside a reference many times larger."""
-    from evidently.legacy.renderers.html_widgets import plotly_data
-
     sides = [("this window", *window)] + ([("reference", *reference)] if reference is not None else [])
     classes = _all_classes([side[1] for side in sides])
     width = 1 / len(sides)

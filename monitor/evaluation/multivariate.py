@@ -19,6 +19,7 @@ from monitor.evaluation.step import StepOutput
 from monitor.figures import MetricRow
 from monitor.multivariate import classifier
 from monitor.multivariate.reconstruction import Reconstruction, judge
+from monitor.widgets import CounterData, counter, plotly_data, table_data
 
 METHODS = {
     "reconstruction": ("reconstruction",),
@@ -110,8 +111,6 @@ def _widgets(
     history: list[tuple[datetime, float | None, float | None]],
     window_end: datetime,
 ) -> list[Any]:
-    from evidently.legacy.renderers.html_widgets import CounterData, counter, plotly_data, table_data
-
     what = "mean reconstruction error" if method == "reconstruction" else "domain classifier ROC AUC"
     widgets: list[Any] = [
         counter(

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from monitor.performance.outcomes import Labelled, normalised
+from monitor.widgets import plotly_data
 
 CURVE_POINTS = 200  # a curve is drawn through at most this many points
 SCATTER_POINTS = 1000  # of each side's rows, evenly spaced
@@ -83,8 +84,6 @@ def _thinned(points: int) -> np.ndarray:
 
 
 def _curve_chart(curves: list[tuple[str, dict]], kind: str) -> Any:
-    from evidently.legacy.renderers.html_widgets import plotly_data
-
     data = []
     for name, per_class in curves:
         for label, (fpr, tpr, recall, precision) in per_class.items():
@@ -113,8 +112,6 @@ def _curve_chart(curves: list[tuple[str, dict]], kind: str) -> Any:
 
 
 def _predicted_against_true(sides: list[tuple[str, Labelled]]) -> Any:
-    from evidently.legacy.renderers.html_widgets import plotly_data
-
     data = []
     for name, side in sides:
         shown = _spaced(side, SCATTER_POINTS)
@@ -134,8 +131,6 @@ def _predicted_against_true(sides: list[tuple[str, Labelled]]) -> Any:
 
 
 def _errors(sides: list[tuple[str, Labelled]]) -> Any:
-    from evidently.legacy.renderers.html_widgets import plotly_data
-
     errors = [(name, side.outputs.decided.astype(float) - side.truth.astype(float)) for name, side in sides]  # type: ignore[union-attr]
     finite = np.concatenate([e[np.isfinite(e)] for _, e in errors])
     low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)

@@ -1,20 +1,26 @@
 """A run's HTML report: a header about the run, the steps' widgets (Evidently's own widget kinds) and the notes,
-rendered by Evidently into a page that opens with no network: its data and font inline, Evidently's scripts
-shared by every report of the folder (monitor/report_scripts.py).
+in a page Evidently's dashboard script draws, that opens with no network: its data and font inline, Evidently's
+scripts shared by every report of the folder (monitor/report_scripts.py).
 
-Evidently is imported here, lazily: it takes seconds, and the CLI's other commands must stay fast.
+Nothing here imports Evidently (seconds of every run): the widgets are monitor/widgets.py's, the page
+monitor/report_page.py's.
 """
 
 from __future__ import annotations
 
-import functools
+import datetime
 import html
 import json
+import typing
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from monitor import report_nav
+import numpy as np
+import pandas as pd
+
+from monitor import report_nav, report_page
+from monitor.widgets import CounterData, Widget, counter, text_widget
 
 
 @dataclass(frozen=True)
@@ -34,10 +40,8 @@ class ReportContext:
     drift_share: float = 0.5
 
 
-def render(context: ReportContext, widgets: list[Any], notes: list[str], *, script_src: str) -> str:
+def render(context: ReportContext, widgets: list[Widget], notes: list[str], *, script_src: str) -> str:
     """The page; `script_src` is where it finds Evidently's scripts, relative to the report."""
-    from evidently.legacy.renderers.html_widgets import CounterData, counter, text_widget
-
     sampled = (
         f"{context.rows:,} of {context.rows_total:,} (seed {context.sample_seed})"
         if context.sample_seed is not None
@@ -53,81 +57,66 @@ def render(context: ReportContext, widgets: list[Any], notes: list[str], *, scri
         ],
     )
     notes_widgets = [text_widget(title="Note", text=html.escape(note)) for note in notes]
-    page = _page([header, *widgets, *notes_widgets], script_src)
-    return _with_title(page, context)
-
-
-def _with_title(page: str, context: ReportContext) -> str:
-    """A tab title and, above the widgets, the run's heading and its links (Evidently's page has neither)."""
-    title = html.escape(f"{context.monitor}, {context.window}: DriftHound")
-    page = page.replace("<head>", f"<head>\n    <title>{title}</title>", 1)
-    return page.replace("<body>", f'<body style="margin:0">\n{report_nav.header(context.monitor, context.window)}', 1)
-
-
-def _page(widgets: list[Any], script_src: str) -> str:
-    """Evidently's own page template, with its scripts referred to rather than embedded, and the widgets' data
-    written by `_data_block`: Evidently puts it in a <script> element as it is, so a logged value holding
-    "</script>" would end the element and run whatever follows it."""
-    from evidently.legacy.model.dashboard import DashboardInfo
-    from evidently.legacy.utils.dashboard import TemplateParams, file_html_template
-
+    shown = [header, *widgets, *notes_widgets]
     dashboard_id = "metric_" + uuid.uuid4().hex
-    info = DashboardInfo(name="Report", widgets=widgets)
-    page = file_html_template(
-        TemplateParams(
-            dashboard_id=dashboard_id,
-            dashboard_info=info,
-            additional_graphs={},
-            embed_lib=False,
-            embed_data=False,
-            include_js_files=[html.escape(script_src)],
-        )
+    return report_page.page(
+        title=f"{context.monitor}, {context.window}: DriftHound",
+        dashboard_id=dashboard_id,
+        data_block=_data_block(dashboard_id, shown, _additional_graphs(shown)),
+        script_src=script_src,
+        heading=report_nav.header(context.monitor, context.window),  # the run's heading and its links
     )
-    return page.replace("<!-- no embedded data -->", _data_block(dashboard_id, info, _additional_graphs(widgets)), 1)
 
 
-def _data_block(dashboard_id: str, info: Any, graphs: dict[str, Any]) -> str:
+def _data_block(dashboard_id: str, widgets: list[Widget], graphs: dict[str, Widget]) -> str:
     """The widgets' data as JavaScript, with every "<" written as its JSON escape: the same values once parsed,
-    and nothing in them can close the element or open a comment."""
+    and nothing in them can close the element (a logged value holding "</script>") or open a comment."""
 
     def safe(text: str) -> str:
         return text.replace("<", "\\u003c")
 
     return (
-        f"<script>\n    var {dashboard_id} = {safe(dashboard_json(info))};\n"
-        f"    var additional_graphs_{dashboard_id} = {safe(json.dumps(graphs, cls=_widget_encoder()))};\n</script>"
+        f"<script>\n    var {dashboard_id} = {safe(dashboard_json(widgets))};\n"
+        f"    var additional_graphs_{dashboard_id} = {safe(json.dumps(graphs, cls=WidgetEncoder))};\n</script>"
     )
 
 
-def dashboard_json(info: Any) -> str:
-    """What Evidently's dashboard_info_to_json writes (each top widget without its additionalGraphs), without
-    its pydantic `.dict()`: that walks every value of every widget's data in Python and cost most of a small
-    run's report. The encoder turns each widget into its fields as json meets it, and json's C encoder writes the
-    plain data; tests/unit/test_report_pages.py holds the two to the same text."""
-    widgets = [{k: v for k, v in widget.__dict__.items() if k != "additionalGraphs"} for widget in info.widgets]
-    return json.dumps({**info.__dict__, "widgets": widgets}, cls=_widget_encoder())
+def dashboard_json(widgets: list[Widget], name: str = "Report") -> str:
+    """The dashboard as Evidently's dashboard_info_to_json writes it: each top widget without its
+    additionalGraphs (the page gets those by id); tests/unit/test_widgets.py holds the two to the same text."""
+    top = [{k: v for k, v in widget.__dict__.items() if k != "additionalGraphs"} for widget in widgets]
+    return json.dumps({"name": name, "widgets": top}, cls=WidgetEncoder)
 
 
-@functools.cache
-def _widget_encoder() -> type[json.JSONEncoder]:
-    from evidently.legacy.utils.dashboard import NumpyEncoder
-    from pydantic.v1 import BaseModel
+class WidgetEncoder(json.JSONEncoder):
+    """Widgets as their fields, and numpy and pandas values as Evidently's NumpyEncoder writes them."""
 
-    class WidgetEncoder(NumpyEncoder):
-        def default(self, o: Any) -> Any:
-            if isinstance(o, BaseModel):  # its fields in order, as .dict() gives them (none overrides it)
-                return o.__dict__ if type(o).dict is BaseModel.dict else o.dict()
-            return super().default(o)
+    def default(self, o: Any) -> Any:
+        if isinstance(o, Widget):
+            return o.__dict__
+        if isinstance(o, np.integer):
+            return int(o)
+        if isinstance(o, np.floating):
+            return None if o is np.nan else float(o)
+        if isinstance(o, np.ndarray | pd.Series | pd.Index | pd.Categorical):
+            return o.tolist()
+        if isinstance(o, np.bool_):
+            return bool(o)
+        if isinstance(o, pd.Timedelta | pd.Period | uuid.UUID):
+            return str(o)
+        if isinstance(o, np.void) or o is pd.NaT:
+            return None
+        if isinstance(o, datetime.date):  # pd.Timestamp and datetime too
+            return o.isoformat()
+        if isinstance(o, pd.DataFrame):
+            return o.to_dict()
+        if isinstance(o, frozenset):
+            return list(o)
+        if not isinstance(o, typing.Sequence) and pd.isnull(o):  # pd.NA
+            return None
+        return super().default(o)
 
-    return WidgetEncoder
 
-
-def _additional_graphs(widgets: list[Any]) -> dict[str, Any]:
+def _additional_graphs(widgets: list[Widget]) -> dict[str, Widget]:
     """The widgets' detail graphs by id, as Evidently's render_widgets collects them."""
-    from evidently.legacy.model.widget import AdditionalGraphInfo
-
-    graphs: dict[str, Any] = {}
-    for widget in widgets:
-        for graph in widget.get_additional_graphs():
-            graphs[str(graph.id)] = graph.params if isinstance(graph, AdditionalGraphInfo) else graph
-    return graphs
+    return {graph.id: graph for widget in widgets for graph in widget.get_additional_graphs()}

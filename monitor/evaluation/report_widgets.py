@@ -21,6 +21,18 @@ from monitor.columns.roles import ColumnRoles
 from monitor.drift.detect import ColumnDrift, ReferenceProfile, window_categories
 from monitor.evaluation.flatten import feature_verdicts
 from monitor.figures import MetricRow
+from monitor.widgets import (
+    HISTOGRAM,
+    ColumnDefinition,
+    CounterData,
+    RichTableDataRow,
+    counter,
+    header_text,
+    plotly_data,
+    rich_table_data,
+    table_data,
+    text_widget,
+)
 
 BINS = 20
 Histogram = tuple[list, list, list]  # (x, reference counts, window counts) on the same bins
@@ -62,8 +74,6 @@ def drift_section(
     `explained`: per-column figures shown beside the verdicts (metric -> column -> value), e.g. importance and
     impact; with impacts, the drifted features are ordered by them. `counted`: the columns' histograms when
     already drawn (see `histograms`)."""
-    from evidently.legacy.renderers.html_widgets import CounterData, counter, header_text
-
     features = feature_verdicts(drift, roles, [(w.column, w.detected) for w in wholes])
     drifted = sum(features)
     ratio = drifted / len(features) if features else 0.0
@@ -96,15 +106,6 @@ def drift_table(
     """Evidently's drift table of `drift` (in that order): distribution sparklines, the test, score, verdict;
     `profile` and `current` hold the columns' reference and window values; `explained`, the declared per-column
     figures the run has (column_figures.py), each a column of the table."""
-    from evidently.legacy.renderers.html_widgets import (
-        ColumnDefinition,
-        ColumnType,
-        RichTableDataRow,
-        RowDetails,
-        plotly_data,
-        rich_table_data,
-    )
-
     shown = [f for f in SHOWN_BESIDE_DRIFT if explained.get(f.name)]
     rows = []
     for d in drift:
@@ -112,10 +113,10 @@ def drift_table(
             histogram = counted[d.column]
         else:
             histogram = histograms(d.column, profile, current) if d.column in profile else None
-        details = RowDetails()
+        details = []
         if histogram is not None:
             x, reference, window = histogram
-            details.with_part("DATA DISTRIBUTION", info=plotly_data(title="", **_overlay(x, reference, window)))
+            details.append(("DATA DISTRIBUTION", plotly_data(title="", **_overlay(x, reference, window))))
         fields = {
             "column_name": d.column,
             "column_type": _type(d.column, profile),
@@ -130,13 +131,13 @@ def drift_table(
             x, reference, window = histogram
             fields["reference_distribution"] = {"x": x, "y": reference}
             fields["current_distribution"] = {"x": x, "y": window}
-        rows.append(RichTableDataRow(fields=fields, details=details if details.parts else None))
+        rows.append(RichTableDataRow(fields=fields, details=details))
     sparkline = {"xField": "x", "yField": "y", "color": CURRENT_COLOUR}
     columns = [
         ColumnDefinition("Column", "column_name"),
         ColumnDefinition("Type", "column_type"),
-        ColumnDefinition("Reference Distribution", "reference_distribution", ColumnType.HISTOGRAM, options=sparkline),
-        ColumnDefinition("Current Distribution", "current_distribution", ColumnType.HISTOGRAM, options=sparkline),
+        ColumnDefinition("Reference Distribution", "reference_distribution", HISTOGRAM, options=sparkline),
+        ColumnDefinition("Current Distribution", "current_distribution", HISTOGRAM, options=sparkline),
         ColumnDefinition("Data Drift", "data_drift"),
         ColumnDefinition("Stat Test", "stattest_name"),
         ColumnDefinition("Drift Score", "drift_score"),
@@ -150,7 +151,6 @@ def drift_table(
 def column_links(columns: Sequence[str]) -> Any:
     """Under the drift table: each column's page (its drift, distribution and quantiles over time), relative to
     the report (/reports/<monitor>/columns/<column>)."""
-    from evidently.legacy.renderers.html_widgets import text_widget
 
     def markdown(text: str) -> str:
         return "".join(f"\\{c}" if c in MARKDOWN_SPECIALS else c for c in text)
@@ -160,8 +160,6 @@ def column_links(columns: Sequence[str]) -> Any:
 
 
 def quality_section(figures: Sequence[MetricRow], roles: ColumnRoles) -> list[Any]:
-    from evidently.legacy.renderers.html_widgets import CounterData, counter, table_data
-
     by_key = {(f.metric, f.column): f.value for f in figures}
     columns = [c for c in roles.columns if c != roles.target]
     table = []

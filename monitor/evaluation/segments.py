@@ -30,6 +30,7 @@ from monitor.performance.estimator import Estimator
 from monitor.performance.outcomes import labelled
 from monitor.performance.realized import realized
 from monitor.sources.inputs import ReferenceRead
+from monitor.widgets import plotly_figure, table_data
 
 
 @dataclass(frozen=True)
@@ -185,8 +186,6 @@ QUALITY_SHOWN = ("roc_auc", "accuracy", "mae", "rmse")
 def _widgets(
     summaries: list[tuple[Segment, int, list[str], dict[str, Any]]], current: Prepared, roles: ColumnRoles
 ) -> list[Any]:
-    from evidently.legacy.renderers.html_widgets import plotly_figure, table_data
-
     def quality(figures: dict[str, Any]) -> str:
         parts = []
         for name in QUALITY_SHOWN:

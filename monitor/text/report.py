@@ -8,11 +8,10 @@ from itertools import zip_longest
 from typing import Any
 
 from monitor.text.content import MIN_TEXTS_PER_SIDE, ContentVerdict
+from monitor.widgets import CounterData, counter, table_data
 
 
 def content_widgets(column: str, verdict: ContentVerdict) -> list[Any]:
-    from evidently.legacy.renderers.html_widgets import CounterData, counter, table_data
-
     window_rows, reference_rows = verdict.rows
     sampled = f"{window_rows:,} of the window, {reference_rows:,} of the reference"
     if math.isnan(verdict.score):

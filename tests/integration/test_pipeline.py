@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from datetime import timedelta
 
 import numpy as np
@@ -40,11 +41,23 @@ def drifting_log(database_url):
     return database_url
 
 
-def test_drift_is_detected_stored_and_reported(tmp_path, drifting_log, database_url):
+def evidently_modules() -> list[str]:
+    return [m for m in sys.modules if m == "evidently" or m.startswith("evidently.")]
+
+
+def without_evidently(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Evidently unloaded (whatever an earlier test imported of it), to see whether a run imports it again."""
+    for name in evidently_modules():
+        monkeypatch.delitem(sys.modules, name)
+
+
+def test_drift_is_detected_stored_and_reported(tmp_path, drifting_log, database_url, monkeypatch):
     config = monitor_config(tmp_path, drifting_log, store_url=database_url)
     runner = make_runner(config)
+    without_evidently(monkeypatch)  # a run and its report need none of it (its import alone takes seconds)
     result = runner.run(config.monitors[0], DRIFTED)
     assert result.status == "ok", result.reason
+    assert evidently_modules() == [], "the run and its report imported Evidently"
     values = values_of(result)
     assert values[("drift.detected", "income")] == 1.0
     assert values[("drift.detected", "region")] == 1.0

@@ -81,67 +81,6 @@ def test_a_matrix_is_laid_on_every_class_by_name():
     assert laid.tolist() == [[3, 0, 2], [0, 0, 0], [1, 0, 5]]
 
 
-def test_a_logged_value_cannot_close_the_report_s_script_element():
-    """Widgets carry values from the log (categories, texts, column names) into a <script> element."""
-    import json
-    import re
-
-    from evidently.legacy.renderers.html_widgets import CounterData, counter
-
-    from monitor.evaluation.report import ReportContext, render
-
-    evil = "</script><script>alert(document.domain)</script><!--"
-    context = ReportContext("m", "w", "r", 10, 10, 10, 10, None, 0.5)
-    page = render(context, [counter(title="values", counters=[CounterData("region", evil)])], [], script_src="s.js")
-    assert evil not in page and "<script>alert" not in page
-    data = re.search(r"var (metric_\w+) = (\{.*\});\n", page)
-    assert data is not None
-    assert evil in json.dumps(json.loads(data.group(2)), ensure_ascii=False)
-    assert page.count("<script") == page.count("</script>")
-
-
-def test_the_widgets_data_is_written_as_evidently_writes_it():
-    """The page's data is written without Evidently's pydantic walk (report.dashboard_json): the same text, for
-    every widget kind a report holds, numpy values, NaN and a detail graph included."""
-    import plotly.graph_objects as go
-    from evidently.legacy.model.dashboard import DashboardInfo
-    from evidently.legacy.renderers.html_widgets import (
-        ColumnDefinition,
-        CounterData,
-        RichTableDataRow,
-        RowDetails,
-        counter,
-        group_widget,
-        header_text,
-        plotly_data,
-        plotly_figure,
-        rich_table_data,
-        table_data,
-        text_widget,
-    )
-    from evidently.legacy.utils.dashboard import dashboard_info_to_json
-
-    from monitor.evaluation.report import dashboard_json
-
-    details = RowDetails().with_part("DATA DISTRIBUTION", info=plotly_data(title="", data=[{"y": [1, 2]}], layout={}))
-    row = {"x": "a", "h": {"x": np.arange(3), "y": np.array([0.5, np.nan, 2.0])}, "n": np.int64(7)}
-    figure = go.Figure()
-    figure.add_scatter(x=np.array([1.0, 2.0]), y=[3, None], name="score")
-    widgets = [
-        counter(title="c", counters=[CounterData("rows", "1,000")]),
-        header_text(label="h"),
-        rich_table_data(
-            title="t", columns=[ColumnDefinition("X", "x")], data=[RichTableDataRow(fields=row, details=details)]
-        ),
-        table_data(title="t2", column_names=["a", "b"], data=[["x", np.float64(0.25)]]),
-        group_widget(title="g", widgets=[plotly_data(title="p", data=[{"x": [1]}], layout={"a": 1})]),
-        plotly_figure(title="f", figure=figure),
-        text_widget(title="Note", text="a note"),
-    ]
-    info = DashboardInfo(name="Report", widgets=widgets)
-    assert dashboard_json(info) == dashboard_info_to_json(info)
-
-
 def test_a_sorted_reference_is_counted_into_bins_as_numpy_counts_it():
     """The drift table's reference histogram is counted by binary search on the sorted values: numpy's counts,
     values on the edges (rounded values land on them) and the closed last bin included."""
