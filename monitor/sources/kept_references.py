@@ -22,6 +22,7 @@ import pickle
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterable
 from functools import cache
 from importlib import metadata
@@ -147,6 +148,7 @@ class ReferenceCache:
         """Keeps `value` under `key`, replacing the monitor's other kept references (superseded: its reference
         moved on, or its configuration changed). Never raises: a reference not kept is only fitted again."""
         path = self._path(monitor_name, key)
+        started = time.perf_counter()
         try:
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".writing-")  # mode 0600
@@ -154,12 +156,15 @@ class ReferenceCache:
                 with os.fdopen(handle, "wb") as file:
                     pickle.dump((FORMAT, key, value), file, protocol=pickle.HIGHEST_PROTOCOL)
                 os.replace(temporary, path)
+                size = path.stat().st_size
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)
                 raise
         except Exception as error:  # a full disk, a read-only folder, something that does not pickle
             self._unusable(path, f"not kept: {error.__class__.__name__}: {str(error)[:200]}")
             return
+        seconds = round(time.perf_counter() - started, 3)
+        log.info("reference_cache.kept", monitor=monitor_name, file=path.name, mb=round(size / 1e6, 1), seconds=seconds)
         prefix = _monitor_prefix(monitor_name) + "."
         for other in self._files():
             if other.name.startswith(prefix) and other != path:
