@@ -60,7 +60,7 @@ def main() -> None:
     for rows in args.rows:
         folder = million.OUT / "million-runs" / str(rows)
         path = million.config(folder, million.log_path(rows), million.max_rows_for(rows))
-        check = [million.DRIFTHOUND, "check", "-c", str(path), "--at", million.AT]
+        check = [million.DRIFTHOUND, "check", "-v", "-c", str(path), "--at", million.AT]
         done = subprocess.run(check, capture_output=True, text=True, check=False)  # a check that keeps its reference
         kept = [line for line in done.stderr.splitlines() if "reference_cache.kept" in line]
         print(json.dumps({"rows": rows, "saving": kept[-1] if kept else done.stderr[-500:]}), flush=True)

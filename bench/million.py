@@ -282,13 +282,13 @@ def main() -> None:
     parser.add_argument("--compare-kept", action="store_true", help="figures fitted beside loaded, then stop")
     parser.add_argument("--out", type=Path, default=OUT / "million.json")
     args = parser.parse_args()
-    if not args.no_peer and not PEER.exists():
-        sys.exit("NannyML's venv is missing: make bench-peer (or --no-peer)")
     OUT.mkdir(exist_ok=True)
     if args.compare or args.compare_kept:
         for rows in args.rows:
             print(json.dumps({"rows": rows, **compare(args.compare, rows, log_path(rows))}), flush=True)
         return
+    if not args.no_peer and not PEER.exists():
+        sys.exit("NannyML's venv is missing: make bench-peer (or --no-peer)")
     results: list[dict[str, object]] = []
     for rows in args.rows:
         log = log_path(rows)

@@ -130,3 +130,16 @@ def test_kept_references_are_pruned_to_the_budget_and_to_the_monitors_configured
     assert cache.load("b", "k1") is not None and cache.load("c", "k1") is not None
     cache.prune_unused(["c"])
     assert cache.load("b", "k1") is None and cache.load("c", "k1") is not None
+
+
+def test_the_folder_is_beside_a_sqlite_store_else_beside_the_reports_and_none_when_turned_off(tmp_path):
+    pg = "postgresql+psycopg://dh:secret@db/drifthound"
+    sqlite = monitor_config(tmp_path, "sqlite://", store_url=f"sqlite:///{tmp_path / 'dh.db'}").service
+    postgres = monitor_config(tmp_path, "sqlite://", store_url=pg).service
+    assert cache_folder(sqlite) == tmp_path / "dh.db-references"
+    assert cache_folder(postgres) == tmp_path / "reports-references"  # not inside the served reports folder
+    set_here = monitor_config(tmp_path, "sqlite://", store_url=pg, service_extra='reference_cache_dir = "kept"')
+    assert cache_folder(set_here.service) == tmp_path / "kept"
+    off = monitor_config(tmp_path, "sqlite://", service_extra="reference_cache_mb = 0")
+    assert cache_folder(off.service) is None
+    assert "secret" not in kept_references.safe_url(pg)
