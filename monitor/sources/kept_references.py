@@ -16,6 +16,7 @@ The folder is pruned to a size budget, oldest use first, and of monitors no long
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -135,13 +136,16 @@ class ReferenceCache:
         try:
             with path.open("rb") as file:
                 saved_format, saved_key, value = pickle.load(file)  # our own files (owner and mode checked above)
+        except FileNotFoundError:  # pruned by another process meanwhile
+            return None
         except Exception as error:  # truncated, corrupt, or classes that moved: fit again
             self._unusable(path, f"{error.__class__.__name__}: {str(error)[:200]}", remove=True)
             return None
         if saved_format != FORMAT or saved_key != key:
             self._unusable(path, "written by another version", remove=True)
             return None
-        os.utime(path)  # pruning removes the longest unused first
+        with contextlib.suppress(OSError):
+            os.utime(path)  # pruning removes the longest unused first
         return value
 
     def save(self, monitor_name: str, key: str, value: object) -> None:
