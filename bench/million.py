@@ -21,6 +21,10 @@ current day, and the score with them.
   1,000,000 rows a day (it has no cap: above, DriftHound alone).
 - `--compare CHECKOUT`: every figure stored for the day by this checkout's `monitor` beside another's (say `git archive
   <commit> monitor | tar -x -C /tmp/before`): how many are bit-identical, within 1e-9, or differ.
+- `--kept`: beside each fresh `check` (its reference read and fitted: the folder of kept references emptied
+  first), another fresh `check` that loads the reference the first one kept on disk (issue 23).
+- `--compare-kept`: every figure stored by a fresh process that fitted the reference beside one that loaded
+  it as the first kept it.
 - `--warm`: the daemon's Runner in one process evaluates the day, then the same day again (`force`,
   `--warm-runs` times) with the reference already read and fitted: what a warm worker pays for the next
   window (wall and CPU seconds of the run, imports and start-up aside).
@@ -34,6 +38,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -147,8 +152,11 @@ segments = ["region"]
 protected_attributes = ["gender"]"""
 
 
-def config(folder: Path, log: Path, max_rows: int) -> Path:
+def config(folder: Path, log: Path, max_rows: int, *, kept: bool = False) -> Path:
+    """A fresh store; and no reference kept from an earlier run unless `kept` (README.md, issue 23)."""
     (folder / "store.db").unlink(missing_ok=True)
+    if not kept:
+        shutil.rmtree(folder / "store.db-references", ignore_errors=True)
     path = run.config(
         folder,
         f"sqlite:///{log}",
@@ -166,8 +174,9 @@ def max_rows_for(rows: int) -> int:
     return 10 * rows if rows <= 1_000_000 else CAP
 
 
-def drifthound(rows: int, log: Path) -> dict[str, object]:
-    path = config(OUT / "million-runs" / str(rows), log, max_rows_for(rows))
+def drifthound(rows: int, log: Path, *, kept: bool = False) -> dict[str, object]:
+    """A fresh `check`: the reference read and fitted, or (`kept`) loaded as the check before kept it."""
+    path = config(OUT / "million-runs" / str(rows), log, max_rows_for(rows), kept=kept)
     return measure([DRIFTHOUND, "check", "-c", str(path), "--at", AT])
 
 
@@ -230,17 +239,20 @@ print(json.dumps(rows))
 """
 
 
-def figures(code: Path, rows: int, log: Path) -> dict[tuple, float | None]:
-    """Every figure stored for the day, evaluated by the `monitor` package of the checkout at `code`."""
-    path = config(OUT / "million-runs" / f"figures-{code.name}-{rows}", log, max_rows_for(rows))
+def figures(code: Path, rows: int, log: Path, *, kept: bool = False) -> dict[tuple, float | None]:
+    """Every figure stored for the day, evaluated by the `monitor` package of the checkout at `code` (`kept`:
+    with the reference the run before kept on disk)."""
+    path = config(OUT / "million-runs" / f"figures-{code.name}-{rows}", log, max_rows_for(rows), kept=kept)
     script = FIGURES.format(code=str(code.resolve()), config=str(path), at=AT)
     done = subprocess.run([PYTHON, "-c", script], capture_output=True, text=True, check=True, cwd="/")
     return {tuple(row[:4]): row[4] for row in json.loads(done.stdout.strip().splitlines()[-1])}
 
 
-def compare(other: Path, rows: int, log: Path) -> dict[str, object]:
-    """This checkout's figures beside another's (a commit before a change), for the same day."""
-    mine, theirs = figures(HERE.parent, rows, log), figures(other, rows, log)
+def compare(other: Path | None, rows: int, log: Path) -> dict[str, object]:
+    """This checkout's figures beside another's (a commit before a change), for the same day; with no other,
+    a fresh process that fitted the reference beside one that loaded it as the first kept it."""
+    mine = figures(HERE.parent, rows, log)
+    theirs = figures(other, rows, log) if other else figures(HERE.parent, rows, log, kept=True)
     same = [
         k for k in mine if k in theirs and (mine[k] == theirs[k] or (mine[k] != mine[k] and theirs[k] != theirs[k]))
     ]
@@ -264,24 +276,29 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-peer", action="store_true", help="DriftHound only")
     parser.add_argument("--warm", action="store_true", help="also a warm Runner's second run of the same day")
+    parser.add_argument("--kept", action="store_true", help="also a fresh check loading the kept reference")
     parser.add_argument("--warm-runs", type=int, default=3, help="warm runs after the first (with --warm)")
     parser.add_argument("--compare", type=Path, help="another checkout: compare every stored figure, then stop")
+    parser.add_argument("--compare-kept", action="store_true", help="figures fitted beside loaded, then stop")
     parser.add_argument("--out", type=Path, default=OUT / "million.json")
     args = parser.parse_args()
-    if not args.no_peer and not PEER.exists():
-        sys.exit("NannyML's venv is missing: make bench-peer (or --no-peer)")
     OUT.mkdir(exist_ok=True)
-    if args.compare:
+    if args.compare or args.compare_kept:
         for rows in args.rows:
             print(json.dumps({"rows": rows, **compare(args.compare, rows, log_path(rows))}), flush=True)
         return
+    if not args.no_peer and not PEER.exists():
+        sys.exit("NannyML's venv is missing: make bench-peer (or --no-peer)")
     results: list[dict[str, object]] = []
     for rows in args.rows:
         log = log_path(rows)
-        runs: dict[str, list[dict[str, object]]] = {"drifthound": [], "nannyml": []}
-        for _ in range(args.repeats):  # the two take turns, so the machine's load falls on both
+        runs: dict[str, list[dict[str, object]]] = {"drifthound": [], "nannyml": [], "drifthound_kept": []}
+        for _ in range(args.repeats):  # they take turns, so the machine's load falls on all
             runs["drifthound"].append(drifthound(rows, log))
             print(json.dumps({"rows": rows, "drifthound": runs["drifthound"][-1]}), flush=True)
+            if args.kept:  # the check before kept its reference on disk
+                runs["drifthound_kept"].append(drifthound(rows, log, kept=True))
+                print(json.dumps({"rows": rows, "drifthound_kept": runs["drifthound_kept"][-1]}), flush=True)
             if not args.no_peer and rows <= PEER_ROWS:
                 runs["nannyml"].append(nannyml(log))
                 print(json.dumps({"rows": rows, "nannyml": runs["nannyml"][-1]}), flush=True)

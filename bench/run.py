@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -133,6 +134,7 @@ max_rows = {max_rows}
 def check(url: str, max_rows: int, tag: str, monitors: int = 1) -> dict[str, float]:
     folder = OUT / "runs" / tag
     (folder / "store.db").unlink(missing_ok=True)
+    shutil.rmtree(folder / "store.db-references", ignore_errors=True)  # a fresh process fits its reference
     path = config(folder, url, max_rows, monitors)
     subprocess.run([DRIFTHOUND, "db", "upgrade", "-c", str(path)], check=True, capture_output=True)
     return measure([DRIFTHOUND, "check", "-c", str(path), "--at", "2026-11-03T00:00:00Z"])

@@ -3,6 +3,7 @@ table `predictions` (indexed on `ts`), and a config over it with a fresh SQLite 
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -63,6 +64,7 @@ def cost_log_monitor(name: str, task: str, *, every: str, reference: tuple[str, 
 def config_text(store: Path, reports_dir: Path, source_url: str, monitors: str) -> str:
     """A config with a fresh (emptied) SQLite store at `store`, one source `main` and the `monitors` TOML."""
     store.unlink(missing_ok=True)
+    shutil.rmtree(store.with_name(store.name + "-references"), ignore_errors=True)  # nothing fitted before
     return (
         f'[service]\nstore_url = "sqlite:///{store}"\nreports_dir = "{reports_dir}"\n'
         f'[sources.main]\nurl = "{source_url}"\n{monitors}'

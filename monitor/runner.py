@@ -23,6 +23,7 @@ from monitor.errors import DriftHoundError
 from monitor.evaluation.window import evaluate_window
 from monitor.figures import MetricRow, as_mapping, segment_mapping
 from monitor.sources.inputs import MonitorInputs
+from monitor.sources.kept_references import ReferenceCache, cache_folder
 from monitor.store import Store
 from monitor.store.dropped import dropped_since_previous_run
 from monitor.store.history import score_history
@@ -88,12 +89,14 @@ class Runner:
         self.clock = clock
         self._inputs: OrderedDict[str, MonitorInputs] = OrderedDict()
         self._inputs_lock = threading.Lock()
+        self.reference_cache = _reference_cache(config)
 
     def inputs(self, monitor: MonitorConfig) -> MonitorInputs:
         with self._inputs_lock:
             inputs = self._inputs.get(monitor.name)
             if inputs is None or inputs.monitor != monitor:
-                inputs = MonitorInputs(monitor, self.config.sources[monitor.source].url)
+                url = self.config.sources[monitor.source].url
+                inputs = MonitorInputs(monitor, url, cache=self.reference_cache)
                 self._inputs[monitor.name] = inputs
             self._inputs.move_to_end(monitor.name)
             # Each holds its monitor's reference in memory: keep the most recently used that fit the budget.
@@ -102,6 +105,12 @@ class Runner:
                 _, dropped = self._inputs.popitem(last=False)
                 held -= dropped.reference_cells()
             return inputs
+
+    def _keep_reference(self, monitor: str) -> None:
+        with self._inputs_lock:
+            inputs = self._inputs.get(monitor)
+        if inputs is not None:
+            inputs.keep_reference()
 
     def forget_inputs(self, monitor: str) -> None:
         """After a failure the source may have changed (schema, types): look again next time."""
@@ -128,6 +137,8 @@ class Runner:
             log.info("run.retaken", monitor=monitor.name, window_end=iso(window.end), previous=claim.existing_status)
         with _Heartbeat(self.store, claim.run_id, self.owner, self.clock):
             result = self._evaluate(monitor, window, claim.run_id, started, notify)
+        if result.status != "failed":  # recorded: now keep the fitted reference for the next process
+            self._keep_reference(monitor.name)
         log.info(
             "run.finished",
             monitor=monitor.name,
@@ -272,6 +283,16 @@ class Runner:
             return [MetricRow("monitor.failed_runs", "", 0.0)]
         before = consecutive_failures_before(session, monitor=monitor.name, window_end=window.end)
         return [MetricRow("monitor.failed_runs", "", float(before + 1))]
+
+
+def _reference_cache(config: Config) -> ReferenceCache | None:
+    """The folder of references kept across processes, pruned of monitors no longer configured."""
+    folder = cache_folder(config.service)
+    if folder is None:
+        return None
+    cache = ReferenceCache(folder, config.service.reference_cache_mb * 1024 * 1024)
+    cache.prune_unused(monitor.name for monitor in config.monitors)
+    return cache
 
 
 def _dropped_count(session, monitor: str, run_id: int, outcome: RunOutcome) -> list[MetricRow]:

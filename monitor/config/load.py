@@ -238,6 +238,7 @@ def _resolve_paths(config: Config, base_dir: Path) -> Config:
             "reports_dir": (base_dir / config.service.reports_dir).resolve(),
             "tls_cert_file": _under(base_dir, config.service.tls_cert_file),
             "tls_key_file": _under(base_dir, config.service.tls_key_file),
+            "reference_cache_dir": _under(base_dir, config.service.reference_cache_dir),
         }
     )
     sources = {

@@ -90,6 +90,10 @@ class ServiceConfig(Strict):
     tls_cert_file: Path | None = None
     tls_key_file: Path | None = None
     tokens: dict[str, TokenConfig] = Field(default_factory=dict)
+    # Fitted references kept across processes (README.md): default beside a SQLite store's file, else beside
+    # reports_dir; reference_cache_mb = 0 keeps none.
+    reference_cache_dir: Path | None = None
+    reference_cache_mb: int = Field(default=2048, ge=0)
 
     @field_validator("http_listen")
     @classmethod

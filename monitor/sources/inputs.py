@@ -18,8 +18,9 @@ import pandas as pd
 from monitor.columns.inference import ColumnReading, infer_roles, listed_readings
 from monitor.columns.roles import ColumnRoles, configured_roles
 from monitor.config import MonitorConfig
-from monitor.errors import DataError
+from monitor.errors import DataError, SourceError
 from monitor.sources import sampling
+from monitor.sources.kept_references import ReferenceCache, monitor_settings, reference_key, safe_url
 from monitor.sources.reader import ReadResult, Source
 from monitor.sources.refit import Changed, Refit, refit_after_counting, refit_before_counting
 from monitor.sources.timestamps import to_utc
@@ -67,8 +68,9 @@ class ReferenceRead:
 
 
 class MonitorInputs:
-    def __init__(self, monitor: MonitorConfig, source_url: str) -> None:
+    def __init__(self, monitor: MonitorConfig, source_url: str, *, cache: ReferenceCache | None = None) -> None:
         self.monitor = monitor
+        self.cache = cache  # references kept on disk across processes (None: only in memory)
         self.source = Source(
             source_url, table=monitor.table, query=monitor.query, timestamp_column=monitor.timestamp_column
         )
@@ -86,6 +88,8 @@ class MonitorInputs:
         self.notes: tuple[str, ...] = ()  # what every run should say about how its columns were found
         self._reference_key: ReferenceKey | None = None
         self._reference: ReferenceRead | None = None
+        self._kept_key: str | None = None  # the held reference's key on disk
+        self._kept_derived = 0  # how many derived artefacts it had when last saved or loaded
         # What runs keep across references (a day's cycle measurement), each under a key saying what it holds for.
         self.kept: dict[Hashable, object] = {}
         self._lock = threading.Lock()
@@ -197,6 +201,13 @@ class MonitorInputs:
             if refit.keep:
                 return replace(held, refit=refit)
         seed = sampling.seed_for(self.monitor.name, bounds.start if bounds else None, bounds.end if bounds else None)
+        kept_key = self._key_on_disk(key, seed)
+        loaded = self.cache.load(self.monitor.name, kept_key) if self.cache and kept_key else None
+        if isinstance(loaded, ReferenceRead):
+            with self._lock:
+                self._reference_key, self._reference = key, loaded
+                self._kept_key, self._kept_derived = kept_key, len(loaded.derived)
+            return loaded if refit is None else replace(loaded, refit=refit)
         result = self._with_labels(
             self.reference_source.read(
                 columns, spans.spans if spans is not None else None, max_rows=self.monitor.max_rows, seed=seed
@@ -210,6 +221,7 @@ class MonitorInputs:
         read = ReferenceRead(spans, result, times, read_for=window)
         with self._lock:
             self._reference_key, self._reference = key, read
+            self._kept_key, self._kept_derived = kept_key, 0
         return read if refit is None else replace(read, refit=refit)
 
     def _refit(self, held: ReferenceRead, spans: ReferenceSpans) -> Refit:
@@ -227,6 +239,40 @@ class MonitorInputs:
         return refit_after_counting(
             held_rows=held.result.rows_total, removed=removed, added=added, threshold=threshold, fitted_for=fitted_for
         )
+
+    def keep_reference(self) -> None:
+        """Saves the reference held, with what runs derived from it, for the next process to load (after a
+        run: only when it derived something not saved yet)."""
+        with self._lock:
+            reference, kept_key, saved = self._reference, self._kept_key, self._kept_derived
+        if self.cache is None or reference is None or kept_key is None or len(reference.derived) == saved:
+            return
+        derived = len(reference.derived)
+        self.cache.save(self.monitor.name, kept_key, reference)
+        with self._lock:
+            if self._reference is reference:
+                self._kept_derived = derived
+
+    def _key_on_disk(self, key: ReferenceKey, seed: int) -> str | None:
+        """What the reference depends on, hashed (kept_references): the configuration, the source, and the
+        row counts of the reference (and of its labels, where they matter). None: not kept."""
+        if self.cache is None:
+            return None
+        spans = key.spans.spans if key.spans is not None else None
+        roles = self.roles()
+        labels = self.monitor.labels
+        try:
+            rows = self.reference_source.count(spans)
+            labelled = None
+            if labels is not None and self.labels_source is not None:
+                labelled = self.reference_source.count_labelled(labels.key, self.labels_source, labels.column, spans)
+            elif roles.target is not None:
+                labelled = self.reference_source.count_present(roles.target, spans)
+        except SourceError:  # the read that follows says what is wrong
+            return None
+        settings = monitor_settings(self.monitor.model_dump(mode="json"))
+        where = (safe_url(self.source.url), self.source.relation, self.reference_source.relation)
+        return reference_key(settings, roles, key, seed, where, rows, labelled)
 
     def why_empty(self, window: Window) -> str:
         """Why a window has no rows: a skip reason naming when the log's rows are, or DataError when they lie

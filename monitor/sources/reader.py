@@ -154,6 +154,18 @@ class Source:
         with connect(self._engine) as connection:
             return int(execute(connection, statement, self.label).scalar_one())
 
+    def count_present(self, column: str, window: Window | Sequence[Window] | None) -> int:
+        """Rows of `window` with a value in `column`."""
+        statement = statements.count_present(self.relation, column, self._conditions(window))
+        with connect(self._engine) as connection:
+            return int(execute(connection, statement, self.label).scalar_one())
+
+    def count_labelled(self, key: str, labels: Source, value: str, window: Window | Sequence[Window] | None) -> int:
+        """Labels in `labels` (a table of key -> `value`) for the rows of `window`."""
+        statement = statements.count_labelled(self.relation, key, labels.relation, value, self._conditions(window))
+        with connect(self._engine) as connection:
+            return int(execute(connection, statement, self.label).scalar_one())
+
     def read(
         self, columns: Sequence[str], window: Window | Sequence[Window] | None, *, max_rows: int, seed: int
     ) -> ReadResult:

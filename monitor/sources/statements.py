@@ -110,6 +110,25 @@ def count(relation: Relation, conditions: Sequence[sa.ColumnElement[bool]]) -> s
     return statement.where(*conditions) if conditions else statement
 
 
+def count_present(relation: Relation, column: str, conditions: Sequence[sa.ColumnElement[bool]]) -> sa.Select[Any]:
+    """How many rows have a value in `column` (the labelled rows, for a target column)."""
+    statement = sa.select(sa.func.count(sa.column(column))).select_from(from_clause(relation))
+    return statement.where(*conditions) if conditions else statement
+
+
+def count_labelled(
+    relation: Relation, key: str, labels: Relation, value: str, conditions: Sequence[sa.ColumnElement[bool]]
+) -> sa.Select[Any]:
+    """How many labels of a labels table belong to the rows of `relation` that `conditions` keep."""
+    keys = sa.select(sa.column(key)).select_from(from_clause(relation))
+    keys = keys.where(*conditions) if conditions else keys
+    return (
+        sa.select(sa.func.count(sa.column(value)))
+        .select_from(from_clause(labels))
+        .where(sa.column(key).in_(keys.scalar_subquery()))
+    )
+
+
 def select_columns(
     relation: Relation,
     columns: Sequence[str],
