@@ -26,9 +26,9 @@ pool = EvaluationPool(
     config_text=open(sys.argv[1]).read(), config_file=sys.argv[1], owner="orphan-test", log_format="json", workers=2
 )
 start, end = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, 1, tzinfo=UTC)
-for _ in range(2):
-    pool.submit("credit", start, end, False)
-print(" ".join(str(pid) for pid in pool._executor._processes), flush=True)
+for name in ("credit", "loans"):  # one monitor each: a monitor's runs go to one worker
+    pool.submit(name, start, end, False)
+print(" ".join(str(pid) for pid in pool.pids()), flush=True)
 if sys.argv[2] == "kill":
     os.kill(os.getpid(), signal.SIGKILL)
 sys.stdin.readline()  # "wait": hold the pool until the test is done
@@ -54,6 +54,16 @@ def _config(tmp_path: Path) -> Path:
         numerical_features = ["age"]
         prediction_column = "score"
         task = "binary_classification"
+        every = "1h"
+        window = "1h"
+        reference = {{ last = "24h" }}
+
+        [[monitors]]
+        name = "loans"
+        source = "main"
+        table = "predictions"
+        timestamp_column = "ts"
+        numerical_features = ["age"]
         every = "1h"
         window = "1h"
         reference = {{ last = "24h" }}
