@@ -14,8 +14,10 @@ it ended is dropped) rather than building a backlog it would work off later.
 Counted over the windows that ended between one period after the start and the end: evaluated (ok), dropped
 (the `dropped` status; `drifthound_windows_dropped_total` summed from /metrics beside it), failed, and missing
 (no row at all yet); the delay from a window's end to its run's finish, and the run's own duration; the CPU
-seconds the daemon and its workers used, and how many worker processes ran. `--code PATH` runs another
-checkout's `monitor` package (PYTHONPATH), for a before/after. Writes bench/out/many_monitors_<label>.json.
+seconds the daemon and its workers used, and how many worker processes ran. Start-up: the seconds until every
+monitor had run once, the CPU seconds by then, and the windows dropped that ended in the first two minutes.
+`--code PATH` runs another checkout's `monitor` package (PYTHONPATH), for a before/after. Writes
+bench/out/many_monitors_<label>.json.
 """
 
 from __future__ import annotations
