@@ -26,7 +26,7 @@ pool = EvaluationPool(
     config_text=open(sys.argv[1]).read(), config_file=sys.argv[1], owner="orphan-test", log_format="json", workers=2
 )
 start, end = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, 1, tzinfo=UTC)
-for name in ("credit", "loans"):  # one for each worker
+for name in ("credit", "loans"):  # a monitor's runs go to one worker: one monitor for each
     pool.submit(name, start, end, False)
 print(" ".join(str(pid) for pid in pool.pids()), flush=True)
 if sys.argv[2] == "kill":
@@ -36,21 +36,6 @@ sys.stdin.readline()  # "wait": hold the pool until the test is done
 
 
 def _config(tmp_path: Path) -> Path:
-    """Two monitors: a monitor's runs go to one worker, so each of the two workers gets one."""
-    monitors = "".join(
-        f"""
-        [[monitors]]
-        name = "{name}"
-        source = "main"
-        table = "predictions"
-        timestamp_column = "ts"
-        numerical_features = ["age"]
-        every = "1h"
-        window = "1h"
-        reference = {{ last = "24h" }}
-        """
-        for name in ("credit", "loans")
-    )
     path = tmp_path / "config.toml"
     path.write_text(
         textwrap.dedent(f"""
@@ -60,8 +45,22 @@ def _config(tmp_path: Path) -> Path:
 
         [sources.main]
         url = "sqlite:///{tmp_path / "predictions.db"}"
-        {monitors}""")
+
+        [[monitors]]
+        name = "credit"
+        source = "main"
+        table = "predictions"
+        timestamp_column = "ts"
+        numerical_features = ["age"]
+        prediction_column = "score"
+        task = "binary_classification"
+        every = "1h"
+        window = "1h"
+        reference = {{ last = "24h" }}
+        """)
     )
+    text = path.read_text()
+    path.write_text(text + text[text.index("[[monitors]]") :].replace('"credit"', '"loans"'))  # one for each worker
     return path
 
 
