@@ -14,8 +14,10 @@ it ended is dropped) rather than building a backlog it would work off later.
 Counted over the windows that ended between one period after the start and the end: evaluated (ok), dropped
 (the `dropped` status; `drifthound_windows_dropped_total` summed from /metrics beside it), failed, and missing
 (no row at all yet); the delay from a window's end to its run's finish, and the run's own duration; the CPU
-seconds the daemon and its workers used, and how many worker processes ran. `--code PATH` runs another
-checkout's `monitor` package (PYTHONPATH), for a before/after. Writes bench/out/many_monitors_<label>.json.
+seconds the daemon and its workers used, and how many worker processes ran. Start-up: the seconds until every
+monitor had run once, the CPU seconds by then, and the windows dropped that ended in the first two minutes.
+`--code PATH` runs another checkout's `monitor` package (PYTHONPATH), for a before/after. Writes
+bench/out/many_monitors_<label>.json.
 """
 
 from __future__ import annotations
@@ -125,6 +127,29 @@ def percentile(values: list[float], q: float) -> float | None:
     return round(float(np.quantile(values, q)), 3)
 
 
+def start_up(
+    rows: list, monitors: int, began: datetime, cpu_samples: list[tuple[datetime, float]], period: timedelta
+) -> dict[str, float | int | None]:
+    """Until every monitor has run once (each worker that meets a monitor first reads and fits its reference):
+    the seconds from the daemon's readiness, the CPU seconds by then (the first 5-second sample at or after that
+    moment), and the windows dropped that ended in the first two minutes."""
+    firsts: dict[str, datetime] = {}
+    for r in rows:
+        if r.status == "ok" and r.finished_at is not None:
+            finished = as_utc(r.finished_at)
+            firsts[r.monitor] = min(finished, firsts.get(r.monitor, finished))
+    all_ran = max(firsts.values()) if len(firsts) == monitors else None
+    cpu = next((c for when, c in cpu_samples if all_ran is not None and when >= all_ran), None)
+    early = began + timedelta(minutes=2)
+    return {
+        "seconds_until_every_monitor_ran": round((all_ran - began).total_seconds(), 1) if all_ran else None,
+        "cpu_seconds_by_then": round(cpu, 1) if cpu is not None else None,
+        "dropped_in_first_two_minutes": sum(
+            r.status == "dropped" and began + period <= as_utc(r.window_end) <= early for r in rows
+        ),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--monitors", type=int, default=100)
@@ -144,6 +169,7 @@ def main() -> None:
     env = {"PYTHONPATH": args.code} if args.code else None
     daemon = Daemon(config, port, "daemon", env=env)
     load, rss = [], []
+    cpu_samples: list[tuple[datetime, float]] = []  # (when, CPU seconds since the start)
     try:
         daemon.wait_ready()
         began = datetime.now(UTC)
@@ -152,11 +178,15 @@ def main() -> None:
             assert daemon.process.poll() is None, daemon.log_text()[-3000:]
             load.append(os.getloadavg()[0])
             rss.append(tree_rss_mb(daemon.process.pid))
+            cpu_samples.append((datetime.now(UTC), tree_cpu_seconds(daemon.process.pid) - cpu_start))
             time.sleep(5)
         cpu = tree_cpu_seconds(daemon.process.pid) - cpu_start
         elapsed = time.monotonic() - started
         ended = datetime.now(UTC)
-        time.sleep(period.total_seconds() * 4 + 5)  # the last windows run, or age past catch_up and are dropped
+        settled = time.monotonic() + period.total_seconds() * 4 + 5  # the last windows run, or age and are dropped
+        while time.monotonic() < settled:
+            time.sleep(5)
+            cpu_samples.append((datetime.now(UTC), tree_cpu_seconds(daemon.process.pid) - cpu_start))
         dropped_metric = dropped_counter(daemon)
         assert daemon.stop() == 0, daemon.log_text()[-2000:]
     finally:
@@ -178,6 +208,7 @@ def main() -> None:
     delays = [(as_utc(r.finished_at) - as_utc(r.window_end)).total_seconds() for r in done]
     durations = [r.duration_seconds for r in done if r.duration_seconds is not None]
     workers = {r.owner for r in rows if r.owner}
+    startup = start_up(rows, args.monitors, began, cpu_samples, period)
     out = {
         "label": args.label,
         "code": args.code or str(HERE.parent),
@@ -197,6 +228,7 @@ def main() -> None:
         "cpu_seconds": round(cpu, 1),
         "cpu_share_of_two_cores": round(cpu / (2 * elapsed), 3),
         "worker_processes": len(workers),
+        "start_up": startup,
         "load_average": {"median": round(statistics.median(load), 1), "max": round(max(load), 1)},
         "rss_mb": {"median": round(statistics.median(rss)), "max": round(max(rss))},
         "folder": str(folder),

@@ -1,7 +1,7 @@
 """What a monitor's tick does: find the windows owed, hand each to an evaluation worker, account for the outcome.
 
-Evaluation happens in worker processes (pool.py). When one of them dies (kill -9,
-out of memory), the pool breaks: it is replaced once, `worker.died` is logged once,
+Evaluation happens in worker processes (pool.py), each monitor in the same one. When one of them dies (kill -9,
+out of memory), that worker alone is replaced, once: `worker.died` is logged once,
 and exactly the runs whose worker is gone are failed (counted against their window).
 Runs of live workers, and every other process's runs, are left alone. A run whose
 result could not be stored (the store went away) is failed at the monitor's next
@@ -23,7 +23,7 @@ from alerts.pipeline import notify_unsent, rules_for
 from monitor import redaction
 from monitor.config import Config, MonitorConfig
 from monitor.service import scheduling
-from monitor.service.pool import WORKER_MEMORY_LIMIT, EvaluationPool, RunSummary
+from monitor.service.pool import WORKER_MEMORY_LIMIT, EvaluationPool, RunSummary, Worker, WorkerBroken
 from monitor.service.prom import DaemonMetrics
 from monitor.store import Store
 from monitor.store.runs import fail_dead_workers, fail_unfinished, labels_due
@@ -242,14 +242,15 @@ class Dispatcher:
         """The run's summary; INTERRUPTED when a worker died under it; None when there is nothing to say."""
         pool = self.pool
         try:
-            future = pool.submit(name, window.start, window.end, notify, force)
-        except BrokenProcessPool:  # a worker died before this run was handed over: replace the pool, owe it again
+            handed = pool.submit(name, window.start, window.end, notify, force)
+        except WorkerBroken as broken:  # its worker died before this run was handed over: replace it, owe it again
             if self.stopping.is_set():
                 return None
-            self._worker_died(pool)
+            self._worker_died(pool, broken.worker)
             return INTERRUPTED
         except RuntimeError:  # shutting down, or a reload swapped the pool
             return None
+        future = handed.future
         with self._lock:
             self._inflight.add(future)
         try:
@@ -257,7 +258,7 @@ class Dispatcher:
         except BrokenProcessPool:
             if self.stopping.is_set():
                 return None
-            self._worker_died(pool)
+            self._worker_died(pool, handed.worker)
             return INTERRUPTED
         except Exception as error:
             if not self.stopping.is_set():
@@ -270,7 +271,7 @@ class Dispatcher:
         if summary is None:
             return None
         if summary.worker_memory is not None and summary.worker_memory > WORKER_MEMORY_LIMIT:
-            self._recycle(pool, summary.worker_memory)
+            self._recycle(pool, handed.worker, summary.worker_memory)
         if not summary.recorded:
             with self._lock:
                 self._unrecorded.add((name, window.end))
@@ -289,13 +290,14 @@ class Dispatcher:
                 if self._workers_stopped.is_set():
                     return None
 
-    def _worker_died(self, broken: EvaluationPool) -> None:
-        """Once per broken pool: a new pool, one log line, and the dead worker's run failed."""
+    def _worker_died(self, pool: EvaluationPool, worker: Worker) -> None:
+        """Once per dead worker: a new one in its place (the others and their fitted references are kept), one
+        log line, and the dead worker's runs failed."""
         with self._lock:
-            if self.pool is not broken:
-                return  # another job thread saw the same death first
-            self.pool = self._new_pool()
-        broken.shutdown(wait=False)
+            if self.pool is not pool:
+                return  # a reload replaced every worker already
+        if not pool.replace(worker, cancel=True):
+            return  # another job thread saw the same death first
         try:
             with self.store.session() as session:
                 dead = fail_dead_workers(session, owner=self.owner, now=self.clock())
@@ -309,19 +311,20 @@ class Dispatcher:
             hint="an evaluation process exited mid-run (killed, or out of memory); its window is retried",
         )
 
-    def _recycle(self, pool: EvaluationPool, memory: int) -> None:
-        """A worker kept more memory than a worker should after its run: new runs go to new workers; runs in
-        progress, and those already handed to them, finish on the old ones, which then exit. Once per pool."""
+    def _recycle(self, pool: EvaluationPool, worker: Worker, memory: int) -> None:
+        """A worker kept more memory than a worker should after its run: a new process takes its place and its
+        monitors; runs already handed to the old one finish there, then it exits. Once per worker."""
         with self._lock:
             if self.pool is not pool or self.stopping.is_set():
                 return
-            self.pool = self._new_pool()
-        pool.shutdown(wait=False, cancel=False)
+        if not pool.replace(worker, cancel=False):
+            return
         log.info(
             "worker.recycled",
+            worker=worker.slot,
             resident_mb=round(memory / 2**20),
             limit_mb=round(WORKER_MEMORY_LIMIT / 2**20),
-            hint="a run left its worker holding more memory than the limit; new workers take the next runs",
+            hint="a run left its worker holding more memory than the limit; a new process takes its monitors",
         )
 
     def _fail_unrecorded(self, name: str) -> None:

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from prometheus_client.parser import text_string_to_metric_families
 
+from monitor.store.owners import OwnerId
 from tests.e2e.daemon import Daemon, as_utc, free_port, live_config, runs, write_live_log
 
 pytestmark = pytest.mark.e2e
@@ -127,6 +128,11 @@ def test_two_daemons_share_the_monitors_of_one_postgresql_store(tmp_path, live, 
     assert again == [], "no window evaluated twice"
     owners = {r["owner"].split(":")[1] for r in all_runs}
     assert len(owners) == 2, "both daemons did part of the work"
+    workers: dict[tuple[str, str], set[int | None]] = {}
+    for r in all_runs:
+        owner = OwnerId.parse(r["owner"])
+        workers.setdefault((owner.daemon, r["monitor"]), set()).add(owner.worker_pid)
+    assert all(len(pids) == 1 for pids in workers.values()), f"a daemon runs a monitor in one worker: {workers}"
 
 
 def test_sighup_reloads_and_a_bad_config_is_refused(tmp_path, live, daemons):

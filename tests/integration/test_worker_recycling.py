@@ -58,19 +58,21 @@ def _owners(tmp_path: Path) -> list[str]:
 def test_a_worker_is_kept_in_bounds_and_replaced_beyond_them(tmp_path, monkeypatch):
     dispatcher = _dispatcher(tmp_path)
     windows = [Window(DAY + timedelta(hours=h), DAY + timedelta(hours=h + 1)) for h in range(4)]
+    pids = []
     try:
-        first_pool = dispatcher.pool
         for window in windows[:2]:
             summary = dispatcher.evaluate("credit", window, notify=False)
             assert summary is not None and summary.status == "ok", summary
             assert summary.worker_memory is not None and 50 * 2**20 < summary.worker_memory < 2 * 2**30
-        assert dispatcher.pool is first_pool  # in bounds: the same worker, its reference kept
+            pids.append(summary.worker_pid)
+        assert pids[0] == pids[1]  # in bounds: the same worker, its reference kept
 
         monkeypatch.setattr(dispatch, "WORKER_MEMORY_LIMIT", 50 * 2**20)  # now every worker holds too much
         for window in windows[2:]:
             summary = dispatcher.evaluate("credit", window, notify=False)
             assert summary is not None and summary.status == "ok", summary
-        assert dispatcher.pool is not first_pool
+            pids.append(summary.worker_pid)
+        assert pids[2] == pids[1] and pids[3] != pids[2]  # a new process in its place took its monitor
     finally:
         dispatcher.stop(grace=30)
     owners = _owners(tmp_path)
