@@ -86,9 +86,14 @@ def _on_sigterm(signum: int, frame: object) -> None:
         os._exit(0)
 
 
-def _init_worker(parent: int, config_text: str, config_file: str, owner: str, log_format: str | None) -> None:
+def _init_worker(
+    parent: int, config_text: str, config_file: str, owner: str, log_format: str | None, workers: int
+) -> None:
     global _runner
     _die_with_parent(parent)
+    from monitor import parallel
+
+    parallel.set_workers(workers)  # the cores are shared with the other workers
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _on_sigterm)
     from monitor import logs
@@ -170,7 +175,7 @@ class EvaluationPool:
             max_workers=self.size,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(os.getpid(), config_text, config_file, owner, log_format),
+            initargs=(os.getpid(), config_text, config_file, owner, log_format, self.size),
         )
 
     def submit(
