@@ -4,9 +4,10 @@ Only work that releases the GIL goes here (numpy's sorts and merges, its matrix 
 verdict, the multivariate reconstruction's rows in chunks. Results come back in the order asked, and each is
 computed exactly as alone, so every figure is the same with one thread or many.
 
-How many: the cores this process may run on, shared among the daemon's worker processes (two workers on two
-cores: one thread each; `drifthound check`, or one worker: every core). `DRIFTHOUND_THREADS` overrides (1: no
-threads). numpy's BLAS stays at one thread (monitor/__init__.py): these threads are the run's only ones.
+How many: the cores this process may run on, shared among the daemon's worker processes busy with a run at the
+time (two busy workers on two cores: one thread each; a worker running alone, or `drifthound check`: every
+core). `DRIFTHOUND_THREADS` overrides (1: no threads). numpy's BLAS stays at one thread (monitor/__init__.py):
+these threads are the run's only ones.
 """
 
 from __future__ import annotations
@@ -25,25 +26,25 @@ MIN_WORK = 200_000
 T = TypeVar("T")
 R = TypeVar("R")
 
-_workers = 1
+_busy: Callable[[], int] = lambda: 1  # noqa: E731  (how many processes share the cores now, this one included)
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
 _inside = threading.local()
 
 
-def thread_count(cores: int, workers: int, override: str | None) -> int:
+def thread_count(cores: int, busy: int, override: str | None) -> int:
     """Threads for one run: `override` (DRIFTHOUND_THREADS) when it is a whole number of at least 1, else the
-    cores divided among the worker processes, at least one."""
+    cores divided among the processes busy with a run (this one included), at least one."""
     if override is not None and override.strip().isdigit() and int(override) >= 1:
         return int(override)
-    return max(1, cores // max(1, workers))
+    return max(1, cores // max(1, busy))
 
 
-def set_workers(workers: int) -> None:
-    """Called in each of the daemon's worker processes: how many share this machine's cores."""
-    global _workers
-    _workers = max(1, workers)
+def share_with(busy: Callable[[], int]) -> None:
+    """Called in each of the daemon's worker processes: `busy` tells how many workers are running a run."""
+    global _busy
+    _busy = busy
 
 
 def threads() -> int:
@@ -51,7 +52,7 @@ def threads() -> int:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not on Linux
         cores = os.cpu_count() or 1
-    return thread_count(cores, _workers, os.environ.get(ENV))
+    return thread_count(cores, _busy(), os.environ.get(ENV))
 
 
 def map_ordered(function: Callable[[T], R], items: Iterable[T], *, work: int) -> list[R]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.connection import wait
 from pathlib import Path
+from typing import Any
 
 # Resident memory above which a worker is replaced after its run: imports take about 0.4 GB, the references it
 # keeps at most about 0.7 GB (runner.CACHED_REFERENCE_CELLS), so more is what a large run left behind.
@@ -78,6 +79,7 @@ def _die_with_parent(parent: int) -> None:
 
 
 _busy = threading.Event()
+_running: Any = None  # the workers' shared count of runs in progress (a multiprocessing Value)
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
@@ -87,13 +89,14 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 
 def _init_worker(
-    parent: int, config_text: str, config_file: str, owner: str, log_format: str | None, workers: int
+    parent: int, config_text: str, config_file: str, owner: str, log_format: str | None, running: Any
 ) -> None:
-    global _runner
+    global _runner, _running
     _die_with_parent(parent)
     from monitor import parallel
 
-    parallel.set_workers(workers)  # the cores are shared with the other workers
+    _running = running
+    parallel.share_with(lambda: running.value)  # the cores are shared with the other workers running a run
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _on_sigterm)
     from monitor import logs
@@ -108,6 +111,12 @@ def _init_worker(
     _runner = Runner(config, Store(config.service.store_url), owner=worker_owner_id(owner))
 
 
+def _count_running(step: int) -> None:
+    if _running is not None:
+        with _running.get_lock():
+            _running.value += step
+
+
 def _evaluate(monitor_name: str, start: datetime, end: datetime, notify: bool, force: bool = False) -> RunSummary:
     from monitor.figures import as_mapping
     from monitor.windows import Window
@@ -115,9 +124,11 @@ def _evaluate(monitor_name: str, start: datetime, end: datetime, notify: bool, f
     assert _runner is not None, "worker not initialised"
     monitor = _runner.config.monitor(monitor_name)
     _busy.set()
+    _count_running(+1)
     try:
         result = _runner.run(monitor, Window(start, end), notify=notify, force=force)
     finally:
+        _count_running(-1)
         _busy.clear()
     rows = as_mapping(result.metrics).get(("rows", ""))
     return RunSummary(
@@ -171,11 +182,13 @@ class EvaluationPool:
         self, *, config_text: str, config_file: str, owner: str, log_format: str | None, workers: int | None
     ) -> None:
         self.size = workers or os.cpu_count() or 1
+        context = multiprocessing.get_context("spawn")
+        running = context.Value("i", 0)  # workers running a run now: they share the cores' threads (parallel.py)
         self._executor = ProcessPoolExecutor(
             max_workers=self.size,
-            mp_context=multiprocessing.get_context("spawn"),
+            mp_context=context,
             initializer=_init_worker,
-            initargs=(os.getpid(), config_text, config_file, owner, log_format, self.size),
+            initargs=(os.getpid(), config_text, config_file, owner, log_format, running),
         )
 
     def submit(

@@ -16,20 +16,21 @@ from monitor.multivariate.reconstruction import fit_reconstruction, judge
 
 
 @pytest.mark.parametrize(
-    ("cores", "workers", "override", "expected"),
+    ("cores", "busy", "override", "expected"),
     [
-        (2, 1, None, 2),  # drifthound check, or a daemon with one worker: every core
-        (2, 2, None, 1),  # two workers on two cores: one thread each
+        (2, 1, None, 2),  # drifthound check, or a daemon's worker running alone: every core
+        (2, 2, None, 1),  # two workers running on two cores: one thread each
         (8, 2, None, 4),
-        (1, 4, None, 1),  # more workers than cores: still one
+        (1, 4, None, 1),  # more of them than cores: still one
+        (2, 0, None, 2),
         (2, 2, "3", 3),  # DRIFTHOUND_THREADS wins
         (2, 1, "1", 1),  # ... and 1 turns threads off
         (2, 1, "0", 2),  # nonsense is ignored
         (2, 1, "two", 2),
     ],
 )
-def test_threads_are_the_cores_shared_among_the_workers_unless_overridden(cores, workers, override, expected):
-    assert parallel.thread_count(cores, workers, override) == expected
+def test_threads_are_the_cores_shared_among_the_busy_workers_unless_overridden(cores, busy, override, expected):
+    assert parallel.thread_count(cores, busy, override) == expected
 
 
 def test_results_come_back_in_order_and_the_pool_is_not_entered_twice(monkeypatch):
