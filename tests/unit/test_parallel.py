@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
+import os
 import threading
 
 import numpy as np
@@ -88,3 +90,20 @@ def test_threads_give_the_same_figures_to_the_last_digit(monkeypatch):
     monkeypatch.setattr(parallel, "MIN_WORK", 0)  # a small window spread over threads all the same
     monkeypatch.setattr("monitor.multivariate.reconstruction.CHUNK_ROWS", 300)  # uneven chunks
     assert _figures() == alone
+
+
+def test_a_daemon_worker_takes_the_cores_the_other_running_workers_leave(monkeypatch):
+    from monitor.service import pool
+
+    running = multiprocessing.get_context("spawn").Value("i", 0)
+    monkeypatch.setattr(pool, "_running", running)
+    monkeypatch.setattr(parallel, "_busy", parallel._busy)  # restored afterwards
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
+    monkeypatch.delenv(parallel.ENV, raising=False)
+    parallel.share_with(lambda: running.value)
+    pool._count_running(+1)  # this worker's run
+    assert parallel.threads() == 2
+    pool._count_running(+1)  # another worker's
+    assert parallel.threads() == 1
+    pool._count_running(-1)
+    assert parallel.threads() == 2
