@@ -174,10 +174,14 @@ def max_rows_for(rows: int) -> int:
     return 10 * rows if rows <= 1_000_000 else CAP
 
 
-def drifthound(rows: int, log: Path, *, kept: bool = False) -> dict[str, object]:
-    """A fresh `check`: the reference read and fitted, or (`kept`) loaded as the check before kept it."""
+def drifthound(rows: int, log: Path, *, kept: bool = False, code: Path | None = None) -> dict[str, object]:
+    """A fresh `check`: the reference read and fitted, or (`kept`) loaded as the check before kept it; `code`:
+    another checkout's `monitor` (a commit before a change), run by this venv."""
     path = config(OUT / "million-runs" / str(rows), log, max_rows_for(rows), kept=kept)
-    return measure([DRIFTHOUND, "check", "-c", str(path), "--at", AT])
+    if code is None:
+        return measure([DRIFTHOUND, "check", "-c", str(path), "--at", AT])
+    command = [PYTHON, "-m", "monitor", "check", "-c", str(path), "--at", AT]
+    return measure(command, env=os.environ | {"PYTHONPATH": str(code.resolve())}, cwd="/")
 
 
 def nannyml(log: Path) -> dict[str, object]:
@@ -189,9 +193,14 @@ def nannyml(log: Path) -> dict[str, object]:
     return measured | {"steps": json.loads(out.read_text())["seconds"]}
 
 
-def warm(rows: int, log: Path, repeats: int) -> dict[str, object]:
+def warm(rows: int, log: Path, repeats: int, code: Path | None = None) -> dict[str, object]:
     """The day evaluated by one Runner, then again with the reference read and fitted."""
+    where = (code or HERE.parent).resolve()
     script = f"""
+import sys
+sys.path.insert(0, {str(where)!r})
+import monitor
+assert monitor.__file__.startswith({str(where)!r}), monitor.__file__
 import json, time
 from datetime import datetime
 from monitor.config import load_config
@@ -210,7 +219,7 @@ for _ in range({repeats + 1}):
     assert result.status == "ok", result.reason
 print(json.dumps(seconds))
 """
-    done = subprocess.run([PYTHON, "-c", script], capture_output=True, text=True, check=True, cwd=HERE.parent)
+    done = subprocess.run([PYTHON, "-c", script], capture_output=True, text=True, check=True, cwd="/")
     seconds = json.loads(done.stdout.strip().splitlines()[-1])
     first, rest = seconds[0], seconds[1:]
     return {
@@ -266,6 +275,11 @@ def compare(other: Path | None, rows: int, log: Path) -> dict[str, object]:
     return {"figures": len(mine), "bit_identical": len(same), "within_1e-9": len(close), "differ": differ[:20]}
 
 
+def loaded(result: dict[str, object]) -> dict[str, object]:
+    """A run's figures with the machine's load average (1 minute) at its end: the machine is shared."""
+    return result | {"load_average": round(os.getloadavg()[0], 1)}
+
+
 def median_of(runs: list[dict[str, object]], key: str) -> float:
     return round(statistics.median(float(run[key]) for run in runs), 2)  # type: ignore[arg-type]
 
@@ -280,6 +294,7 @@ def main() -> None:
     parser.add_argument("--warm-runs", type=int, default=3, help="warm runs after the first (with --warm)")
     parser.add_argument("--compare", type=Path, help="another checkout: compare every stored figure, then stop")
     parser.add_argument("--compare-kept", action="store_true", help="figures fitted beside loaded, then stop")
+    parser.add_argument("--before", type=Path, help="another checkout's `check` (and --warm) too, in turns")
     parser.add_argument("--out", type=Path, default=OUT / "million.json")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
@@ -292,23 +307,38 @@ def main() -> None:
     results: list[dict[str, object]] = []
     for rows in args.rows:
         log = log_path(rows)
-        runs: dict[str, list[dict[str, object]]] = {"drifthound": [], "nannyml": [], "drifthound_kept": []}
-        for _ in range(args.repeats):  # they take turns, so the machine's load falls on all
-            runs["drifthound"].append(drifthound(rows, log))
+        runs: dict[str, list[dict[str, object]]] = {
+            "drifthound": [],
+            "nannyml": [],
+            "before": [],
+            "drifthound_kept": [],
+        }
+        for _ in range(args.repeats):  # they take turns, so the machine's load falls on each
+            if args.before:
+                runs["before"].append(loaded(drifthound(rows, log, code=args.before)))
+                print(json.dumps({"rows": rows, "before": runs["before"][-1]}), flush=True)
+            runs["drifthound"].append(loaded(drifthound(rows, log)))
             print(json.dumps({"rows": rows, "drifthound": runs["drifthound"][-1]}), flush=True)
             if args.kept:  # the check before kept its reference on disk
                 runs["drifthound_kept"].append(drifthound(rows, log, kept=True))
                 print(json.dumps({"rows": rows, "drifthound_kept": runs["drifthound_kept"][-1]}), flush=True)
             if not args.no_peer and rows <= PEER_ROWS:
-                runs["nannyml"].append(nannyml(log))
+                runs["nannyml"].append(loaded(nannyml(log)))
                 print(json.dumps({"rows": rows, "nannyml": runs["nannyml"][-1]}), flush=True)
         row: dict[str, object] = {"rows": rows, "max_rows": max_rows_for(rows), "runs": runs}
         for side, done in runs.items():
             if done:
                 row[side] = {key: median_of(done, key) for key in ("seconds", "cpu_seconds", "peak_rss_mb")}
         if runs["nannyml"]:
-            row["time_ratio"] = round(row["drifthound"]["seconds"] / row["nannyml"]["seconds"], 2)  # type: ignore[index]
+            for side in ("drifthound", "before"):
+                if runs[side]:  # the medians of the pairs' ratios: each pair ran at about the same load
+                    for key, ratio in (("seconds", "time_ratio"), ("cpu_seconds", "cpu_ratio")):
+                        pairs = zip(runs[side], runs["nannyml"], strict=False)
+                        ratios = [float(a[key]) / float(b[key]) for a, b in pairs]  # type: ignore[arg-type]
+                        row[f"{ratio}_{side}"] = round(statistics.median(ratios), 3)
         if args.warm:
+            if args.before:
+                row["warm_before"] = warm(rows, log, args.warm_runs, args.before)
             row["warm"] = warm(rows, log, args.warm_runs)
         print(json.dumps({k: v for k, v in row.items() if k != "runs"}), flush=True)
         results.append(row)

@@ -16,6 +16,7 @@ n >= n0 rows, scaled; windows smaller than the cap are calibrated at their size.
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -180,12 +181,14 @@ class SharedUniforms:
     def __init__(self, seed: int) -> None:
         self._seed = seed
         self._sets: dict[int, Uniforms] = {}
+        self._lock = threading.Lock()  # a run's columns are calibrated in threads (monitor/parallel.py)
 
     def get(self, rows: int) -> Uniforms:
         n0 = calibration_rows(rows)
-        if n0 not in self._sets:
-            self._sets[n0] = draw_uniforms(n0, np.random.default_rng([self._seed, n0]))
-        return self._sets[n0]
+        with self._lock:
+            if n0 not in self._sets:
+                self._sets[n0] = draw_uniforms(n0, np.random.default_rng([self._seed, n0]))
+            return self._sets[n0]
 
 
 def _at(sorted_reference: np.ndarray, positions: np.ndarray) -> np.ndarray:

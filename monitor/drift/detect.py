@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from monitor import parallel
 from monitor.drift import calibration
 from monitor.drift.methods import P_VALUE_METHODS
 from monitor.drift.statistics import (
@@ -111,34 +112,11 @@ class ReferenceProfile:
 
     def __init__(self, reference: pd.DataFrame, kinds: Mapping[str, str], *, seed: int) -> None:
         self._seed = seed
-        self._profiles: dict[str, _Profile] = {}
-        for column, kind in kinds.items():
-            values = reference[column].dropna()
-            if kind == "numerical":
-                numbers = np.sort(values.to_numpy(dtype=float))
-                levels = 1 + int(np.count_nonzero(np.diff(numbers))) if len(numbers) else 0
-                if levels > DISCRETE_LEVELS and float(numbers.std()) > 0:
-                    low, high = clip_bounds(numbers)
-                    ordered = np.clip(numbers, low, high)  # clipping keeps the order
-                    self._profiles[column] = _Profile(
-                        "numerical",
-                        "numerical",
-                        ordered,
-                        float(ordered.std()),
-                        rows=len(ordered),
-                        clip=(float(low), float(high)),
-                    )
-                    continue
-                values = pd.Series(numbers)
-            counted = counts(values)
-            categories = sorted(counted, key=str)
-            self._profiles[column] = _Profile(
-                "categorical",
-                kind,
-                categories=categories,
-                shares=shares_of(counted, categories),
-                rows=len(values),
-            )
+        columns = {column: reference[column] for column in kinds}  # taken here: the threads only read
+        learnt = parallel.map_ordered(
+            lambda item: _learn(columns[item[0]], item[1]), kinds.items(), work=len(reference) * len(kinds)
+        )
+        self._profiles: dict[str, _Profile] = dict(zip(kinds, learnt, strict=True))
 
     def profile(self, column: str) -> _Profile:
         return self._profiles[column]
@@ -175,6 +153,29 @@ class ReferenceProfile:
         return profile.nulls[("jensenshannon", key)]
 
 
+def _learn(column: pd.Series, kind: str) -> _Profile:
+    """One column's profile: sorted and clipped values when numerical with enough levels, else shares."""
+    values = column.dropna()
+    if kind == "numerical":
+        numbers = np.sort(values.to_numpy(dtype=float))
+        levels = 1 + int(np.count_nonzero(np.diff(numbers))) if len(numbers) else 0
+        if levels > DISCRETE_LEVELS and float(numbers.std()) > 0:
+            low, high = clip_bounds(numbers)
+            ordered = np.clip(numbers, low, high)  # clipping keeps the order
+            return _Profile(
+                "numerical",
+                "numerical",
+                ordered,
+                float(ordered.std()),
+                rows=len(ordered),
+                clip=(float(low), float(high)),
+            )
+        values = pd.Series(numbers)
+    counted = counts(values)
+    categories = sorted(counted, key=str)
+    return _Profile("categorical", kind, categories=categories, shares=shares_of(counted, categories), rows=len(values))
+
+
 def count_tests(profile: ReferenceProfile, columns: Sequence[str], settings: DriftSettings) -> int:
     """Two calibrated tests per numerical column (distance and tails), one per categorical."""
     calibrated = [c for c in columns if settings.for_column(c).method == "calibrated"]
@@ -208,8 +209,8 @@ def detect(
     if alpha is None:
         alpha = per_test_alpha(profile, columns, settings, extra_tests)
     p_columns = [c for c in columns if settings.for_column(c).method in P_VALUE_METHODS]
-    results = []
-    for column in columns:
+
+    def verdict(column: str) -> ColumnDrift:
         chosen = settings.for_column(column)
         kind = profile.profile(column).kind
         floor = (
@@ -217,14 +218,19 @@ def detect(
             if chosen.min_effect is not None
             else (settings.min_effect_numerical if kind == "numerical" else settings.min_effect_categorical)
         )
-        values = current[column].dropna()
+        values = window[column].dropna()
         if not len(values) or not profile.profile(column).rows:
-            results.append(ColumnDrift(column, _label(chosen.method, kind), None, None, None, None))
-        elif chosen.method == "calibrated":
-            results.append(_calibrated(column, values, profile, alpha, floor, shared))
-        else:
-            results.append(_evidently(column, values, reference, profile, chosen, floor, len(p_columns)))
-    return results
+            return ColumnDrift(column, _label(chosen.method, kind), None, None, None, None)
+        if chosen.method == "calibrated":
+            return _calibrated(column, values, profile, alpha, floor, shared)
+        return _evidently(column, values, reference, profile, chosen, floor, len(p_columns))
+
+    window = {column: current[column] for column in columns}  # taken here: the threads only read
+    # Calibrated verdicts touch only their own column's profile: one thread each. Evidently's methods stay here.
+    calibrated = [c for c in columns if settings.for_column(c).method == "calibrated"]
+    verdicts = parallel.map_ordered(verdict, calibrated, work=len(current) * len(calibrated))
+    done = dict(zip(calibrated, verdicts, strict=True))
+    return [done[column] if column in done else verdict(column) for column in columns]
 
 
 def _calibrated(

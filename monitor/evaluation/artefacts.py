@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from monitor import parallel
 from monitor.columns.kinds.base import Judged
 from monitor.columns.roles import ColumnRoles
 from monitor.config import MonitorConfig
@@ -70,17 +71,21 @@ def reference_artefacts(
     prepared = prepare(reference.result.frame, roles)
     bounds = reference.bounds
     seed = seed_for(monitor.name, bounds.start if bounds else None, bounds.end if bounds else None)
+    # The PCA's fit (LAPACK, outside the GIL) goes beside the profile's sorts and the estimator's fit.
+    reconstruction = parallel.start(
+        lambda: (
+            fit_reconstruction(prepared.frame, roles.numerical, roles.categorical, seed=seed) if multivariate else None
+        ),
+        work=len(prepared.frame) * len(roles.features) if multivariate else 0,
+    )
     profile = ReferenceProfile(prepared.frame, roles.drift_kinds(prediction_kind), seed=seed)
     estimator = fit_estimator(prepared.frame, roles, prepared.prediction_kind, seed=seed) if monitor.estimates else None
-    reconstruction = (
-        fit_reconstruction(prepared.frame, roles.numerical, roles.categorical, seed=seed) if multivariate else None
-    )
     artefacts = ReferenceArtefacts(
         prepared,
         profile,
         QualityBaseline.learn(prepared.frame, roles),
         estimator,
-        reconstruction,
+        reconstruction(),
         reference_groups(prepared.frame, roles.segments),
         tuple(learn_judged(prepared.frame, roles, drift_settings(monitor), seed=seed)),
         _model_impact(prepared, roles, seed),

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.connection import wait
 from pathlib import Path
+from typing import Any
 
 import structlog
 
@@ -87,6 +88,7 @@ def _die_with_parent(parent: int) -> None:
 
 
 _busy = threading.Event()
+_running: Any = None  # the workers' shared count of runs in progress (a multiprocessing Value)
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
@@ -95,9 +97,15 @@ def _on_sigterm(signum: int, frame: object) -> None:
         os._exit(0)
 
 
-def _init_worker(parent: int, config_text: str, config_file: str, owner: str, log_format: str | None) -> None:
-    global _runner
+def _init_worker(
+    parent: int, config_text: str, config_file: str, owner: str, log_format: str | None, running: Any
+) -> None:
+    global _runner, _running
     _die_with_parent(parent)
+    from monitor import parallel
+
+    _running = running
+    parallel.share_with(lambda: running.value)  # the cores are shared with the other workers running a run
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _on_sigterm)
     from monitor import logs
@@ -112,6 +120,12 @@ def _init_worker(parent: int, config_text: str, config_file: str, owner: str, lo
     _runner = Runner(config, Store(config.service.store_url), owner=worker_owner_id(owner))
 
 
+def _count_running(step: int) -> None:
+    if _running is not None:
+        with _running.get_lock():
+            _running.value += step
+
+
 def _evaluate(monitor_name: str, start: datetime, end: datetime, notify: bool, force: bool = False) -> RunSummary:
     from monitor.figures import as_mapping
     from monitor.windows import Window
@@ -119,9 +133,11 @@ def _evaluate(monitor_name: str, start: datetime, end: datetime, notify: bool, f
     assert _runner is not None, "worker not initialised"
     monitor = _runner.config.monitor(monitor_name)
     _busy.set()
+    _count_running(+1)
     try:
         result = _runner.run(monitor, Window(start, end), notify=notify, force=force)
     finally:
+        _count_running(-1)
         _busy.clear()
     rows = as_mapping(result.metrics).get(("rows", ""))
     return RunSummary(
@@ -206,7 +222,9 @@ class EvaluationPool:
         self, *, config_text: str, config_file: str, owner: str, log_format: str | None, workers: int | None
     ) -> None:
         self.size = workers or os.cpu_count() or 1
-        self._initargs = (os.getpid(), config_text, config_file, owner, log_format)
+        self._context = multiprocessing.get_context("spawn")
+        running = self._context.Value("i", 0)  # workers running a run now: they share the cores' threads (parallel.py)
+        self._initargs = (os.getpid(), config_text, config_file, owner, log_format, running)
         self._lock = threading.Lock()
         # Counts and costs, updated by the executors' threads as runs finish: a lock of their own, never held
         # while calling an executor (whose threads may hold their own lock while they resolve a future).
@@ -220,7 +238,7 @@ class EvaluationPool:
     def _start(self, slot: int) -> Worker:
         executor = ProcessPoolExecutor(
             max_workers=1,
-            mp_context=multiprocessing.get_context("spawn"),
+            mp_context=self._context,
             initializer=_init_worker,
             initargs=self._initargs,
         )
