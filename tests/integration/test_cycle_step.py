@@ -68,3 +68,23 @@ def test_a_run_measures_the_cycle_once_a_day_and_keeps_the_warning_in_its_figure
         seasonal.config.monitors[0], Window(DAY + timedelta(hours=11), DAY + timedelta(hours=12)), notify=False
     )
     assert result.status == "ok" and _warning(tmp_path / "seasonal", result) is None
+
+
+def test_a_window_that_spans_the_cycle_is_not_warned_about_it():
+    """Daily windows hold every hour of the day, as the pooled reference does: the hours' cycle that pages
+    hourly windows cannot page them, so no warning (and no cost) for it."""
+    from monitor.evaluation.cycle_check import cycles_in
+
+    log = shop_log(days=8, scale=0.3)
+    frame, times = log.drop(columns=["ts"]), log["ts"]
+    kinds = {"amount": "numerical", "age": "numerical", "channel": "categorical"}
+
+    def reading(window: str):
+        monitor_toml = shop_monitor('{ last = "7d" }', window=window)
+        config = parse_config(f'[sources.main]\nurl = "sqlite://"\n{monitor_toml}')
+        monitor = config.monitors[0]
+        return cycles_in(monitor, frame, times, kinds, rows_total=len(frame), spanned=timedelta(days=8), seed=1)
+
+    hourly, daily = reading("1h"), reading("1d")
+    assert hourly.daily is not None and hourly.warning is not None and "hour of day" in hourly.warning
+    assert daily.daily is None and daily.warning is None
