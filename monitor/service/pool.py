@@ -1,13 +1,13 @@
 """Evaluation in worker processes, so health checks, scheduling and delivery never wait behind a big report.
 
-Each worker parses the same config text the daemon validated and keeps one Runner
-(source engines, cached references) for its lifetime, and gets the same monitors' runs (affinity.py), so each
-reference is fitted by one worker, not by all of them. A worker whose resident memory stays
-above WORKER_MEMORY_LIMIT after a run (its heap trimmed first) is replaced (alone: the others keep what they
-fitted), so the memory a large run took is given back; a worker is not replaced after a count of runs, which threw away
-every reference it had fitted (bench/README.md, "Many monitors"). A worker dies with
-the process that started it (the daemon, or `backfill`), ignores SIGINT, and on
-SIGTERM exits only when idle: the daemon decides when runs stop.
+Each worker parses the same config text the daemon validated and keeps one Runner (source engines, cached
+references) for its lifetime, and gets the same monitors' runs (affinity.py), so each reference is fitted by one
+worker, not by all of them. The pool holds the runs waiting for a worker and gives it one at a time, so a run that
+waits too long behind a busy worker can still go to an idle one. A worker whose resident memory stays above
+WORKER_MEMORY_LIMIT after a run (its heap trimmed first) is replaced (alone: the others keep what they fitted), so
+the memory a large run took is given back; a worker is not replaced after a count of runs, which threw away every
+reference it had fitted (bench/README.md, "Many monitors"). A worker dies with the process that started it (the
+daemon, or `backfill`), ignores SIGINT, and on SIGTERM exits only when idle: the daemon decides when runs stop.
 """
 
 from __future__ import annotations
