@@ -3,8 +3,9 @@
 A worker keeps every reference it fitted (runner.CACHED_REFERENCE_CELLS), so a monitor that any worker may get is
 fitted once per worker, and held in memory once per worker. A monitor therefore sticks to one worker; a new one
 goes to the worker with the least work assigned; and one moves only when its worker is far behind while
-another has nothing to do (the move costs the new worker one fit). A pure decision on plain values, so every
-case is a table-driven test; the pool (pool.py) does the handing over.
+another has nothing to do (the move costs the new worker one fit). A run not yet started can still move: an idle
+worker takes the oldest waiting run of a worker that is behind (`steal`). Pure decisions on plain values, so
+every case is a table-driven test; the pool (pool.py) does the handing over.
 """
 
 from __future__ import annotations
@@ -17,11 +18,17 @@ from enum import StrEnum
 # warm runs' wait is less than the fit a move costs, and at start-up every worker has a queue for a while.
 MOVE_BACKLOG = 8
 
+# Seconds a run has waited behind a busy worker before an idle worker takes it: longer than a burst of warm runs
+# takes to clear (tens of milliseconds each, at most 32 handed over at once), so while the workers keep up each
+# run stays where its reference is; much longer than the fit that taking it costs (a few tenths of a second).
+STEAL_AFTER = 2.0
+
 
 class Reason(StrEnum):
     KEPT = "kept"  # its worker has its reference
     ASSIGNED = "assigned"  # first seen (or its worker is gone): the worker with the least work assigned
     MOVED = "moved"  # its worker is MOVE_BACKLOG runs behind and another worker is idle
+    STOLEN = "stolen"  # its run waited STEAL_AFTER seconds behind a busy worker and an idle one took it
 
 
 @dataclass(frozen=True)
@@ -63,3 +70,22 @@ def _least_assigned(
         if worker in assigned and name != monitor:
             assigned[worker] += costs.get(name, unknown)
     return min(candidates, key=lambda w: (assigned[w], inflight[w], w))
+
+
+def steal(
+    thief: int, *, busy: Sequence[bool], oldest: Sequence[float | None], now: float, after: float = STEAL_AFTER
+) -> int | None:
+    """The worker whose oldest waiting run the idle worker `thief` (its own queue empty) takes, or None.
+
+    `busy`: per worker, whether a run is running on it; `oldest`: per worker, when its oldest waiting run was
+    handed over (monotonic seconds, None when nothing waits); `now` on the same clock. Only a busy worker's runs
+    are taken (a worker with runs waiting and none running is starting one, or has died and is being replaced),
+    and only one that has waited `after` seconds or more. Among those, the most behind: the oldest waiting run,
+    then the lowest index.
+    """
+    behind = [
+        w
+        for w in range(len(busy))
+        if w != thief and busy[w] and (first := oldest[w]) is not None and now - first >= after
+    ]
+    return min(behind, key=lambda w: (oldest[w], w)) if behind else None

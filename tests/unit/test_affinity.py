@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.service.affinity import MOVE_BACKLOG, Assignment, Reason, assign
+from monitor.service.affinity import MOVE_BACKLOG, STEAL_AFTER, Assignment, Reason, assign, steal
 
 
 @pytest.mark.parametrize(
@@ -46,3 +46,25 @@ def test_monitors_arriving_together_are_spread_evenly_and_then_stay():
     assert inflight == [50, 50]
     again = {name: assign(name, owners=owners, inflight=inflight, costs={}).worker for name in owners}
     assert again == owners
+
+
+@pytest.mark.parametrize(
+    ("busy", "oldest", "expected"),
+    [
+        # worker 0 idle; worker 1 busy with a run that waited long enough behind it: taken
+        ([False, True], [None, 100 - STEAL_AFTER], 1),
+        # waited less: it stays where its reference is (the workers keep up)
+        ([False, True], [None, 100 - STEAL_AFTER / 2], None),
+        # nothing running there (starting its next run, or dead and being replaced): left alone
+        ([False, False], [None, 0.0], None),
+        # nothing waiting anywhere
+        ([False, True, True], [None, None, None], None),
+        # the most behind: the oldest waiting run, then the lowest index
+        ([False, True, True], [None, 50.0, 40.0], 2),
+        ([False, True, True], [None, 40.0, 40.0], 1),
+        # never from itself
+        ([True, False], [0.0, None], None),
+    ],
+)
+def test_steal(busy, oldest, expected):
+    assert steal(0, busy=busy, oldest=oldest, now=100.0) == expected

@@ -50,8 +50,10 @@ def gates(monkeypatch):
         gate.set()
 
 
-def _pool() -> EvaluationPool:
-    return EvaluationPool(config_text="", config_file="config.toml", owner="o", log_format=None, workers=2)
+def _pool(steal_after: float = EvaluationPool.steal_after) -> EvaluationPool:
+    pool = EvaluationPool(config_text="", config_file="config.toml", owner="o", log_format=None, workers=2)
+    pool.steal_after = steal_after
+    return pool
 
 
 def test_two_monitors_taking_turns_stay_on_their_own_workers(gates):
@@ -78,6 +80,7 @@ def test_a_replaced_worker_is_replaced_alone_and_its_monitors_go_to_its_replacem
         assert b2.worker is b.worker  # the other worker, and what it fitted, kept
         assert a.future.result().status == "ok"  # a run handed to the replaced worker finishes there
 
+        b2.future.result()
         b2.worker.executor.broken = True  # its process died: the next submit says which worker
         with pytest.raises(WorkerBroken) as died:
             pool.submit("b", START, END, False)
@@ -91,7 +94,7 @@ def test_a_replaced_worker_is_replaced_alone_and_its_monitors_go_to_its_replacem
 
 
 def test_a_monitor_moves_only_when_its_worker_is_far_behind_and_another_is_idle(gates):
-    pool = _pool()
+    pool = _pool(steal_after=60)  # no run waits long enough to be taken by the idle worker here
     gates["a"], gates["b"] = threading.Event(), threading.Event()
     try:
         handed = [pool.submit("a", START, END, False)]  # "a" on worker 0, "b" on worker 1
@@ -111,3 +114,48 @@ def test_a_monitor_moves_only_when_its_worker_is_far_behind_and_another_is_idle(
         assert pool.submit("a", START, END, False).worker.slot == 1  # and stays there
     finally:
         pool.shutdown(wait=True)
+
+
+@pytest.fixture
+def slow_first(monkeypatch):
+    """A run asked to notify waits for the returned gate (a slow run); the others are quick."""
+    gate = threading.Event()
+
+    def evaluate(monitor, start, end, notify, force=False):
+        if notify:
+            gate.wait(10)
+        return RunSummary(monitor, end, "ok", None, 0.01, 150, 0, worker_pid=threading.get_ident())
+
+    monkeypatch.setattr(pool_module, "ProcessPoolExecutor", ThreadWorker)
+    monkeypatch.setattr(pool_module, "_evaluate", evaluate)
+    yield gate
+    gate.set()
+
+
+def test_runs_waiting_behind_a_slow_run_are_taken_by_the_idle_worker(slow_first):
+    pool = _pool(steal_after=0.05)
+    try:
+        slow = pool.submit("a", START, END, True)  # worker 0, held up
+        with capture_logs() as logs:
+            waiting = [pool.submit("a", START, END, False) for _ in range(3)]  # behind it; worker 1 idle
+            summaries = [h.future.result(timeout=5) for h in waiting]  # done while the slow run still runs
+        assert not slow.future.done()
+        assert {h.worker.slot for h in waiting} == {1}
+        assert len({s.worker_pid for s in summaries}) == 1  # all on the other worker's thread
+        stolen = [e for e in logs if e["event"] == "monitor.reassigned"]
+        assert [(e["reason"], e["from_worker"], e["to_worker"]) for e in stolen] == [("stolen", 0, 1)]
+        assert pool.submit("a", START, END, False).worker.slot == 1  # its later runs follow it
+        slow_first.set()
+        assert slow.future.result(timeout=5).status == "ok" and slow.worker.slot == 0
+    finally:
+        pool.shutdown(wait=True)
+
+
+def test_shutting_down_cancels_the_runs_waiting(slow_first):
+    pool = _pool(steal_after=60)
+    running = pool.submit("a", START, END, True)
+    waiting = [pool.submit("a", START, END, False) for _ in range(3)]
+    pool.shutdown(wait=False)
+    assert all(h.future.cancelled() for h in waiting)
+    slow_first.set()
+    assert running.future.result(timeout=5).status == "ok"  # the run under way finishes
