@@ -6,8 +6,9 @@ worker, not by all of them. The pool holds the runs waiting for a worker and giv
 waits too long behind a busy worker can still go to an idle one. A worker whose resident memory stays above
 WORKER_MEMORY_LIMIT after a run (its heap trimmed first) is replaced (alone: the others keep what they fitted), so
 the memory a large run took is given back; a worker is not replaced after a count of runs, which threw away every
-reference it had fitted (bench/README.md, "Many monitors"). A worker dies with the process that started it (the
-daemon, or `backfill`), ignores SIGINT, and on SIGTERM exits only when idle: the daemon decides when runs stop.
+reference it had fitted (bench/README.md, "Many monitors"). A worker dies with the daemon that started it (kill -9
+included; `backfill` evaluates in its own process, without a pool), ignores SIGINT, and on SIGTERM exits only when
+idle: the daemon decides when runs stop.
 """
 
 from __future__ import annotations
