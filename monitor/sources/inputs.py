@@ -19,8 +19,9 @@ from monitor.columns.inference import ColumnReading, infer_roles, listed_reading
 from monitor.columns.roles import ColumnRoles, configured_roles
 from monitor.config import MonitorConfig
 from monitor.errors import DataError, SourceError
+from monitor.redaction import safe_url
 from monitor.sources import sampling
-from monitor.sources.kept_references import ReferenceCache, monitor_settings, reference_key, safe_url
+from monitor.sources.kept_references import ReferenceCache, monitor_settings, reference_key
 from monitor.sources.reader import ReadResult, Source
 from monitor.sources.refit import Changed, Refit, refit_after_counting, refit_before_counting
 from monitor.sources.timestamps import to_utc

@@ -85,14 +85,6 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def safe_url(url: str) -> str:
-    """The source's URL without its password (the key is a hash, but keep secrets out of everything)."""
-    try:
-        return sa.make_url(url).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
-        return "<unparsable url>"
-
-
 def monitor_settings(settings: dict[str, Any]) -> dict[str, Any]:
     """A monitor's configuration (as `model_dump(mode="json")`) less what no kept artefact depends on."""
     return {name: value for name, value in settings.items() if name not in _NOT_DEPENDED_ON}

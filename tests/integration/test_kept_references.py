@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from structlog.testing import capture_logs
 
+from monitor import redaction
 from monitor.runner import Runner
 from monitor.sources import kept_references
 from monitor.sources.inputs import MonitorInputs
@@ -142,4 +143,4 @@ def test_the_folder_is_beside_a_sqlite_store_else_beside_the_reports_and_none_wh
     assert cache_folder(set_here.service) == tmp_path / "kept"
     off = monitor_config(tmp_path, "sqlite://", service_extra="reference_cache_mb = 0")
     assert cache_folder(off.service) is None
-    assert "secret" not in kept_references.safe_url(pg)
+    assert "secret" not in redaction.safe_url(pg)  # what the key is made of
