@@ -60,8 +60,8 @@ def map_ordered(function: Callable[[T], R], items: Iterable[T], *, work: int) ->
     `work` (about how many values the calls touch in all) is worth it. Never nested: a call from one of the
     pool's own threads runs in that thread."""
     items = list(items)
-    count = threads()
-    if count < 2 or len(items) < 2 or work < MIN_WORK or getattr(_inside, "flag", False):
+    count = _spare(work) if len(items) > 1 else 0
+    if not count:
         return [function(item) for item in items]
     return list(_executor(count).map(_flagged(function), items))
 
@@ -69,10 +69,20 @@ def map_ordered(function: Callable[[T], R], items: Iterable[T], *, work: int) ->
 def start(function: Callable[[], R], *, work: int) -> Callable[[], R]:
     """`function` begun on the pool, where worth it as for map_ordered, while the caller goes on; returns what
     waits for its result (and raises its error). Otherwise it runs now, here."""
-    if threads() < 2 or work < MIN_WORK or getattr(_inside, "flag", False):
+    count = _spare(work)
+    if not count:
         result = function()
         return lambda: result
-    return _executor(threads()).submit(_flagged(lambda _: function()), None).result
+    return _executor(count).submit(_flagged(lambda _: function()), None).result
+
+
+def _spare(work: int) -> int:
+    """The pool's size when `work` is worth spreading over it: at least two threads, enough values, and not
+    already inside the pool (never nested); else 0."""
+    if work < MIN_WORK or getattr(_inside, "flag", False):
+        return 0
+    count = threads()
+    return count if count >= 2 else 0
 
 
 def _flagged(function: Callable[[T], R]) -> Callable[[T], R]:
