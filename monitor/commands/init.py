@@ -27,7 +27,7 @@ from monitor.proposal.outputs import ModelColumns, find_model_columns
 from monitor.proposal.render import Features, Proposal, render
 from monitor.proposal.timestamp import find_timestamp
 from monitor.sources import sampling
-from monitor.sources.reader import Source, TimeSpan
+from monitor.sources.reader import Source, TimeSpan, shown_columns
 from monitor.times import iso, span, utc_now
 from monitor.windows import Schedule, Window, latest_complete_window
 
@@ -139,7 +139,7 @@ def _propose(
 
 
 def _timestamp(probe: Source, columns: list[str], given: str | None) -> tuple[str, str]:
-    shown = ", ".join(columns[:30]) + (" ..." if len(columns) > 30 else "")
+    shown = shown_columns(columns)
     if given is not None:
         if given not in columns:
             raise UsageError(f'--timestamp "{given}" is not a column of {probe.label} (it has: {shown})')

@@ -22,7 +22,7 @@ from monitor.errors import DataError, SourceError
 from monitor.redaction import safe_url
 from monitor.sources import sampling
 from monitor.sources.kept_references import ReferenceCache, monitor_settings, reference_key
-from monitor.sources.reader import ReadResult, Source
+from monitor.sources.reader import ReadResult, Source, shown_columns
 from monitor.sources.refit import Changed, Refit, refit_after_counting, refit_before_counting
 from monitor.sources.timestamps import to_utc
 from monitor.times import span
@@ -134,7 +134,7 @@ class MonitorInputs:
                     if column not in present:
                         raise DataError(
                             f'column "{column}" ({role}) is not in {self.labels_source.label} (it has: '
-                            f"{', '.join(present[:30])}); fix the monitor's labels or the table"
+                            f"{shown_columns(present)}); fix the monitor's labels or the table"
                         )
             self._roles = roles
         return self._roles
@@ -311,8 +311,7 @@ def _check_columns(
         wanted.insert(0, (monitor.timestamp_column, "timestamp_column"))
     for column, role in wanted:
         if column not in present:
-            shown = ", ".join(available[:30]) + (" ..." if len(available) > 30 else "")
             raise DataError(
-                f'column "{column}" ({role}) is not in {label} (it has: {shown}); '
+                f'column "{column}" ({role}) is not in {label} (it has: {shown_columns(available)}); '
                 "fix the monitor's config or the table"
             )

@@ -34,6 +34,11 @@ _STREAM_CHUNK = 50_000
 log = structlog.get_logger("drifthound.source")
 
 
+def shown_columns(columns: list[str], most: int = 30) -> str:
+    """A table's columns for an error message: the first `most`, and " ..." when there are more."""
+    return ", ".join(columns[:most]) + (" ..." if len(columns) > most else "")
+
+
 @dataclass(frozen=True)
 class ReadResult:
     frame: pd.DataFrame
